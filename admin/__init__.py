@@ -1,0 +1,1 @@
+"""The admin editor (modeler, step configurator, catalogue): see issue 4."""

@@ -1,0 +1,141 @@
+"""The `motcua` command."""
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from motcua.app import create_app
+
+
+@click.group(
+    cls=FlaskGroup, create_app=create_app, add_version_option=False, add_default_commands=False
+)
+def main():
+    """motcua — hệ thống một cửa điện tử (the database comes from DATABASE_URL)."""
+
+
+@main.command("load-demo")
+@with_appcontext
+def load_demo_command():
+    """Load the demo province, officers, procedures and diagrams (once)."""
+    _load_demo()
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host, port):
+    """Serve the platform with a production WSGI server (waitress)."""
+    _serve(host, port)
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def demo_command(host, port):
+    """Create the database, load the demo province and serve it."""
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    _load_demo()
+    click.echo(
+        "Tài khoản demo: admin, clo.mc1 (một cửa Can Lộc), clo.cv.ktht1 (chuyên viên), "
+        "clo.ld.ktht (lãnh đạo phòng), clo.ld1 (lãnh đạo huyện) — mật khẩu: demo"
+    )
+    _serve(host, port)
+
+
+@main.command("create-admin")
+@click.argument("username")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị của tài khoản.")
+@with_appcontext
+def create_admin_command(username, unit_code):
+    """Create a system administrator, asking for the password."""
+    from motcua.services import accounts
+
+    password = getpass.getpass("Mật khẩu: ")
+    if password != getpass.getpass("Nhập lại mật khẩu: "):
+        raise click.ClickException("Hai lần nhập mật khẩu không khớp.")
+    accounts.create_system_admin(username, unit_code, password)
+    click.echo(f"Đã tạo quản trị hệ thống {username}.")
+
+
+@main.group("bpmn")
+def bpmn_group():
+    """Check and dry-run BPMN diagrams."""
+
+
+@bpmn_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def bpmn_check(files):
+    """Validate and lint diagrams; exit 1 listing the problems."""
+    from motcua import engine
+
+    failed = False
+    for name in files:
+        try:
+            engine.check_diagram(Path(name).read_bytes())
+        except engine.DiagramError as exc:
+            failed = True
+            for problem in exc.problems:
+                where = f" [{problem.element_id}]" if problem.element_id else ""
+                click.echo(f"{name}{where}: {problem.message}", err=True)
+        else:
+            click.echo(f"{name}: OK")
+    sys.exit(1 if failed else 0)
+
+
+@bpmn_group.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--data",
+    "data_json",
+    default="{}",
+    help='Dữ liệu cho các bước, JSON ({"decision": "approve"}).',
+)
+def bpmn_run(file, data_json):
+    """Dry-run a diagram in a throwaway engine and print the path taken."""
+    import json
+
+    from motcua import engine
+
+    try:
+        data = json.loads(data_json)
+        for line in engine.dry_run(Path(file).read_bytes(), data):
+            click.echo(line)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"--data không phải JSON: {exc}") from exc
+    except engine.DiagramError as exc:
+        for problem in exc.problems:
+            where = f" [{problem.element_id}]" if problem.element_id else ""
+            click.echo(f"{file}{where}: {problem.message}", err=True)
+        sys.exit(1)
+
+
+def _load_demo() -> None:
+    from motcua.services import demo
+
+    if demo.is_loaded():
+        click.echo("Dữ liệu demo đã có sẵn.")
+        return
+    demo.load()
+    click.echo("Đã nạp dữ liệu demo: tỉnh Hà Tĩnh, huyện Can Lộc và Hương Khê.")
+
+
+def _serve(host: str, port: int) -> None:
+    from waitress import serve
+
+    click.echo(f"motcua đang chạy tại http://{host}:{port}")
+    serve(current_app._get_current_object(), host=host, port=port, threads=8)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Configuration: one object, read from the environment."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'instance' / 'motcua.sqlite'}"
+
+
+@dataclass
+class Config:
+    SECRET_KEY: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", "dev-not-secret"))
+    SQLALCHEMY_DATABASE_URI: str = field(
+        default_factory=lambda: os.environ.get("DATABASE_URL") or _default_database_url()
+    )
+    # Files are addressed by their hash below this directory and never overwritten.
+    STORAGE_DIR: str = field(
+        default_factory=lambda: (
+            os.environ.get("MOTCUA_STORAGE_DIR") or str(Path.cwd() / "instance" / "files")
+        )
+    )
+    MAX_CONTENT_LENGTH: int = 50 * 1024 * 1024
+    TIMEZONE: str = "Asia/Ho_Chi_Minh"
+    # Office hours, "HH:MM-HH:MM" periods separated by commas.
+    OFFICE_HOURS: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_OFFICE_HOURS", "07:30-11:30,13:30-17:00")
+    )
+    TOKEN_MAX_AGE: int = 12 * 3600
+    TESTING: bool = False
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -1,0 +1,259 @@
+"""The project's rules for diagrams, beyond what BPMN and SpiffWorkflow require."""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from .bpmnxml import (
+    NSMAP,
+    SUBPROCESSES,
+    all_flow_nodes,
+    children,
+    extension_text,
+    local,
+    properties,
+)
+from .conventions import (
+    DOSSIER_STATUS,
+    END_EVENT_PROPERTIES,
+    END_STATUSES,
+    FORM,
+    HANDLER,
+    RETURNS_RESULT,
+    TIME_LIMIT,
+    USER_TASK_PROPERTIES,
+    Handler,
+    form_name_problem,
+    parse_handler,
+    parse_time_limit,
+)
+from .errors import DiagramError, Problem, describe
+from .graph import automatic_cycle, flow_graph, longest_path
+from .parse import Diagram, load_diagram
+from .scripting import ScriptError, compile_expression, compile_script
+
+SUPPORTED = (
+    "startEvent, endEvent, userTask, scriptTask, exclusiveGateway, parallelGateway, "
+    "inclusiveGateway, subProcess, intermediateThrowEvent (sự kiện mốc, không kèm định nghĩa)"
+)
+# Elements the engine would run but the platform cannot drive: nobody works a manualTask or a
+# plain task, nothing sends or receives messages, nothing fires timers.
+UNSUPPORTED = frozenset(
+    """task manualTask serviceTask sendTask receiveTask businessRuleTask callActivity
+    transaction adHocSubProcess eventBasedGateway complexGateway intermediateCatchEvent
+    boundaryEvent""".split()
+)
+
+
+def lint(
+    diagram: Diagram,
+    *,
+    resolve_handler: Callable[[Handler], str | None] | None = None,
+    legal_limit_days: float | Decimal | None = None,
+    hours_per_day: float = 7.5,
+) -> list[Problem]:
+    """Every problem of the diagram against the project's conventions (empty: fine).
+
+    `resolve_handler(handler)` returns None when the handler names existing officers, else a
+    message; `legal_limit_days` bounds the sum of time limits along the longest path.
+    """
+    problems = []
+    for node in all_flow_nodes(diagram.process):
+        problems += _node_problems(node, resolve_handler)
+    problems += _condition_problems(diagram.process)
+    problems += _graph_problems(diagram.process)
+    if legal_limit_days is not None:
+        # Numbers from the database may be Decimal; days are compared as floats.
+        problems += _limit_problems(diagram, float(legal_limit_days), float(hours_per_day))
+    return problems
+
+
+def check_diagram(xml: bytes | str, **lint_kwargs) -> Diagram:
+    """load_diagram and lint; raises DiagramError listing every problem."""
+    diagram = load_diagram(xml)
+    problems = lint(diagram, **lint_kwargs)
+    if problems:
+        raise DiagramError(problems)
+    return diagram
+
+
+def _node_problems(node, resolve_handler) -> list[Problem]:
+    kind, node_id = local(node), node.get("id")
+    label = describe(node_id, node.get("name"))
+    problems = []
+
+    def report(message):
+        problems.append(Problem(node_id, message))
+
+    definitions = [c for c in node if local(c).endswith("EventDefinition")]
+    if kind in UNSUPPORTED and node.get("triggeredByEvent") != "true":
+        report(f"Phần tử {label} ({kind}) không được hỗ trợ; chỉ dùng {SUPPORTED}.")
+    elif kind == "intermediateThrowEvent" and definitions:
+        report(f"Sự kiện trung gian {label} chỉ được là sự kiện mốc (không kèm message, timer…).")
+    elif kind == "startEvent" and definitions:
+        report(f"Sự kiện bắt đầu {label} phải là sự kiện thường (không có message, timer…).")
+    elif kind == "endEvent" and any(local(d) != "terminateEventDefinition" for d in definitions):
+        report(f"Sự kiện kết thúc {label} chỉ được là sự kiện thường hoặc terminate.")
+    elif node.get("triggeredByEvent") == "true":
+        report(f"Tiến trình con theo sự kiện {label} không được hỗ trợ.")
+
+    if kind == "userTask":
+        problems += _user_task_problems(node, label, resolve_handler)
+    elif kind == "endEvent":
+        problems += _end_event_problems(node, label)
+    if kind == "scriptTask":
+        script = "".join(s.text or "" for s in children(node, "script"))
+        problems += _script_problems(node_id, f"Script task {label}", script)
+    for name in ("preScript", "postScript"):
+        text = extension_text(node, name)
+        if text and text.strip():
+            problems += _script_problems(node_id, f"{name} của {label}", text)
+    return problems
+
+
+def _user_task_problems(node, label, resolve_handler) -> list[Problem]:
+    node_id, found, problems = node.get("id"), {}, []
+
+    def report(message):
+        problems.append(Problem(node_id, f"Bước {label}: {message}"))
+
+    for name, value in properties(node):
+        if name in found:
+            report(f"thuộc tính «{name}» được khai báo hai lần.")
+        elif name not in USER_TASK_PROPERTIES:
+            report(
+                f"thuộc tính «{name}» không được hỗ trợ "
+                f"(chỉ dùng {', '.join(USER_TASK_PROPERTIES)})."
+            )
+        found[name] = value
+    for name, parse in ((HANDLER, parse_handler), (TIME_LIMIT, parse_time_limit)):
+        if not (found.get(name) or "").strip():
+            what = "người xử lý" if name == HANDLER else "thời hạn"
+            report(f"thiếu thuộc tính {name} ({what}).")
+            continue
+        try:
+            parsed = parse(found[name])
+        except ValueError as exc:
+            report(str(exc))
+            continue
+        if name == HANDLER and resolve_handler is not None:
+            why = resolve_handler(parsed)
+            if why:
+                report(f"người xử lý «{found[name]}» không dùng được: {why}")
+    if FORM in found and (why := form_name_problem(found[FORM])):
+        report(why)
+    if RETURNS_RESULT in found and found[RETURNS_RESULT].strip().lower() not in ("true", "false"):
+        report(f"returnsResult phải là «true» hoặc «false», không phải «{found[RETURNS_RESULT]}».")
+    return problems
+
+
+def _end_event_problems(node, label) -> list[Problem]:
+    problems = []
+    for name, value in properties(node):
+        if name not in END_EVENT_PROPERTIES:
+            message = f"thuộc tính «{name}» không được hỗ trợ (chỉ dùng {DOSSIER_STATUS})."
+        elif value not in END_STATUSES:
+            message = (
+                f"{DOSSIER_STATUS} phải là {' hoặc '.join(END_STATUSES)}, không phải «{value}»."
+            )
+        else:
+            continue
+        problems.append(Problem(node.get("id"), f"Sự kiện kết thúc {label}: {message}"))
+    return problems
+
+
+def _script_problems(element_id, where, script) -> list[Problem]:
+    try:
+        compile_script(script)
+    except ScriptError as exc:
+        return [Problem(element_id, f"{where}: {exc}")]
+    return []
+
+
+def _condition_problems(process) -> list[Problem]:
+    problems = []
+    for flow in process.iter(f"{{{NSMAP['bpmn']}}}sequenceFlow"):
+        for condition in children(flow, "conditionExpression"):
+            try:
+                compile_expression(condition.text or "")
+            except ScriptError as exc:
+                label = describe(flow.get("id"), flow.get("name"))
+                problems.append(
+                    Problem(
+                        flow.get("id"),
+                        f"Điều kiện của luồng {label} (từ {flow.get('sourceRef')}): {exc}",
+                    )
+                )
+    return problems
+
+
+def _containers(process):
+    yield process
+    for node in all_flow_nodes(process):
+        if local(node) in SUBPROCESSES:
+            yield node
+
+
+def _graph_problems(process) -> list[Problem]:
+    problems = []
+    for container in _containers(process):
+        graph = flow_graph(container)
+        for node_id, node in graph.nodes.items():
+            if node_id not in graph.reachable and local(node) != "boundaryEvent":
+                problems.append(
+                    Problem(
+                        node_id,
+                        f"Phần tử {describe(node_id, node.get('name'))} không nối được từ sự "
+                        "kiện bắt đầu nên sẽ không bao giờ chạy.",
+                    )
+                )
+        cycle = automatic_cycle(container, _waits_for_people)
+        if cycle:
+            problems.append(
+                Problem(
+                    cycle[0],
+                    f"Vòng lặp {' → '.join(cycle)} → {cycle[0]} không có bước nào của cán bộ: "
+                    "quy trình sẽ chạy mãi không dừng.",
+                )
+            )
+    return problems
+
+
+def _waits_for_people(node) -> bool:
+    if local(node) in SUBPROCESSES:
+        return any(local(n) == "userTask" for n in all_flow_nodes(node))
+    return local(node) == "userTask"
+
+
+def _limit_problems(diagram, legal_limit_days, hours_per_day) -> list[Problem]:
+    def days(node):
+        if local(node) != "userTask":
+            return 0.0
+        value = dict(properties(node)).get(TIME_LIMIT)
+        try:
+            return parse_time_limit(value).days(hours_per_day)
+        except ValueError:
+            return 0.0  # reported on its own
+
+    total, path = longest_path(diagram.process, days)
+    if total <= legal_limit_days + 1e-9:
+        return []
+    steps = " → ".join(i for i in path if local(_by_id(diagram.process, i)) == "userTask")
+    return [
+        Problem(
+            diagram.process_id,
+            f"Tổng thời hạn các bước trên đường dài nhất ({steps}) là {_number(total)} ngày "
+            f"làm việc, vượt thời hạn giải quyết theo quy định {_number(legal_limit_days)} ngày"
+            f" (tính {_number(hours_per_day)} giờ làm việc một ngày).",
+        )
+    ]
+
+
+def _by_id(process, element_id):
+    found = process.xpath(".//*[@id=$i]", i=element_id)
+    return found[0] if found else None
+
+
+def _number(value: float) -> str:
+    """Vietnamese number format: a decimal comma, at most two decimals."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")

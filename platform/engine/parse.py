@@ -1,0 +1,115 @@
+"""Loading a diagram: hardened XML parse, then SpiffWorkflow's parser with XSD validation."""
+
+import threading
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+
+from .bpmnxml import NSMAP, executable_process, owner_with_id, parse_xml, positions
+from .errors import DiagramError, Problem, describe
+from .graph import ordered_ids
+from .serialize import make_bundle, serialize_spec
+from .steps import Step
+
+
+@dataclass
+class Diagram:
+    """A parsed, valid diagram: what is stored for a process version and what lint reads."""
+
+    process_id: str
+    spec: str  # the serialized spec (subprocesses included), stored once per version
+    steps: list[Step]  # user tasks along the main path from the start event
+    xml: bytes
+    process_name: str | None = None
+    root: etree._Element = field(default=None, repr=False, compare=False)
+    process: etree._Element = field(default=None, repr=False, compare=False)
+
+
+class _LockedValidator:
+    """SpiffWorkflow's XSD validator (built from the schema files it ships, nothing fetched),
+    shared by threads; an lxml schema keeps its error log on itself, hence the lock."""
+
+    _lock = threading.Lock()
+
+    def validate(self, bpmn, filename=None):
+        with self._lock:
+            VALIDATOR.validate(bpmn, filename)
+
+
+def load_diagram(xml: bytes | str) -> Diagram:
+    """Parse and validate a diagram. Raises DiagramError naming the element and the problem."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+    root = parse_xml(data)
+    process = executable_process(root)
+    problems = _property_problems(process)
+    if problems:
+        raise DiagramError(problems)
+    parser = SpiffBpmnParser(validator=_LockedValidator())
+    process_id = process.get("id")
+    try:
+        parser.add_bpmn_xml(root)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise DiagramError([_validation_problem(exc, root)]) from None
+    except SpiffWorkflowException as exc:
+        raise DiagramError([Problem(None, f"Sơ đồ không hợp lệ: {exc}")]) from None
+    except Exception as exc:  # the parser on untrusted input: report, do not crash
+        raise DiagramError(
+            [Problem(None, f"Không đọc được sơ đồ: {type(exc).__name__}: {exc}")]
+        ) from None
+    bundle = make_bundle(spec, subprocess_specs)
+    order = ordered_ids(process, positions(root))
+    steps = [bundle.steps[i] for i in order if i in bundle.steps]
+    steps += [s for i, s in bundle.steps.items() if i not in set(order)]
+    return Diagram(
+        process_id=process_id,
+        spec=serialize_spec(spec, subprocess_specs),
+        steps=steps,
+        xml=data,
+        process_name=process.get("name"),
+        root=root,
+        process=process,
+    )
+
+
+def _property_problems(process) -> list[Problem]:
+    """Properties SpiffWorkflow's parser would trip over (it needs both name and value)."""
+    problems = []
+    for prop in process.iter(f"{{{NSMAP['spiffworkflow']}}}property"):
+        if prop.get("name") is None or prop.get("value") is None:
+            owner = owner_with_id(prop)
+            problems.append(
+                Problem(
+                    owner.get("id") if owner is not None else None,
+                    f"Phần tử {_name(owner)}: mỗi spiffworkflow:property phải có "
+                    "cả thuộc tính name và value.",
+                )
+            )
+    return problems
+
+
+def _validation_problem(exc: ValidationException, root) -> Problem:
+    detail = exc.args[0] if exc.args else str(exc)
+    element_id, name = exc.id or None, exc.name or None
+    line = exc.line_number if isinstance(exc.line_number, int) else None
+    if element_id is None and line:
+        # XSD errors come with a line only: name the element that starts on that line.
+        for element in root.iter():
+            if getattr(element, "sourceline", None) == line:
+                owner = owner_with_id(element)
+                if owner is not None:
+                    element_id, name = owner.get("id"), owner.get("name")
+                break
+    where = f" tại phần tử {describe(element_id, name)}" if element_id else ""
+    at_line = f" (dòng {line})" if line else ""
+    return Problem(element_id, f"Sơ đồ không hợp lệ{where}{at_line}: {detail}")
+
+
+def _name(element) -> str:
+    if element is None:
+        return "(không rõ)"
+    return describe(element.get("id"), element.get("name"))

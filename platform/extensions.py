@@ -1,0 +1,17 @@
+"""Flask extensions, created unbound and initialised by the app factory."""
+
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+
+from motcua.models.base import Base
+
+# join_transaction_mode lets the test suite wrap each test in an outer transaction that the
+# services' own commits cannot end; with an Engine bind (production) it has no effect.
+db = SQLAlchemy(
+    model_class=Base,
+    session_options={"join_transaction_mode": "create_savepoint"},
+)
+migrate = Migrate()
+
+__all__ = ["db", "migrate", "MetaData"]

@@ -1,0 +1,52 @@
+"""The domain model: plain SQLAlchemy mappings, one module per aggregate."""
+
+from motcua.models.attachment import Attachment, AttachmentKind
+from motcua.models.base import Base, utcnow
+from motcua.models.calendar_day import CalendarDay, CalendarDayKind
+from motcua.models.dossier import (
+    FINAL_STATUSES,
+    Channel,
+    Dossier,
+    DossierCounter,
+    DossierStatus,
+)
+from motcua.models.event import Event
+from motcua.models.procedure import (
+    OnlineLevel,
+    Procedure,
+    ProcedureLevel,
+    ProcessStatus,
+    ProcessVersion,
+)
+from motcua.models.task import ACTIVE_TASK_STATUSES, Task, TaskCandidate, TaskStatus
+from motcua.models.unit import Unit, UnitLevel
+from motcua.models.user import Role, User, UserRole
+
+__all__ = [
+    "ACTIVE_TASK_STATUSES",
+    "FINAL_STATUSES",
+    "Attachment",
+    "AttachmentKind",
+    "Base",
+    "CalendarDay",
+    "CalendarDayKind",
+    "Channel",
+    "Dossier",
+    "DossierCounter",
+    "DossierStatus",
+    "Event",
+    "OnlineLevel",
+    "Procedure",
+    "ProcedureLevel",
+    "ProcessStatus",
+    "ProcessVersion",
+    "Role",
+    "Task",
+    "TaskCandidate",
+    "TaskStatus",
+    "Unit",
+    "UnitLevel",
+    "User",
+    "UserRole",
+    "utcnow",
+]

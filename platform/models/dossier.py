@@ -1,0 +1,75 @@
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
+from motcua.models.procedure import Procedure, ProcessVersion
+from motcua.models.unit import Unit
+
+
+class DossierStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    WAITING_APPLICANT = "waiting_applicant"
+    RESULT_READY = "result_ready"
+    RETURNED = "returned"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+FINAL_STATUSES = frozenset({DossierStatus.RETURNED, DossierStatus.REFUSED, DossierStatus.WITHDRAWN})
+
+
+class Channel(enum.StrEnum):
+    DIRECT = "direct"
+    ONLINE = "online"
+    POSTAL = "postal"
+
+
+class Dossier(Base):
+    """One application (hồ sơ) for one procedure, run by one workflow."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (Index("ix_dossiers_unit_status", "unit_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    applicant_id_number: Mapped[str] = mapped_column(String(32), index=True)
+    applicant_phone: Mapped[str | None] = mapped_column(String(32))
+    applicant_email: Mapped[str | None] = mapped_column(String(255))
+    applicant_address: Mapped[str | None] = mapped_column(String(500))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    status: Mapped[DossierStatus] = mapped_column(str_enum(DossierStatus))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    appointment_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The engine's serialized workflow, without the spec (stored once on the process version).
+    workflow_state: Mapped[str] = mapped_column(Text, default="")
+    # Bumped on every save; a stale save fails instead of overwriting another officer's work.
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    procedure: Mapped[Procedure] = relationship()
+    unit: Mapped[Unit] = relationship()
+    process_version: Mapped[ProcessVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    def __repr__(self) -> str:
+        return f"<Dossier {self.code}>"
+
+
+class DossierCounter(Base):
+    """The last sequence number given to a unit's dossiers on one day (for readable codes)."""
+
+    __tablename__ = "dossier_counters"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

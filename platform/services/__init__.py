@@ -1,0 +1,1 @@
+"""Services: the rules of the platform; they own the transactions."""

@@ -1,0 +1,111 @@
+"""The working calendar as the application sees it: national rules plus the province's days.
+
+Rule for a dossier received outside office hours or on a day off
+----------------------------------------------------------------
+The time limit of a dossier (and of each step) is counted in working time, and counting starts
+at the receipt time if that falls inside an office period of a working day; otherwise it starts
+at the beginning of the next office period, which is on the next working day when the receipt
+is after the last period of the day or on a weekend, a public holiday or a declared day off.
+A dossier received at 12:00 is counted from 13:30 the same day; at 18:00, on a Saturday or on a
+holiday, from 07:30 of the next working day. A limit of N working days is N × the office hours
+of one day (7.5 h by default), so a dossier received on Monday at 10:00 with a 3-day limit is
+due on Thursday at 10:00 if no day off lies between.
+
+Legal basis (the dates and titles of the decrees were checked in public sources; the wording of
+the cited articles could NOT be verified from the sources at hand, so it is given from
+knowledge of the texts and should be checked against the official gazette before it is quoted
+to a user):
+
+- Decree 61/2018/NĐ-CP of 23 April 2018 on the one-stop and interconnected one-stop mechanism
+  (as amended by Decree 107/2021/NĐ-CP), art. 19: the one-stop desk receives the dossier, and
+  for a complete dossier issues the "Giấy tiếp nhận hồ sơ và hẹn ngày trả kết quả" whose
+  appointment is counted from the receipt by the procedure's time limit in working days.
+- Decree 45/2020/NĐ-CP of 8 April 2020 on carrying out administrative procedures in the
+  electronic environment: an electronic dossier submitted outside working hours, or on a day
+  off or holiday, is taken as received, and its time limit counted, from the next working day.
+  The same principle is written out, for example, in the General Department of Customs' rules
+  for its online service (Decision 2988/QĐ-TCHQ of 2018, art. 7(5)): a dossier stored outside
+  working hours is received at the first working hour of the next working day.
+- Labour Code 2019 (Law 45/2019/QH14), art. 112: the public holidays (verified against the
+  published text); art. 111(3): a holiday falling on a weekly day off gives a compensatory day
+  on the next working day. Which days these are is computed in `motcua.workcalendar`.
+
+Caching
+-------
+`calendar_for` keeps one built `WorkCalendar` per (office hours, time zone) and rebuilds it when
+the content of the calendar_days table changes. The fingerprint is the table's (day, kind) pairs
+themselves: a count plus max(created_at) would miss an admin changing the kind or the date of
+an existing row, and a version counter would rely on every writer remembering to bump it. The
+table holds a few dozen rows per year, so reading those two columns per call is cheap, and
+building a calendar is cheap too (the national holidays are cached per year in the module).
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.models.calendar_day import CalendarDay, CalendarDayKind
+from motcua.workcalendar import WorkCalendar
+
+_Rows = tuple[tuple, ...]
+
+_cache: dict[tuple[str, str], tuple[_Rows, WorkCalendar]] = {}
+
+
+def _rows(session: Session) -> _Rows:
+    query = select(CalendarDay.day, CalendarDay.kind).order_by(CalendarDay.day)
+    return tuple((day, CalendarDayKind(kind)) for day, kind in session.execute(query))
+
+
+def _build(rows: _Rows, *, office_hours: str, tz: str) -> WorkCalendar:
+    return WorkCalendar(
+        office_hours=office_hours,
+        tz=tz,
+        days_off=[day for day, kind in rows if kind == CalendarDayKind.DAY_OFF],
+        working_days=[day for day, kind in rows if kind == CalendarDayKind.WORKING_DAY],
+    )
+
+
+def load_calendar(session: Session, *, office_hours: str, tz: str) -> WorkCalendar:
+    """Build the working calendar from the province's calendar days (always a fresh read).
+
+    Raises ValueError if `office_hours` or `tz` is invalid.
+    """
+    return _build(_rows(session), office_hours=office_hours, tz=tz)
+
+
+def calendar_for(session: Session, config: Mapping) -> WorkCalendar:
+    """The working calendar for the app's OFFICE_HOURS and TIMEZONE, cached until its days change.
+
+    Raises ValueError if the configured office hours or time zone are invalid.
+    """
+    key = (config["OFFICE_HOURS"], config["TIMEZONE"])
+    rows = _rows(session)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == rows:
+        return cached[1]
+    calendar = _build(rows, office_hours=key[0], tz=key[1])
+    # A race between two threads only builds the same calendar twice.
+    _cache[key] = (rows, calendar)
+    return calendar
+
+
+def deadline(
+    cal: WorkCalendar,
+    start: datetime,
+    *,
+    days: float | Decimal | None = None,
+    hours: float | Decimal | None = None,
+) -> datetime:
+    """When a time limit of `days` working days and/or `hours` working hours from `start` ends.
+
+    Counting starts at the next office period if `start` is outside office hours or on a day
+    off (see the module docstring). Raises ValueError if neither `days` nor `hours` is given,
+    if either is negative, or if `start` is naive.
+    """
+    if days is None and hours is None:
+        raise ValueError("A time limit needs days or hours.")
+    return cal.add(start, days=days or 0, hours=hours or 0)

@@ -1,0 +1,170 @@
+"""The demo province: units, officers, the procedure catalogue and every diagram in bpmn/.
+
+Demo data only: every account's password is ``demo``.
+"""
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from motcua.bpmn import BPMN_DIR
+from motcua.extensions import db
+from motcua.models import (
+    OnlineLevel,
+    Procedure,
+    ProcedureLevel,
+    Role,
+    Unit,
+    UnitLevel,
+    User,
+    UserRole,
+)
+from motcua.services import auth, processes
+
+PROVINCE = ("HTI", "Tỉnh Hà Tĩnh")
+DEPARTMENTS = [
+    ("VPDKDD", "Văn phòng Đăng ký đất đai tỉnh Hà Tĩnh"),
+    ("SXD", "Sở Xây dựng tỉnh Hà Tĩnh"),
+]
+DISTRICTS = [
+    ("CLO", "Huyện Can Lộc", ("CLO.THIENLOC", "Xã Thiên Lộc")),
+    ("HKH", "Huyện Hương Khê", ("HKH.HUONGTRACH", "Xã Hương Trạch")),
+]
+OFFICES = [
+    ("VP", "Văn phòng HĐND và UBND"),
+    ("TCKH", "Phòng Tài chính - Kế hoạch"),
+    ("KTHT", "Phòng Kinh tế - Hạ tầng"),
+    ("TNMT", "Phòng Tài nguyên và Môi trường"),
+    ("TP", "Phòng Tư pháp"),
+]
+PASSWORD = "demo"
+
+_SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ"]
+_GIVEN = [
+    "Văn An",
+    "Thị Bình",
+    "Văn Cường",
+    "Thị Dung",
+    "Minh Đức",
+    "Thị Hà",
+    "Quốc Hùng",
+    "Thị Lan",
+    "Văn Long",
+    "Thị Mai",
+    "Hữu Nam",
+    "Thị Oanh",
+    "Văn Phúc",
+    "Thị Quyên",
+    "Đức Sơn",
+    "Thị Thảo",
+    "Văn Tuấn",
+    "Thị Uyên",
+    "Quang Vinh",
+    "Thị Xuân",
+]
+
+
+def is_loaded() -> bool:
+    return db.session.scalar(select(Unit.id).where(Unit.code == PROVINCE[0])) is not None
+
+
+def load() -> None:
+    """Create the demo province and publish every diagram of bpmn/. Commits once."""
+    password_hash = auth.hash_password(PASSWORD)  # one slow hash for all demo accounts
+    people = _People(password_hash)
+
+    province = _unit(PROVINCE[0], PROVINCE[1], UnitLevel.PROVINCE, None)
+    people.add("admin", "Quản trị hệ thống", province, [Role.SYSTEM_ADMIN])
+    people.add("hti.giamsat", None, province, [Role.SUPERVISOR])
+    people.add("hti.phantich", None, province, [Role.ANALYST])
+    for code, name in DEPARTMENTS:
+        unit = _unit(code, name, UnitLevel.DEPARTMENT, province)
+        _staff(people, unit, code.lower())
+    for code, name, (commune_code, commune_name) in DISTRICTS:
+        district = _unit(code, name, UnitLevel.DISTRICT, province)
+        prefix = code.lower()
+        for n in (1, 2):
+            people.add(f"{prefix}.mc{n}", None, district, [Role.RECEPTIONIST])
+            people.add(f"{prefix}.ld{n}", None, district, [Role.LEADER])
+        people.add(f"{prefix}.qt", None, district, [Role.UNIT_ADMIN])
+        for office_code, office_name in OFFICES:
+            office = _unit(f"{code}.{office_code}", office_name, UnitLevel.OFFICE, district)
+            suffix = office_code.lower()
+            for n in (1, 2):
+                people.add(f"{prefix}.cv.{suffix}{n}", None, office, [Role.SPECIALIST])
+            people.add(f"{prefix}.ld.{suffix}", None, office, [Role.LEADER])
+        commune = _unit(commune_code, commune_name, UnitLevel.COMMUNE, district)
+        _staff(people, commune, commune_code.lower())
+    db.session.flush()
+
+    for entry in json.loads((BPMN_DIR / "catalogue.json").read_text(encoding="utf-8")):
+        procedure = Procedure(
+            code=entry["code"],
+            name=entry["name"],
+            field=entry["field"],
+            level=ProcedureLevel(entry["level"]),
+            legal_limit_days=Decimal(str(entry["legal_limit_days"])),
+            fees=entry.get("fees", ""),
+            required_documents=entry.get("required_documents", []),
+            online_level=OnlineLevel(entry["online_level"]),
+        )
+        db.session.add(procedure)
+        db.session.flush()
+        analyst = people.by_name["hti.phantich"]
+        template = BPMN_DIR / "templates" / f"{procedure.code}.bpmn"
+        processes.store_version(
+            procedure, None, template.read_bytes(), author=analyst, publish=True, commit=False
+        )
+        for code, _name, _commune in DISTRICTS:
+            variant = BPMN_DIR / "variants" / code / f"{procedure.code}.bpmn"
+            if variant.exists():
+                unit_admin = people.by_name[f"{code.lower()}.qt"]
+                processes.store_version(
+                    procedure,
+                    _unit_by_code(code),
+                    variant.read_bytes(),
+                    author=unit_admin,
+                    publish=True,
+                    commit=False,
+                )
+    db.session.commit()
+
+
+def _staff(people: "_People", unit: Unit, prefix: str) -> None:
+    people.add(f"{prefix}.mc1", None, unit, [Role.RECEPTIONIST])
+    people.add(f"{prefix}.cv1", None, unit, [Role.SPECIALIST])
+    people.add(f"{prefix}.cv2", None, unit, [Role.SPECIALIST])
+    people.add(f"{prefix}.ld", None, unit, [Role.LEADER])
+    people.add(f"{prefix}.qt", None, unit, [Role.UNIT_ADMIN])
+
+
+def _unit(code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
+    unit = Unit(code=code, name=name, level=level, parent=parent)
+    db.session.add(unit)
+    return unit
+
+
+def _unit_by_code(code: str) -> Unit:
+    return db.session.scalar(select(Unit).where(Unit.code == code))
+
+
+class _People:
+    def __init__(self, password_hash: str):
+        self.password_hash = password_hash
+        self.by_name: dict[str, User] = {}
+
+    def add(self, username: str, display_name: str | None, unit: Unit, roles: list[Role]) -> User:
+        n = len(self.by_name)
+        name = display_name or f"{_SURNAMES[n % len(_SURNAMES)]} {_GIVEN[n % len(_GIVEN)]}"
+        user = User(
+            username=username,
+            display_name=name,
+            unit=unit,
+            password_hash=self.password_hash,
+            active=True,
+        )
+        user.roles = [UserRole(unit=unit, role=role) for role in roles]
+        db.session.add(user)
+        self.by_name[username] = user
+        return user

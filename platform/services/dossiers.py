@@ -1,0 +1,139 @@
+"""Reading dossiers and adding their files."""
+
+import mimetypes
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from motcua.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.extensions import db
+from motcua.models import (
+    FINAL_STATUSES,
+    Attachment,
+    AttachmentKind,
+    Dossier,
+    Event,
+    Role,
+    Task,
+    User,
+    utcnow,
+)
+from motcua.services import org, storage, workflow
+
+MAX_NAME = 255
+
+
+def get(actor: User, code: str) -> Dossier:
+    """The dossier with this code if the actor may see it; NotFound otherwise."""
+    dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ {code}.", code="dossier_not_found")
+    org.require_dossier_visible(actor, dossier)
+    return dossier
+
+
+def tasks_of(dossier: Dossier) -> list[Task]:
+    return list(
+        db.session.scalars(select(Task).where(Task.dossier_id == dossier.id).order_by(Task.id))
+    )
+
+
+def attachments_of(dossier: Dossier) -> list[Attachment]:
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.dossier_id == dossier.id).order_by(Attachment.id)
+        )
+    )
+
+
+def events_of(dossier: Dossier) -> list[Event]:
+    return list(
+        db.session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id))
+    )
+
+
+def add_attachment(
+    actor: User,
+    code: str,
+    *,
+    file_name: str,
+    stream: BinaryIO,
+    kind: str,
+    media_type: str | None = None,
+) -> Attachment:
+    """Store a file and attach it to the dossier. Files are never replaced, only added.
+
+    A receptionist of the dossier's unit, or an officer holding one of its open steps, may add
+    files. Raises NotFound, Forbidden, Conflict (dossier closed) or Invalid.
+    """
+    try:
+        kind = AttachmentKind(kind)
+    except ValueError as exc:
+        raise Invalid(
+            "Loại tệp phải là component, working hoặc result.",
+            code="invalid_kind",
+            details={"kind": "Giá trị không hợp lệ."},
+        ) from exc
+    if kind == AttachmentKind.SLIP:
+        raise Invalid(
+            "Phiếu do hệ thống tạo, không tải lên.",
+            code="invalid_kind",
+            details={"kind": "Giá trị không hợp lệ."},
+        )
+    file_name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not file_name or len(file_name) > MAX_NAME:
+        raise Invalid(
+            "Tên tệp không hợp lệ.", code="invalid_file", details={"file": "Tên tệp không hợp lệ."}
+        )
+    dossier = get(actor, code)
+    workflow.lock_dossier(dossier.id)
+    if dossier.status in FINAL_STATUSES:
+        raise Conflict("Hồ sơ đã kết thúc, không thể thêm tệp.", code="dossier_closed")
+    task = _open_task_of(actor, dossier)
+    if task is None and not org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id):
+        raise Forbidden("Bạn không xử lý hồ sơ này.", code="not_a_handler")
+
+    sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], stream)
+    if size == 0:
+        raise Invalid("Tệp rỗng.", code="invalid_file", details={"file": "Tệp rỗng."})
+    now = utcnow()
+    attachment = Attachment(
+        dossier_id=dossier.id,
+        task_id=task.id if task else None,
+        kind=kind,
+        file_name=file_name,
+        size=size,
+        media_type=media_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream",
+        sha256=sha256,
+        storage_key=key,
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    workflow.record(
+        dossier,
+        "attachment_added",
+        actor=actor,
+        at=now,
+        task_id=task.id if task else None,
+        data={
+            "attachment_id": attachment.id,
+            "file_name": file_name,
+            "kind": kind.value,
+            "sha256": sha256,
+            "size": size,
+        },
+    )
+    workflow.commit()
+    return attachment
+
+
+def _open_task_of(actor: User, dossier: Dossier) -> Task | None:
+    for task in db.session.scalars(
+        select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(("open", "claimed")))
+    ):
+        if task.assignee_id == actor.id or (task.assignee_id is None and org.may_work(actor, task)):
+            return task
+    return None

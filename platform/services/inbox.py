@@ -1,0 +1,70 @@
+"""The task inbox: reads only the task table (and the dossier row for display), never workflows."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from motcua.errors import Invalid
+from motcua.extensions import db
+from motcua.models import ACTIVE_TASK_STATUSES, Task, TaskCandidate, TaskStatus, User
+
+SCOPES = ("mine", "unit")
+STATUSES = ("open", "done")
+
+
+@dataclass
+class Page:
+    items: list[Task]
+    total: int
+    page: int
+    per_page: int
+
+
+def list_tasks(
+    actor: User, *, scope: str = "mine", status: str = "open", page: int = 1, per_page: int = 50
+) -> Page:
+    """A page of the actor's inbox.
+
+    scope ``mine``: open tasks assigned to the actor, or (status ``done``) those they completed;
+    scope ``unit``: unclaimed tasks the actor may take (role in the task's unit, or named).
+    """
+    if scope not in SCOPES:
+        raise Invalid("scope phải là mine hoặc unit.", code="invalid_scope")
+    if status not in STATUSES:
+        raise Invalid("status phải là open hoặc done.", code="invalid_status")
+    page, per_page = max(page, 1), min(max(per_page, 1), 200)
+
+    if status == "done":
+        where = Task.completed_by_id == actor.id
+        if scope == "unit":
+            where = and_(Task.status == TaskStatus.DONE, _may_take(actor))
+        order = Task.completed_at.desc()
+    elif scope == "mine":
+        where = and_(Task.assignee_id == actor.id, Task.status.in_(ACTIVE_TASK_STATUSES))
+        order = Task.due_at
+    else:
+        where = and_(Task.status == TaskStatus.OPEN, _may_take(actor))
+        order = Task.due_at
+
+    total = db.session.scalar(select(func.count()).select_from(Task).where(where))
+    items = list(
+        db.session.scalars(
+            select(Task)
+            .join(Task.dossier)
+            .options(contains_eager(Task.dossier))
+            .where(where)
+            .order_by(order, Task.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return Page(items, total, page, per_page)
+
+
+def _may_take(actor: User):
+    role_match = [and_(Task.unit_id == r.unit_id, Task.role == r.role) for r in actor.roles]
+    named = exists().where(
+        TaskCandidate.task_id == Task.id, TaskCandidate.user_id == actor.id, Task.role.is_(None)
+    )
+    return or_(*role_match, named)

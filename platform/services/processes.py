@@ -1,0 +1,98 @@
+"""Process versions: storing a procedure's diagram for a unit, and choosing the one to run."""
+
+import hashlib
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from motcua import engine
+from motcua.errors import Invalid
+from motcua.extensions import db
+from motcua.models import Procedure, ProcessStatus, ProcessVersion, Unit, User, utcnow
+from motcua.services import org
+from motcua.services.deadlines import calendar_for
+
+
+def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> engine.Diagram:
+    """Parse and lint a diagram as it would run for this procedure and unit.
+
+    Raises Invalid (code ``bad_diagram``) listing every problem, each naming its element.
+    """
+    hours_per_day = calendar_for(db.session, current_app.config).hours_per_day
+    try:
+        return engine.check_diagram(
+            xml,
+            resolve_handler=lambda handler: org.handler_problem(handler, unit),
+            legal_limit_days=procedure.legal_limit_days if procedure else None,
+            hours_per_day=hours_per_day,
+        )
+    except engine.DiagramError as exc:
+        raise Invalid(
+            "Sơ đồ quy trình không hợp lệ.",
+            code="bad_diagram",
+            details=[{"element": p.element_id, "message": p.message} for p in exc.problems],
+        ) from exc
+
+
+def store_version(
+    procedure: Procedure,
+    unit: Unit | None,
+    xml: bytes | str,
+    *,
+    author: User | None,
+    publish: bool,
+    commit: bool = True,
+) -> ProcessVersion:
+    """Store a new version of the procedure's diagram for the unit (None: the template).
+
+    Nothing is stored if the diagram does not pass the checks.
+    """
+    raw = xml.encode() if isinstance(xml, str) else xml
+    diagram = check(raw, procedure, unit)
+    last = db.session.scalar(
+        select(func.max(ProcessVersion.version)).where(
+            ProcessVersion.procedure_id == procedure.id,
+            ProcessVersion.unit_id.is_(None) if unit is None else ProcessVersion.unit_id == unit.id,
+        )
+    )
+    now = utcnow()
+    version = ProcessVersion(
+        procedure=procedure,
+        unit=unit,
+        version=(last or 0) + 1,
+        process_id=diagram.process_id,
+        bpmn_xml=raw.decode("utf-8"),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        spec=diagram.spec,
+        status=ProcessStatus.PUBLISHED if publish else ProcessStatus.DRAFT,
+        created_by_id=author.id if author else None,
+        published_at=now if publish else None,
+        published_by_id=author.id if author and publish else None,
+    )
+    db.session.add(version)
+    if commit:
+        db.session.commit()
+    return version
+
+
+def version_to_run(procedure: Procedure, unit: Unit) -> ProcessVersion:
+    """The newest published variant of the unit, falling back to the provincial template."""
+    for unit_id in (unit.id, None):
+        version = db.session.scalar(
+            select(ProcessVersion)
+            .where(
+                ProcessVersion.procedure_id == procedure.id,
+                ProcessVersion.unit_id.is_(None)
+                if unit_id is None
+                else ProcessVersion.unit_id == unit_id,
+                ProcessVersion.status == ProcessStatus.PUBLISHED,
+            )
+            .order_by(ProcessVersion.version.desc())
+            .limit(1)
+        )
+        if version is not None:
+            return version
+    raise Invalid(
+        f"Thủ tục {procedure.code} chưa có quy trình nội bộ được ban hành cho {unit.name}.",
+        code="no_process",
+    )

@@ -1,0 +1,166 @@
+"""Working the steps of a dossier: claim, release, complete, send back."""
+
+from sqlalchemy import select
+
+from motcua import engine
+from motcua.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.extensions import db
+from motcua.models import (
+    ACTIVE_TASK_STATUSES,
+    Attachment,
+    AttachmentKind,
+    Task,
+    TaskStatus,
+    User,
+    utcnow,
+)
+from motcua.services import formdata, org, workflow
+
+
+def get_task(actor: User, task_id: int) -> Task:
+    """The task, if the actor may see its dossier; NotFound otherwise (no leak of existence)."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound("Không có công việc này.", code="task_not_found")
+    org.require_dossier_visible(actor, task.dossier)
+    return task
+
+
+def _locked_task(actor: User, task_id: int) -> Task:
+    """Lock the task's dossier, then read the task afresh: what another officer committed
+    while we waited for the lock is what we see."""
+    task = get_task(actor, task_id)
+    workflow.lock_dossier(task.dossier_id)
+    task = db.session.scalar(
+        select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
+    )
+    if task.status not in ACTIVE_TASK_STATUSES:
+        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+    if not org.may_work(actor, task):
+        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
+    if task.assignee_id not in (None, actor.id):
+        raise Conflict(
+            f"Bước này đang do {task.assignee.display_name} xử lý.", code="claimed_by_other"
+        )
+    return task
+
+
+def claim(actor: User, task_id: int) -> Task:
+    """Take an open task into the actor's own inbox. Raises Conflict if someone else has it."""
+    task = _locked_task(actor, task_id)
+    if task.assignee_id == actor.id:
+        return task
+    now = utcnow()
+    task.status, task.assignee_id, task.claimed_at = TaskStatus.CLAIMED, actor.id, now
+    workflow.record(
+        task.dossier, "claimed", actor=actor, at=now, task_id=task.id, from_step=task.step_name
+    )
+    workflow.commit()
+    return task
+
+
+def release(actor: User, task_id: int) -> Task:
+    """Put a claimed task back into the unit's inbox."""
+    task = _locked_task(actor, task_id)
+    if task.assignee_id is None:
+        return task
+    now = utcnow()
+    task.status, task.assignee_id, task.claimed_at = TaskStatus.OPEN, None, None
+    workflow.record(
+        task.dossier, "released", actor=actor, at=now, task_id=task.id, from_step=task.step_name
+    )
+    workflow.commit()
+    return task
+
+
+def complete(actor: User, task_id: int, data: dict) -> Task:
+    """Complete a step with its form data and move the dossier on as the diagram says.
+
+    Raises Conflict if the step is no longer open or another officer holds it, Invalid with
+    field errors if the data does not fit the step's form, and Invalid ``result_required``
+    when a step that returns the result has no result file.
+    """
+    task = _locked_task(actor, task_id)
+    formdata.validate(task.form, data)
+    dossier = task.dossier
+    if task.returns_result and not _has_result(dossier.id):
+        raise Invalid(
+            "Chưa có tệp kết quả: phải đính kèm kết quả trước khi trả cho người nộp.",
+            code="result_required",
+        )
+    now = utcnow()
+    run = workflow.restore(dossier)
+    workflow.run_engine(run.complete, task.engine_task_id, data)
+    task.status, task.data, task.outcome = TaskStatus.DONE, data, data.get("decision", "done")
+    task.assignee_id = task.assignee_id or actor.id
+    task.completed_at, task.completed_by_id = now, actor.id
+    created, _ = workflow.save(dossier, run, actor=actor, now=now)
+    workflow.record(
+        dossier,
+        "step_completed",
+        actor=actor,
+        at=now,
+        task_id=task.id,
+        from_step=task.step_name,
+        to_step=workflow.step_names(created),
+        data={"outcome": task.outcome},
+    )
+    if run.is_completed:
+        workflow.record(
+            dossier,
+            "finished",
+            actor=actor,
+            at=now,
+            from_step=task.step_name,
+            data={"status": dossier.status.value},
+        )
+    workflow.commit()
+    return task
+
+
+def send_back(actor: User, task_id: int, reason: str) -> Task:
+    """Return the dossier to the step before this one, with a written reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(
+            "Phải ghi rõ lý do trả lại.",
+            code="reason_required",
+            details={"reason": "Trường này là bắt buộc."},
+        )
+    task = _locked_task(actor, task_id)
+    dossier = task.dossier
+    now = utcnow()
+    run = workflow.restore(dossier)
+    try:
+        previous = run.send_back(task.engine_task_id)
+    except ValueError as exc:
+        raise Invalid(str(exc), code="no_previous_step") from exc
+    except engine.WorkflowError as exc:
+        raise Invalid(str(exc), code="workflow_error") from exc
+    task.status, task.outcome = TaskStatus.DONE, "sent_back"
+    task.assignee_id = task.assignee_id or actor.id
+    task.completed_at, task.completed_by_id = now, actor.id
+    created, _ = workflow.save(dossier, run, actor=actor, now=now)
+    workflow.record(
+        dossier,
+        "sent_back",
+        actor=actor,
+        at=now,
+        task_id=task.id,
+        from_step=task.step_name,
+        to_step=previous.name,
+        note=reason,
+    )
+    workflow.commit()
+    return task
+
+
+def _has_result(dossier_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Attachment.id)
+            .where(Attachment.dossier_id == dossier_id, Attachment.kind == AttachmentKind.RESULT)
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,157 @@
+"""Receiving dossiers, their files, and who may see them."""
+
+import hashlib
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from motcua.extensions import db
+from motcua.models import Dossier, Event
+
+HOUSEHOLD = "1.001612"
+
+
+APPLICANT = {
+    "name": "Trần Văn Bình",
+    "id_number": "042190005678",
+    "phone": "0987654321",
+    "email": "binh@example.vn",
+    "address": "Thị trấn Nghèn, huyện Can Lộc",
+}
+
+
+def receive(api, **overrides):
+    body = {
+        "procedure_code": HOUSEHOLD,
+        "unit_code": "CLO",
+        "applicant": APPLICANT,
+        "channel": "direct",
+        **overrides,
+    }
+    return api.post("/dossiers", json=body)
+
+
+def dossier_count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Dossier))
+
+
+def test_a_receptionist_receives_a_dossier_with_a_readable_code(login_as):
+    response = receive(login_as("clo.mc1"))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert re.fullmatch(r"CLO-\d{6}-\d{4}", body["code"])
+    assert body["status"] == "received"
+    assert body["appointment_at"] > body["received_at"]
+
+
+def test_codes_count_up_within_the_unit_and_day(login_as):
+    desk = login_as("clo.mc1")
+    first, second = receive(desk).get_json()["code"], receive(desk).get_json()["code"]
+    assert first[:-4] == second[:-4]
+    assert int(second[-4:]) == int(first[-4:]) + 1
+
+
+@pytest.mark.parametrize("username", ["clo.cv.tckh1", "clo.ld1", "hkh.mc1", "admin"])
+def test_only_a_receptionist_of_the_unit_can_receive(app, login_as, username):
+    before = dossier_count(app)
+    response = receive(login_as(username))
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+    assert dossier_count(app) == before
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"applicant": {**APPLICANT, "name": ""}}, "applicant.name"),
+        ({"applicant": {**APPLICANT, "id_number": "12"}}, "applicant.id_number"),
+        ({"applicant": {**APPLICANT, "email": "not-an-email"}}, "applicant.email"),
+        ({"channel": "pigeon"}, "channel"),
+    ],
+)
+def test_bad_intake_gets_field_errors_and_stores_nothing(app, login_as, overrides, field):
+    before = dossier_count(app)
+    response = receive(login_as("clo.mc1"), **overrides)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]
+    assert dossier_count(app) == before
+
+
+def test_unknown_procedure_is_a_404(login_as):
+    response = receive(login_as("clo.mc1"), procedure_code="9.999999")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "procedure_not_found"
+
+
+def test_attachments_are_stored_with_their_hash_and_logged(app, login_as, make_dossier):
+    code = make_dossier()["code"]
+    desk = login_as("clo.mc1")
+    content = "Đơn đăng ký hộ kinh doanh".encode()
+    response = desk.upload(code, "don-dang-ky.pdf", content)
+    assert response.status_code == 201
+    attachment = response.get_json()
+    assert attachment["sha256"] == hashlib.sha256(content).hexdigest()
+    assert attachment["size"] == len(content)
+    assert attachment["media_type"] == "application/pdf"
+    dossier = desk.get(f"/dossiers/{code}").get_json()
+    assert dossier["attachments"][0]["sha256"] == attachment["sha256"]
+    assert dossier["events"][-1]["kind"] == "attachment_added"
+
+
+def test_the_same_file_name_twice_keeps_both_files(login_as, make_dossier):
+    code = make_dossier()["code"]
+    desk = login_as("clo.mc1")
+    desk.upload(code, "ban-ve.pdf", b"first version")
+    desk.upload(code, "ban-ve.pdf", b"second version")
+    files = desk.get(f"/dossiers/{code}").get_json()["attachments"]
+    assert len({f["sha256"] for f in files}) == 2
+
+
+def test_empty_or_missing_files_are_refused(login_as, make_dossier):
+    code = make_dossier()["code"]
+    desk = login_as("clo.mc1")
+    assert desk.upload(code, "rong.pdf", b"").status_code == 422
+    missing = desk.post(f"/dossiers/{code}/attachments", data={"kind": "component"})
+    assert missing.status_code == 422
+    assert desk.upload(code, "x.pdf", b"x", kind="slip").status_code == 422
+
+
+def test_another_districts_officer_cannot_see_or_touch_the_dossier(login_as, make_dossier):
+    code = make_dossier("CLO")["code"]
+    for username in ("hkh.mc1", "hkh.ld1", "hkh.cv.tckh1"):
+        other = login_as(username)
+        assert other.get(f"/dossiers/{code}").status_code == 404
+        assert other.upload(code).status_code == 404
+    task_id = login_as("clo.mc1").get(f"/dossiers/{code}").get_json()["tasks"][0]["id"]
+    other = login_as("hkh.mc1")
+    assert other.get(f"/tasks/{task_id}").status_code == 404
+    assert other.post(f"/tasks/{task_id}/claim").status_code == 404
+    assert other.post(f"/tasks/{task_id}/complete", json={"data": {}}).status_code == 404
+
+
+def test_the_provincial_supervisor_sees_district_dossiers(login_as, make_dossier):
+    code = make_dossier("HKH")["code"]
+    assert login_as("hti.giamsat").get(f"/dossiers/{code}").status_code == 200
+
+
+def test_events_are_append_only(app, make_dossier):
+    make_dossier()
+    with app.app_context():
+        event = db.session.scalars(select(Event)).first()
+        event.note = "rewritten"
+        with pytest.raises(RuntimeError, match="append-only"):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_procedures_and_users_for_pickers(login_as):
+    desk = login_as("clo.mc1")
+    codes = [p["code"] for p in desk.get("/procedures").get_json()["items"]]
+    assert HOUSEHOLD in codes
+    assert desk.get("/users").status_code == 403
+    leader = login_as("clo.ld.tckh")
+    users = leader.get("/users", query_string={"role": "specialist", "unit": "CLO.TCKH"}).get_json()
+    assert [u["username"] for u in users["items"]] == ["clo.cv.tckh1", "clo.cv.tckh2"]
+    assert leader.get("/users", query_string={"role": "pope"}).status_code == 422

@@ -1,0 +1,100 @@
+"""Every demo procedure, in both districts, from intake to the returned result, over HTTP.
+
+Each task is checked against the district's own diagram (handler, time limit), the officers
+the handler names (candidates, read back through /users) and the working calendar (due_at).
+"""
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from motcua import engine
+from motcua.bpmn import BPMN_DIR
+from motcua.services.formdata import example_data
+from motcua.workcalendar import WorkCalendar
+
+CATALOGUE = json.loads((BPMN_DIR / "catalogue.json").read_text(encoding="utf-8"))
+DISTRICTS = ["CLO", "HKH"]
+CALENDAR = WorkCalendar()  # the demo adds no provincial days off
+
+
+def district_steps(unit_code: str, procedure_code: str) -> dict[str, engine.Step]:
+    xml = (BPMN_DIR / "variants" / unit_code / f"{procedure_code}.bpmn").read_bytes()
+    return {step.id: step for step in engine.load_diagram(xml).steps}
+
+
+def expected_candidates(admin, handler: str, unit_code: str) -> list[str]:
+    parsed = engine.parse_handler(handler)
+    if parsed.kind == "users":
+        return sorted(parsed.usernames)
+    unit = f"{unit_code}.{parsed.unit_code}" if parsed.relative else parsed.unit_code or unit_code
+    users = admin.get("/users", query_string={"role": parsed.role, "unit": unit}).get_json()
+    return sorted(u["username"] for u in users["items"])
+
+
+def at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def work_through(login_as, code: str, unit_code: str, steps, decisions=None) -> list[dict]:
+    """Complete every step as its handler would until the dossier ends; return the tasks seen."""
+    admin, desk = login_as("admin"), login_as(f"{unit_code.lower()}.mc1")
+    decisions = dict(decisions or {})
+    officers, seen = {}, []
+    for _ in range(40):
+        dossier = admin.get(f"/dossiers/{code}").get_json()
+        active = [t for t in dossier["tasks"] if t["status"] in ("open", "claimed")]
+        if not active:
+            return seen
+        task = active[0]
+        step = steps[task["step_id"]]
+        assert task["handler"] == step.handler
+        assert task["time_limit"] == step.time_limit
+        limit = engine.parse_time_limit(step.time_limit)
+        assert at(task["due_at"]) == CALENDAR.add(
+            at(task["created_at"]), hours=limit.hours(CALENDAR.hours_per_day)
+        )
+        detail = admin.get(f"/tasks/{task['id']}").get_json()
+        candidates = sorted(c["username"] for c in detail["candidates"])
+        assert candidates == expected_candidates(admin, step.handler, unit_code)
+        username = task["assignee"] or candidates[0]
+        officer = officers.get(username) or officers.setdefault(username, login_as(username))
+        if task["assignee"] is None:
+            claimed = officer.post(f"/tasks/{task['id']}/claim")
+            assert claimed.status_code == 200, claimed.get_json()
+        if step.returns_result:
+            assert dossier["status"] == "result_ready"
+            assert (
+                desk.upload(code, "giay-phep.pdf", b"%PDF result", kind="result").status_code == 201
+            )
+        decision = decisions.pop(step.id, "approve")
+        data = example_data(step.form, decision=decision)
+        done = officer.post(f"/tasks/{task['id']}/complete", json={"data": data})
+        assert done.status_code == 200, done.get_json()
+        seen.append(done.get_json())
+    raise AssertionError("the dossier did not end within 40 steps")
+
+
+@pytest.mark.parametrize("unit_code", DISTRICTS)
+@pytest.mark.parametrize("entry", CATALOGUE, ids=[e["code"] for e in CATALOGUE])
+def test_dossier_goes_from_intake_to_returned_result(login_as, make_dossier, unit_code, entry):
+    steps = district_steps(unit_code, entry["code"])
+    created = make_dossier(unit_code, entry["code"])
+    assert created["status"] == "received"
+    assert at(created["appointment_at"]) == CALENDAR.add(
+        at(created["received_at"]), days=Decimal(str(entry["legal_limit_days"]))
+    )
+
+    done = work_through(login_as, created["code"], unit_code, steps)
+
+    dossier = login_as("admin").get(f"/dossiers/{created['code']}").get_json()
+    assert dossier["status"] == "returned"
+    assert dossier["finished_at"]
+    assert [t["step_id"] for t in done] == [t["step_id"] for t in dossier["tasks"]]
+    assert all(t["status"] == "done" for t in dossier["tasks"])
+    kinds = [e["kind"] for e in dossier["events"]]
+    assert kinds[0] == "received" and kinds[-1] == "finished"
+    assert kinds.count("step_completed") == len(done)
+    assert any(a["kind"] == "result" for a in dossier["attachments"])

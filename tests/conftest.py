@@ -1,0 +1,187 @@
+"""Test fixtures: one migrated database per run, every test in a transaction rolled back.
+
+The database is TEST_DATABASE_URL (PostgreSQL in CI) or a throwaway SQLite file. It is emptied,
+migrated to head and loaded with the demo province once per run; each test then works inside an
+outer transaction that the services' own commits cannot end (they commit savepoints).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from motcua.app import create_app
+from motcua.extensions import db
+from motcua.services import demo
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def database_url(tmp_root: Path, suffix: str = "") -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_root / f'motcua{suffix}.sqlite'}"
+    if suffix:
+        parsed = sa.engine.make_url(url)
+        url = parsed.set(database=f"{parsed.database}{suffix}").render_as_string(False)
+    return url
+
+
+def fresh_database(url: str) -> None:
+    """Make the database exist and be empty."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        Path(parsed.database).unlink(missing_ok=True)
+        return
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = sa.create_engine(parsed)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def build_app(tmp_root: Path, suffix: str = ""):
+    url = database_url(tmp_root, suffix)
+    fresh_database(url)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "STORAGE_DIR": str(tmp_root / f"files{suffix}"),
+        }
+    )
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        demo.load()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = build_app(tmp_path_factory.mktemp("db"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def separate_app(tmp_path_factory):
+    """An app on a database of its own, for tests that need real commits (no rollback)."""
+    return lambda suffix: build_app(tmp_path_factory.mktemp(f"db{suffix}"), suffix)
+
+
+@pytest.fixture(autouse=True)
+def _rollback(request):
+    """Run each test that uses the app inside a transaction that is rolled back afterwards."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        engines = db.engines
+        swapped = []
+        for key, engine in list(engines.items()):
+            connection = engine.connect()
+            transaction = connection.begin()
+            engines[key] = connection
+            swapped.append((key, engine, connection, transaction))
+        try:
+            yield
+        finally:
+            db.session.remove()
+            for key, engine, connection, transaction in swapped:
+                transaction.rollback()
+                connection.close()
+                engines[key] = engine
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """The JSON API as one officer sees it."""
+
+    def __init__(self, client, token: str, username: str):
+        self.client, self.token, self.username = client, token, username
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path, **kw):
+        return self.client.get(f"/api/v1{path}", headers=self._headers(), **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.client.post(f"/api/v1{path}", json=json, headers=self._headers(), **kw)
+
+    def upload(self, code, name="giay-to.pdf", content=b"%PDF-1.4 demo", kind="component"):
+        import io
+
+        return self.client.post(
+            f"/api/v1/dossiers/{code}/attachments",
+            data={"file": (io.BytesIO(content), name), "kind": kind},
+            headers=self._headers(),
+            content_type="multipart/form-data",
+        )
+
+
+@pytest.fixture
+def login_as(client):
+    """login_as("clo.mc1") → an Api for that demo officer (password "demo")."""
+
+    def login(username: str, password: str = demo.PASSWORD) -> Api:
+        response = client.post(
+            "/api/v1/auth/token", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.get_json()
+        return Api(client, response.get_json()["token"], username)
+
+    return login
+
+
+APPLICANT = {
+    "name": "Nguyễn Thị Hoa",
+    "id_number": "042190001234",
+    "phone": "0912345678",
+    "email": "hoa@example.vn",
+    "address": "Thôn Phú Lộc, xã Thiên Lộc, huyện Can Lộc",
+}
+
+
+@pytest.fixture
+def make_dossier(login_as):
+    """make_dossier("CLO", "1.001612") → the new dossier's JSON, received by the unit's desk."""
+
+    def make(unit_code="CLO", procedure_code="1.001612", applicant=None, channel="direct"):
+        desk = login_as(f"{unit_code.lower()}.mc1")
+        response = desk.post(
+            "/dossiers",
+            json={
+                "procedure_code": procedure_code,
+                "unit_code": unit_code,
+                "applicant": applicant or APPLICANT,
+                "channel": channel,
+            },
+        )
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return make
