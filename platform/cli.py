@@ -128,6 +128,10 @@ def _load_demo() -> None:
         return
     demo.load()
     click.echo("Đã nạp dữ liệu demo: tỉnh Hà Tĩnh, huyện Can Lộc và Hương Khê.")
+    click.echo("Một hồ sơ mẫu đi qua quy trình của từng huyện:")
+    for unit_code in ("CLO", "HKH"):
+        for line in demo.walk_through(unit_code):
+            click.echo(line)
 
 
 def _serve(host: str, port: int) -> None:

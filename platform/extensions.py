@@ -10,7 +10,8 @@ from motcua.models.base import Base
 # services' own commits cannot end; with an Engine bind (production) it has no effect.
 db = SQLAlchemy(
     model_class=Base,
-    session_options={"join_transaction_mode": "create_savepoint"},
+    # Objects stay readable after a service commits (to answer the request) without a reload.
+    session_options={"join_transaction_mode": "create_savepoint", "expire_on_commit": False},
 )
 migrate = Migrate()
 

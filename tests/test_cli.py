@@ -78,3 +78,53 @@ def test_db_upgrade_and_load_demo_on_a_fresh_sqlite_file(tmp_path):
     assert "Đã nạp" in first.stdout
     again = motcua("load-demo", env=env, cwd=tmp_path)
     assert again.returncode == 0 and "đã có sẵn" in again.stdout
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_creates_its_database_and_serves_the_api(tmp_path):
+    """The README's first command, as a newcomer runs it (in an empty folder)."""
+    import json
+    import os
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MOTCUA_STORAGE_DIR")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "motcua.cli", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(base + "/", timeout=2) as page:
+                    assert "một cửa" in page.read().decode().lower()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the demo did not start serving")
+        request = urllib.request.Request(
+            base + "/api/v1/auth/token",
+            data=json.dumps({"username": "clo.mc1", "password": "demo"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response)["token"]
+        assert (tmp_path / "instance" / "motcua.sqlite").exists()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "CLO-" in output and "HKH-" in output, output

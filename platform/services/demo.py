@@ -5,22 +5,27 @@ Demo data only: every account's password is ``demo``.
 
 import json
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from motcua.bpmn import BPMN_DIR
 from motcua.extensions import db
 from motcua.models import (
+    ACTIVE_TASK_STATUSES,
     OnlineLevel,
     Procedure,
     ProcedureLevel,
     Role,
+    Task,
     Unit,
     UnitLevel,
     User,
     UserRole,
 )
-from motcua.services import auth, processes
+from motcua.services import auth, formdata, intake, processes, processing
+from motcua.services.intake import Applicant
 
 PROVINCE = ("HTI", "Tỉnh Hà Tĩnh")
 DEPARTMENTS = [
@@ -168,3 +173,40 @@ class _People:
         db.session.add(user)
         self.by_name[username] = user
         return user
+
+
+SAMPLE_APPLICANT = Applicant(
+    name="Nguyễn Thị Hoa",
+    id_number="042190001234",
+    phone="0912345678",
+    email="hoa@example.vn",
+    address="Thôn Phú Lộc, xã Thiên Lộc, huyện Can Lộc",
+)
+
+
+def walk_through(unit_code: str = "CLO", procedure_code: str = "1.009994", steps: int = 3):
+    """Receive a sample dossier and work its first steps as the demo officers would.
+
+    Yields one line per step (in Vietnamese) saying who has the dossier next and until when,
+    so that a newcomer sees the routing that the district's own diagram gives.
+    """
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    desk = db.session.scalar(select(User).where(User.username == f"{unit_code.lower()}.mc1"))
+    dossier = intake.receive(desk, procedure_code, unit_code, SAMPLE_APPLICANT, "direct")
+    yield (
+        f"Hồ sơ {dossier.code} ({dossier.procedure.name}) tiếp nhận lúc "
+        f"{dossier.received_at.astimezone(tz):%d/%m/%Y %H:%M}, hẹn trả "
+        f"{dossier.appointment_at.astimezone(tz):%d/%m/%Y %H:%M}"
+    )
+    for _ in range(steps):
+        task = db.session.scalar(
+            select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(ACTIVE_TASK_STATUSES))
+        )
+        if task is None:
+            return
+        yield (
+            f"  → {task.step_name}: {task.handler} tại {task.unit.code} "
+            f"({len(task.candidates)} cán bộ), hạn {task.due_at.astimezone(tz):%d/%m/%Y %H:%M}"
+        )
+        officer = task.assignee or task.candidates[0].user
+        processing.complete(officer, task.id, formdata.example_data(task.form))

@@ -1,5 +1,7 @@
 """Checking a step's submitted data against its form definition (JSON Schema)."""
 
+from functools import cache
+
 from jsonschema import Draft202012Validator
 
 from motcua.errors import Invalid
@@ -27,10 +29,8 @@ def form_errors(form_name: str | None, data: dict) -> dict[str, str]:
         return {"": "Dữ liệu biểu mẫu phải là một đối tượng JSON."}
     if not form_name:
         return {}
-    schema = load_form(form_name)["schema"]
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, str] = {}
-    for error in validator.iter_errors(data):
+    for error in _validator(form_name).iter_errors(data):
         if error.validator == "required":
             missing = [f for f in error.validator_value if f not in error.instance]
             for field in missing:
@@ -39,6 +39,12 @@ def form_errors(form_name: str | None, data: dict) -> dict[str, str]:
         field = ".".join(str(p) for p in error.absolute_path) or ""
         errors.setdefault(field, _MESSAGES.get(error.validator, error.message))
     return errors
+
+
+@cache
+def _validator(form_name: str) -> Draft202012Validator:
+    schema = load_form(form_name)["schema"]
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validate(form_name: str | None, data: dict) -> None:

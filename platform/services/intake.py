@@ -105,8 +105,8 @@ def receive(
     db.session.add(dossier)
     db.session.flush()
 
-    run = workflow.run_engine(engine.WorkflowRun.start, version.spec)
-    created, _ = workflow.save(dossier, run, actor=actor, now=now)
+    run = workflow.run_engine(engine.WorkflowRun.start, workflow.spec_of(version.id))
+    created, _ = workflow.save(dossier, run, now=now, progressed=False)
     db.session.flush()
     # The officer who receives the dossier holds its first desk step.
     for task in created:

@@ -70,24 +70,23 @@ def resolve_handler(handler: Handler, dossier_unit: Unit) -> tuple[Unit, Role | 
         code = f"{dossier_unit.code}.{handler.unit_code}"
     else:
         code = handler.unit_code or dossier_unit.code
+    role = Role(handler.role)
+    rows = db.session.execute(
+        select(Unit, User)
+        .join(UserRole, UserRole.unit_id == Unit.id)
+        .join(User, User.id == UserRole.user_id)
+        .where(Unit.code == code, UserRole.role == role, User.active.is_(True))
+        .order_by(User.username)
+    ).all()
+    if rows:
+        return rows[0][0], role, [user for _, user in rows]
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
         raise Invalid(f"Không có đơn vị mã {code}.", code="handler_unresolved")
-    role = Role(handler.role)
-    users = list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.unit_id == unit.id, UserRole.role == role, User.active.is_(True))
-            .order_by(User.username)
-        )
+    raise Invalid(
+        f"Đơn vị {unit.name} ({code}) không có cán bộ nào giữ vai trò {role.value}.",
+        code="handler_unresolved",
     )
-    if not users:
-        raise Invalid(
-            f"Đơn vị {unit.name} ({code}) không có cán bộ nào giữ vai trò {role.value}.",
-            code="handler_unresolved",
-        )
-    return unit, role, users
 
 
 def handler_problem(handler: Handler, dossier_unit: Unit | None) -> str | None:

@@ -2,7 +2,6 @@
 
 from sqlalchemy import select
 
-from motcua import engine
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
@@ -29,15 +28,20 @@ def get_task(actor: User, task_id: int) -> Task:
 def _locked_task(actor: User, task_id: int) -> Task:
     """Lock the task's dossier, then read the task afresh: what another officer committed
     while we waited for the lock is what we see."""
-    task = get_task(actor, task_id)
-    workflow.lock_dossier(task.dossier_id)
+    try:
+        dossier = workflow.lock_dossier(
+            select(Task.dossier_id).where(Task.id == task_id).scalar_subquery()
+        )
+    except NotFound as exc:
+        raise NotFound("Không có công việc này.", code="task_not_found") from exc
     task = db.session.scalar(
         select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
     )
+    if not org.may_work(actor, task):
+        org.require_dossier_visible(actor, dossier)  # a stranger learns nothing more than 404
+        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
     if task.status not in ACTIVE_TASK_STATUSES:
         raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
-    if not org.may_work(actor, task):
-        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
     if task.assignee_id not in (None, actor.id):
         raise Conflict(
             f"Bước này đang do {task.assignee.display_name} xử lý.", code="claimed_by_other"
@@ -94,7 +98,7 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
     task.status, task.data, task.outcome = TaskStatus.DONE, data, data.get("decision", "done")
     task.assignee_id = task.assignee_id or actor.id
     task.completed_at, task.completed_by_id = now, actor.id
-    created, _ = workflow.save(dossier, run, actor=actor, now=now)
+    created, _ = workflow.save(dossier, run, now=now, progressed=True)
     workflow.record(
         dossier,
         "step_completed",
@@ -132,15 +136,13 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
     now = utcnow()
     run = workflow.restore(dossier)
     try:
-        previous = run.send_back(task.engine_task_id)
+        previous = workflow.run_engine(run.send_back, task.engine_task_id)
     except ValueError as exc:
         raise Invalid(str(exc), code="no_previous_step") from exc
-    except engine.WorkflowError as exc:
-        raise Invalid(str(exc), code="workflow_error") from exc
     task.status, task.outcome = TaskStatus.DONE, "sent_back"
     task.assignee_id = task.assignee_id or actor.id
     task.completed_at, task.completed_by_id = now, actor.id
-    created, _ = workflow.save(dossier, run, actor=actor, now=now)
+    workflow.save(dossier, run, now=now, progressed=True)
     workflow.record(
         dossier,
         "sent_back",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from motcua import engine
@@ -18,6 +19,7 @@ from motcua.models import (
     Dossier,
     DossierStatus,
     Event,
+    ProcessVersion,
     Task,
     TaskCandidate,
     TaskStatus,
@@ -32,13 +34,17 @@ FINAL_STATUS_OF_END = {
 }
 
 
-def lock_dossier(dossier_id: int) -> Dossier:
+def lock_dossier(dossier_id) -> Dossier:
     """Load the dossier holding its row lock until commit (FOR UPDATE; on SQLite every
-    transaction already holds the database's write lock from BEGIN IMMEDIATE)."""
+    transaction already holds the database's write lock from BEGIN IMMEDIATE).
+
+    ``dossier_id`` may be a scalar subquery (the dossier of a task, say): one round trip.
+    """
     dossier = db.session.scalar(
         select(Dossier)
+        .options(joinedload(Dossier.unit))
         .where(Dossier.id == dossier_id)
-        .with_for_update()
+        .with_for_update(of=Dossier)
         .execution_options(populate_existing=True)
     )
     if dossier is None:
@@ -46,13 +52,34 @@ def lock_dossier(dossier_id: int) -> Dossier:
     return dossier
 
 
+# Published process versions never change, so their specs are read from the database once.
+_SPECS: dict[tuple[str, int], str] = {}
+_SPECS_MAX = 512
+
+
+def spec_of(process_version_id: int) -> str:
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], process_version_id)
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = db.session.scalar(
+            select(ProcessVersion.spec).where(ProcessVersion.id == process_version_id)
+        )
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
 def restore(dossier: Dossier) -> engine.WorkflowRun:
-    return engine.WorkflowRun.restore(dossier.process_version.spec, dossier.workflow_state)
+    return run_engine(
+        engine.WorkflowRun.restore, spec_of(dossier.process_version_id), dossier.workflow_state
+    )
 
 
-def save(dossier: Dossier, run: engine.WorkflowRun, *, actor: User | None, now: datetime):
+def save(dossier: Dossier, run: engine.WorkflowRun, *, now: datetime, progressed: bool):
     """Write the workflow back and mirror its ready steps into task rows.
 
+    ``progressed``: a step of the dossier was just done (so it is no longer only received).
     Returns (new tasks, cancelled tasks).
     """
     dossier.workflow_state = run.dump()
@@ -73,7 +100,7 @@ def save(dossier: Dossier, run: engine.WorkflowRun, *, actor: User | None, now: 
         for engine_task_id, step in ready.items()
         if engine_task_id not in active
     ]
-    _update_status(dossier, run, now)
+    _update_status(dossier, run, now, progressed)
     return created, cancelled
 
 
@@ -103,25 +130,14 @@ def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: da
     return task
 
 
-def _update_status(dossier: Dossier, run: engine.WorkflowRun, now: datetime) -> None:
+def _update_status(dossier: Dossier, run: engine.WorkflowRun, now: datetime, progressed: bool):
     if run.is_completed:
         dossier.status = FINAL_STATUS_OF_END.get(run.end_status or "", DossierStatus.RETURNED)
         dossier.finished_at = now
-    elif any(step.returns_result for step in (r.step for r in run.ready_steps())):
+    elif any(r.step.returns_result for r in run.ready_steps()):
         dossier.status = DossierStatus.RESULT_READY
-    elif dossier.status != DossierStatus.RECEIVED or _any_step_done(dossier):
+    elif progressed or dossier.status != DossierStatus.RECEIVED:
         dossier.status = DossierStatus.PROCESSING
-
-
-def _any_step_done(dossier: Dossier) -> bool:
-    return (
-        db.session.scalar(
-            select(Task.id)
-            .where(Task.dossier_id == dossier.id, Task.status == TaskStatus.DONE)
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def record(dossier: Dossier, kind: str, *, actor: User | None, at: datetime, **fields) -> Event:

@@ -197,3 +197,35 @@ def test_send_back_needs_a_reason_and_returns_to_the_previous_step(login_as, mak
     assert back["step_id"] == first["step_id"]
     event = dossier["events"][-1]
     assert event["kind"] == "sent_back" and event["note"].startswith("Giấy tờ bị mờ")
+
+
+LAND = next(e["code"] for e in CATALOGUE if "đất" in e["name"].lower())
+
+
+def test_an_interconnected_step_goes_to_the_other_units_inbox_and_comes_back(
+    login_as, make_dossier
+):
+    code = make_dossier("CLO", LAND)["code"]
+    admin = login_as("admin")
+    provincial = login_as("vpdkdd.cv1")
+    for _ in range(10):
+        task = active_task(admin, code)
+        if task["unit"] == "VPDKDD":
+            break
+        assert provincial.get(f"/dossiers/{code}").status_code == 404
+        detail = admin.get(f"/tasks/{task['id']}").get_json()
+        officer = login_as(task["assignee"] or detail["candidates"][0]["username"])
+        officer.post(f"/tasks/{task['id']}/claim")
+        data = {"data": example_data(task["form"])}
+        assert officer.post(f"/tasks/{task['id']}/complete", json=data).status_code == 200
+    else:
+        raise AssertionError("the dossier never reached the provincial office")
+
+    inbox = provincial.get("/tasks", query_string={"scope": "unit"}).get_json()["items"]
+    assert task["id"] in [t["id"] for t in inbox]
+    assert provincial.get(f"/dossiers/{code}").status_code == 200
+    assert provincial.post(f"/tasks/{task['id']}/claim").status_code == 200
+    data = {"data": example_data(task["form"])}
+    assert provincial.post(f"/tasks/{task['id']}/complete", json=data).status_code == 200
+    back = active_task(admin, code)
+    assert back["unit"].startswith("CLO")
