@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from motcua.app import create_app
+from motcua.errors import MotcuaError
 
 
 @click.group(
@@ -56,15 +57,19 @@ def demo_command(host, port):
 @main.command("create-admin")
 @click.argument("username")
 @click.option("--unit", "unit_code", required=True, help="Mã đơn vị của tài khoản.")
+@click.option("--province-name", help="Tên tỉnh: tạo đơn vị gốc khi cơ sở dữ liệu còn trống.")
 @with_appcontext
-def create_admin_command(username, unit_code):
+def create_admin_command(username, unit_code, province_name):
     """Create a system administrator, asking for the password."""
     from motcua.services import accounts
 
     password = getpass.getpass("Mật khẩu: ")
     if password != getpass.getpass("Nhập lại mật khẩu: "):
         raise click.ClickException("Hai lần nhập mật khẩu không khớp.")
-    accounts.create_system_admin(username, unit_code, password)
+    try:
+        accounts.create_system_admin(username, unit_code, password, province_name)
+    except MotcuaError as exc:
+        raise click.ClickException(exc.message) from exc
     click.echo(f"Đã tạo quản trị hệ thống {username}.")
 
 

@@ -83,6 +83,7 @@ def load() -> None:
     people.add("admin", "Quản trị hệ thống", province, [Role.SYSTEM_ADMIN])
     people.add("hti.giamsat", None, province, [Role.SUPERVISOR])
     people.add("hti.phantich", None, province, [Role.ANALYST])
+    _staff(people, province, "hti")
     for code, name in DEPARTMENTS:
         unit = _unit(code, name, UnitLevel.DEPARTMENT, province)
         _staff(people, unit, code.lower())
@@ -93,6 +94,7 @@ def load() -> None:
             people.add(f"{prefix}.mc{n}", None, district, [Role.RECEPTIONIST])
             people.add(f"{prefix}.ld{n}", None, district, [Role.LEADER])
         people.add(f"{prefix}.qt", None, district, [Role.UNIT_ADMIN])
+        people.add(f"{prefix}.cv1", None, district, [Role.SPECIALIST])
         for office_code, office_name in OFFICES:
             office = _unit(f"{code}.{office_code}", office_name, UnitLevel.OFFICE, district)
             suffix = office_code.lower()

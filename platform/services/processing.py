@@ -107,7 +107,7 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
         task_id=task.id,
         from_step=task.step_name,
         to_step=workflow.step_names(created),
-        data={"outcome": task.outcome},
+        data={"outcome": task.outcome, "to_units": sorted({t.unit.code for t in created})},
     )
     if run.is_completed:
         workflow.record(

@@ -116,7 +116,7 @@ def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: da
         step_name=step.name,
         lane=step.lane,
         handler=step.handler,
-        unit_id=unit.id,
+        unit=unit,
         role=role,
         time_limit=step.time_limit,
         form=step.form,

@@ -1,0 +1,83 @@
+"""Storing diagrams as process versions: checked first, nothing stored when they are bad."""
+
+import pytest
+from sqlalchemy import func, select
+
+from motcua.bpmn import BPMN_DIR
+from motcua.errors import Invalid
+from motcua.extensions import db
+from motcua.models import Procedure, ProcessVersion, Unit
+from motcua.services import processes
+
+HOUSEHOLD = "1.001612"
+
+
+def count_versions():
+    return db.session.scalar(select(func.count()).select_from(ProcessVersion))
+
+
+@pytest.fixture
+def procedure(ctx):
+    return db.session.scalar(select(Procedure).where(Procedure.code == HOUSEHOLD))
+
+
+@pytest.fixture
+def district(ctx):
+    return db.session.scalar(select(Unit).where(Unit.code == "CLO"))
+
+
+def variant_text(unit_code="CLO"):
+    return (BPMN_DIR / "variants" / unit_code / f"{HOUSEHOLD}.bpmn").read_text(encoding="utf-8")
+
+
+def rejected(procedure, unit, xml):
+    before = count_versions()
+    with pytest.raises(Invalid) as caught:
+        processes.store_version(procedure, unit, xml.encode(), author=None, publish=True)
+    assert count_versions() == before
+    assert caught.value.code == "bad_diagram"
+    return caught.value.details
+
+
+def test_a_new_variant_version_is_numbered_and_becomes_the_one_to_run(procedure, district):
+    version = processes.store_version(
+        procedure, district, variant_text().encode(), author=None, publish=True
+    )
+    assert version.version == 2
+    assert processes.version_to_run(procedure, district).id == version.id
+
+
+def test_a_draft_is_never_run(procedure, district):
+    published = processes.version_to_run(procedure, district)
+    processes.store_version(
+        procedure, district, variant_text().encode(), author=None, publish=False
+    )
+    assert processes.version_to_run(procedure, district).id == published.id
+
+
+def test_a_handler_that_names_nobody_in_the_unit_is_refused(procedure, district):
+    text = variant_text().replace('value="receptionist"', 'value="user:khong.co.ai"', 1)
+    details = rejected(procedure, district, text)
+    assert any("khong.co.ai" in d["message"] and d["element"] for d in details)
+
+
+def test_an_office_the_district_does_not_have_is_refused(procedure, district):
+    text = variant_text().replace("@.TCKH", "@.KHONGCO", 1)
+    details = rejected(procedure, district, text)
+    assert any("CLO.KHONGCO" in d["message"] for d in details)
+
+
+def test_time_limits_beyond_the_legal_limit_are_refused(procedure, district):
+    text = variant_text()
+    start = text.index('name="timeLimit" value="') + len('name="timeLimit" value="')
+    end = text.index('"', start)
+    details = rejected(procedure, district, text[:start] + "5d" + text[end:])
+    assert any("vượt thời hạn" in d["message"] for d in details)
+
+
+def test_a_dtd_is_refused_before_anything_is_parsed(procedure, district):
+    evil = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        + (variant_text().split("?>", 1)[1])
+    )
+    rejected(procedure, district, evil)
