@@ -95,9 +95,9 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
     now = utcnow()
     run = workflow.restore(dossier)
     workflow.run_engine(run.complete, task.engine_task_id, data)
-    task.status, task.data, task.outcome = TaskStatus.DONE, data, data.get("decision", "done")
-    task.assignee_id = task.assignee_id or actor.id
-    task.completed_at, task.completed_by_id = now, actor.id
+    decision = data.get("decision")
+    _finish(task, actor, now, decision if isinstance(decision, str) else "done")
+    task.data = data
     created, _ = workflow.save(dossier, run, now=now, progressed=True)
     workflow.record(
         dossier,
@@ -139,9 +139,7 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
         previous = workflow.run_engine(run.send_back, task.engine_task_id)
     except ValueError as exc:
         raise Invalid(str(exc), code="no_previous_step") from exc
-    task.status, task.outcome = TaskStatus.DONE, "sent_back"
-    task.assignee_id = task.assignee_id or actor.id
-    task.completed_at, task.completed_by_id = now, actor.id
+    _finish(task, actor, now, "sent_back")
     workflow.save(dossier, run, now=now, progressed=True)
     workflow.record(
         dossier,
@@ -155,6 +153,12 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
     )
     workflow.commit()
     return task
+
+
+def _finish(task: Task, actor: User, now, outcome: str) -> None:
+    task.status, task.outcome = TaskStatus.DONE, outcome[:64]
+    task.assignee_id = task.assignee_id or actor.id
+    task.completed_at, task.completed_by_id = now, actor.id
 
 
 def _has_result(dossier_id: int) -> bool:
