@@ -9,6 +9,7 @@ from motcua.api import (  # noqa: E402,F401  (routes register themselves on bp)
     calendar,
     dossiers,
     errors,
+    lookup,
     procedures,
     tasks,
 )

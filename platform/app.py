@@ -5,9 +5,10 @@ from pathlib import Path
 from flask import Flask
 
 from motcua.config import Config
-from motcua.extensions import db, migrate
+from motcua.extensions import babel, csrf, db, migrate
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+HERE = Path(__file__).resolve().parent
+MIGRATIONS_DIR = str(HERE / "migrations")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -18,6 +19,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    from motcua.web.i18n import select_locale, select_timezone
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(HERE / "translations"),
+    )
     with app.app_context():
         from motcua.database import configure_engine
 
@@ -26,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from motcua.api import bp as api_bp
     from motcua.web import bp as web_bp
 
+    csrf.exempt(api_bp)  # the API authenticates each call with a bearer token, not a cookie
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     return app

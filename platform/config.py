@@ -28,6 +28,15 @@ class Config:
         default_factory=lambda: os.environ.get("MOTCUA_OFFICE_HOURS", "07:30-11:30,13:30-17:00")
     )
     TOKEN_MAX_AGE: int = 12 * 3600
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    # Secure cookies need HTTPS; the laptop demo serves plain HTTP on 127.0.0.1.
+    SESSION_COOKIE_SECURE: bool = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SECURE_COOKIES", "0") == "1"
+    )
+    PERMANENT_SESSION_LIFETIME: int = 10 * 3600
+    BABEL_DEFAULT_LOCALE: str = "vi"
+    LANGUAGES: tuple = ("vi", "en")
     TESTING: bool = False
 
     def as_dict(self) -> dict:

@@ -1,8 +1,9 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 
+from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from flask_wtf import CSRFProtect
 
 from motcua.models.base import Base
 
@@ -14,5 +15,5 @@ db = SQLAlchemy(
     session_options={"join_transaction_mode": "create_savepoint", "expire_on_commit": False},
 )
 migrate = Migrate()
-
-__all__ = ["db", "migrate", "MetaData"]
+csrf = CSRFProtect()
+babel = Babel()

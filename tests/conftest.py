@@ -88,6 +88,8 @@ def _rollback(request):
         yield
         return
     app = request.getfixturevalue("app")
+    # No app context stays pushed during the test: each request gets its own, as in production
+    # (a shared one would carry g and the chosen language from one request to the next).
     with app.app_context():
         engines = db.engines
         swapped = []
@@ -96,9 +98,10 @@ def _rollback(request):
             transaction = connection.begin()
             engines[key] = connection
             swapped.append((key, engine, connection, transaction))
-        try:
-            yield
-        finally:
+    try:
+        yield
+    finally:
+        with app.app_context():
             db.session.remove()
             for key, engine, connection, transaction in swapped:
                 transaction.rollback()

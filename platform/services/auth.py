@@ -1,5 +1,7 @@
 """Passwords and API tokens."""
 
+from datetime import timedelta
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -7,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from motcua.errors import Unauthorized
 from motcua.extensions import db
-from motcua.models import User
+from motcua.models import User, utcnow
 
 # Compared against when the username is unknown, so that a wrong username costs as long as a
 # wrong password and does not reveal which accounts exist.
@@ -18,14 +20,45 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)  # scrypt, werkzeug's default
 
 
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
 def authenticate(username: str, password: str) -> User:
-    """Return the active user with these credentials; raise Unauthorized otherwise."""
+    """Return the active user with these credentials; raise Unauthorized otherwise.
+
+    After MAX_FAILED_LOGINS wrong passwords in a row the account is locked for LOCKOUT
+    (code ``locked``), whatever password is given; a right password resets the count.
+    Commits the count.
+    """
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        raise Unauthorized(
+            "Tài khoản tạm khóa do đăng nhập sai nhiều lần; vui lòng thử lại sau "
+            f"{int((user.locked_until - now).total_seconds() // 60) + 1} phút.",
+            code="locked",
+        )
     if not check_password_hash(user.password_hash, password or "") or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins, user.locked_until = 0, now + LOCKOUT
+        db.session.commit()
         raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+        db.session.commit()
+    return user
+
+
+def active_user(user_id) -> User:
+    """The active user of a session or token; raise Unauthorized if gone or deactivated."""
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active:
+        raise Unauthorized("Tài khoản không còn hoạt động.", code="inactive_user")
     return user
 
 
@@ -45,7 +78,4 @@ def user_from_token(token: str) -> User:
         raise Unauthorized("Phiên làm việc đã hết hạn.", code="token_expired") from exc
     except BadSignature as exc:
         raise Unauthorized("Mã truy cập không hợp lệ.", code="bad_token") from exc
-    user = db.session.get(User, payload.get("uid"))
-    if user is None or not user.active:
-        raise Unauthorized("Tài khoản không còn hoạt động.", code="inactive_user")
-    return user
+    return active_user(payload.get("uid"))

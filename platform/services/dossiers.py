@@ -81,11 +81,7 @@ def add_attachment(
             code="invalid_kind",
             details={"kind": "Giá trị không hợp lệ."},
         )
-    file_name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not file_name or len(file_name) > MAX_NAME:
-        raise Invalid(
-            "Tên tệp không hợp lệ.", code="invalid_file", details={"file": "Tên tệp không hợp lệ."}
-        )
+    file_name = _clean_file_name(file_name)
     dossier = get(actor, code)
     workflow.lock_dossier(dossier.id)
     if dossier.status in FINAL_STATUSES:
@@ -93,7 +89,31 @@ def add_attachment(
     task = _open_task_of(actor, dossier)
     if task is None and not org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id):
         raise Forbidden("Bạn không xử lý hồ sơ này.", code="not_a_handler")
+    attachment = store_attachment(
+        actor, dossier, task, file_name=file_name, stream=stream, kind=kind, media_type=media_type
+    )
+    workflow.commit()
+    return attachment
 
+
+def store_attachment(
+    actor: User,
+    dossier: Dossier,
+    task: Task | None,
+    *,
+    file_name: str,
+    stream: BinaryIO,
+    kind: AttachmentKind,
+    media_type: str | None = None,
+    event_data: dict | None = None,
+) -> Attachment:
+    """Store a file and add its attachment row and event, without committing.
+
+    For services that attach files inside a larger transaction; the caller has checked who
+    may do it and holds the dossier. ``event_data`` is added to the event's data (the desk
+    says which paper of the procedure the file is). Raises Invalid (bad name, empty file).
+    """
+    file_name = _clean_file_name(file_name)
     sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], stream)
     if size == 0:
         raise Invalid("Tệp rỗng.", code="invalid_file", details={"file": "Tệp rỗng."})
@@ -124,10 +144,20 @@ def add_attachment(
             "kind": kind.value,
             "sha256": sha256,
             "size": size,
+            **(event_data or {}),
         },
     )
-    workflow.commit()
     return attachment
+
+
+def _clean_file_name(file_name: str) -> str:
+    """The file's own name, without any path a browser sent; Invalid if empty or too long."""
+    file_name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not file_name or len(file_name) > MAX_NAME:
+        raise Invalid(
+            "Tên tệp không hợp lệ.", code="invalid_file", details={"file": "Tên tệp không hợp lệ."}
+        )
+    return file_name
 
 
 def _open_task_of(actor: User, dossier: Dossier) -> Task | None:

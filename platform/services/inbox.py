@@ -1,16 +1,59 @@
-"""The task inbox: reads only the task table (and the dossier row for display), never workflows."""
+"""The task inbox: reads only the task table (and the dossier row for display), never workflows.
 
-from dataclasses import dataclass
+Which index answers which tab (PostgreSQL):
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import contains_eager
+- ``mine``: ``assignee_id = me AND status IN (open, claimed)`` → ix_tasks_assignee_status_due;
+- ``unit``: ``status = open AND ((unit_id, role) = one of my roles OR id IN my named open
+  tasks)`` → a BitmapOr of ix_tasks_unit_role_status_due (one arm per role) and the primary
+  key; the named tasks are read first through ix_task_candidates_user_id, so that no arm of
+  the OR is a subquery (which would force a scan of the whole table);
+- ``done``: ``assignee_id = me AND status = done`` → ix_tasks_assignee_status_due (a step is
+  always completed by its assignee: whoever completes an unclaimed step becomes it);
+- ``overdue``: ``status IN (open, claimed) AND due_at < now AND unit_id IN (…)`` →
+  ix_tasks_status_due (overdue steps are few) or ix_tasks_unit_role_status_due.
 
-from motcua.errors import Invalid
+The dossier row is joined by its primary key for display and for the search; its workflow
+state is never read.
+"""
+
+import math
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
+
+from motcua.errors import Conflict, Forbidden, Invalid, MotcuaError
 from motcua.extensions import db
-from motcua.models import ACTIVE_TASK_STATUSES, Task, TaskCandidate, TaskStatus, User
+from motcua.forms import load_form
+from motcua.models import (
+    ACTIVE_TASK_STATUSES,
+    Attachment,
+    Dossier,
+    Event,
+    Procedure,
+    Role,
+    Task,
+    TaskCandidate,
+    TaskStatus,
+    User,
+    utcnow,
+)
+from motcua.services import dossiers, formdata, org, processing
+from motcua.services.deadlines import calendar_for
 
 SCOPES = ("mine", "unit")
 STATUSES = ("open", "done")
+
+TABS = ("mine", "unit", "done", "overdue")
+SORTS = ("due", "received", "completed")
+TASK_STATUS_FILTERS = ("open", "claimed")
+PER_PAGE = 50
 
 
 @dataclass
@@ -44,7 +87,7 @@ def list_tasks(
         where = and_(Task.assignee_id == actor.id, Task.status.in_(ACTIVE_TASK_STATUSES))
         order = Task.due_at
     else:
-        where = and_(Task.status == TaskStatus.OPEN, _may_take(actor))
+        where = _takeable(actor)
         order = Task.due_at
 
     total = db.session.scalar(select(func.count()).select_from(Task).where(where))
@@ -52,7 +95,7 @@ def list_tasks(
         db.session.scalars(
             select(Task)
             .join(Task.dossier)
-            .options(contains_eager(Task.dossier))
+            .options(contains_eager(Task.dossier).defer(Dossier.workflow_state))
             .where(where)
             .order_by(order, Task.id)
             .limit(per_page)
@@ -68,3 +111,528 @@ def _may_take(actor: User):
         TaskCandidate.task_id == Task.id, TaskCandidate.user_id == actor.id, Task.role.is_(None)
     )
     return or_(*role_match, named)
+
+
+def _takeable(actor: User):
+    """Open tasks the actor may take: a role they hold in the task's unit, or named on it.
+
+    The same set as ``status = open AND _may_take(actor)``, written so that every arm of the
+    OR can use an index.
+    """
+    named_ids = list(
+        db.session.scalars(
+            select(TaskCandidate.task_id)
+            .join(Task, Task.id == TaskCandidate.task_id)
+            .where(
+                TaskCandidate.user_id == actor.id,
+                Task.role.is_(None),
+                Task.status == TaskStatus.OPEN,
+            )
+        )
+    )
+    arms = [
+        and_(Task.unit_id == unit_id, Task.role == role)
+        for unit_id, role in sorted({(r.unit_id, r.role) for r in actor.roles})
+    ]
+    if named_ids:
+        arms.append(Task.id.in_(named_ids))
+    return and_(Task.status == TaskStatus.OPEN, or_(*arms) if arms else false())
+
+
+# -- the inbox page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    procedure: str = ""  # a catalogue code
+    status: str = ""  # open | claimed
+    due_before: date | None = None  # due on or before this (local) day
+    q: str = ""  # dossier code prefix, applicant name, or ID number
+    sort: str = "due"
+
+    @property
+    def any(self) -> bool:
+        return bool(self.procedure or self.status or self.due_before or self.q)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the inbox: the step and what the officer needs of its dossier."""
+
+    task_id: int
+    status: TaskStatus
+    step_name: str
+    due_at: datetime
+    completed_at: datetime | None
+    assignee_name: str | None
+    dossier_code: str
+    applicant_name: str
+    received_at: datetime
+    appointment_at: datetime
+    procedure_code: str
+    procedure_name: str
+    urgency: str  # the row's colour class: overdue | due-soon | ontime
+
+
+@dataclass
+class Inbox:
+    tab: str
+    rows: list[Row]
+    total: int  # of this tab with its filters
+    page: int
+    per_page: int
+    counts: dict[str, int]  # tab → its active tasks, without filters (not for "done")
+    tabs: tuple[str, ...]  # the tabs the actor has ("overdue" only for leaders)
+    procedures: list[tuple[str, str]]  # (code, name) of the catalogue, for the filter
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def parse_filters(tab: str, *, procedure="", status="", due_before="", q="", sort="") -> Filters:
+    """Filters from the page's query string; Invalid with field errors for bad values."""
+    errors = {}
+    procedure, status, q = (procedure or "").strip(), (status or "").strip(), (q or "").strip()
+    if status and status not in TASK_STATUS_FILTERS:
+        errors["status"] = "Giá trị không hợp lệ."
+    day = None
+    if due_before:
+        try:
+            day = date.fromisoformat(due_before.strip())
+        except ValueError:
+            errors["due_before"] = "Ngày không hợp lệ."
+    sort = (sort or "").strip() or ("completed" if tab == "done" else "due")
+    if sort not in SORTS or (sort == "completed" and tab != "done"):
+        errors["sort"] = "Giá trị không hợp lệ."
+    if len(q) > 255:
+        errors["q"] = "Giá trị quá dài."
+    if errors:
+        raise Invalid("Bộ lọc chưa hợp lệ.", code="invalid_filter", details=errors)
+    return Filters(procedure=procedure, status=status, due_before=day, q=q, sort=sort)
+
+
+def inbox(
+    actor: User,
+    *,
+    tab: str = "mine",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    now: datetime | None = None,
+    **filters: str,
+) -> Inbox:
+    """One tab of the actor's inbox, filtered, sorted and paginated.
+
+    Tabs: ``mine`` (active steps assigned to the actor), ``unit`` (open steps the actor may
+    take), ``done`` (steps the actor completed), ``overdue`` (active steps past due in the units
+    the actor leads). ``filters`` are the page's query values (see ``parse_filters``). Raises
+    Invalid for an unknown tab, a bad filter or an unknown catalogue code, Forbidden for the
+    overdue tab to an officer who leads no unit.
+    """
+    if tab not in TABS:
+        raise Invalid("Không có thẻ này.", code="invalid_tab", details={"tab": "Không hợp lệ."})
+    filters = parse_filters(tab, **filters)
+    now = now or utcnow()
+    led = _led_units(actor)
+    if tab == "overdue" and not led:
+        raise Forbidden(
+            "Chỉ lãnh đạo đơn vị mới xem được hồ sơ quá hạn của đơn vị.", code="not_a_leader"
+        )
+    procedures = list(
+        db.session.execute(
+            select(Procedure.id, Procedure.code, Procedure.name).order_by(Procedure.code)
+        )
+    )
+    by_code = {code: pid for pid, code, _ in procedures}
+    if filters.procedure and filters.procedure not in by_code:
+        raise Invalid(
+            "Không có thủ tục này.",
+            code="invalid_filter",
+            details={"procedure": "Không có thủ tục này."},
+        )
+
+    tab_where = {
+        "mine": lambda: _mine(actor),
+        "unit": lambda: _takeable(actor),
+        "done": lambda: _done(actor),
+        "overdue": lambda: _overdue(led, now),
+    }
+    tabs = TABS if led else tuple(t for t in TABS if t != "overdue")
+    where = tab_where[tab]()
+    counts = {t: _count(tab_where[t]() if t != tab else where) for t in tabs if t != "done"}
+    conditions, needs_dossier = _filter_conditions(tab, filters, by_code)
+    if conditions:
+        total = _count(where, *conditions, join_dossier=needs_dossier)
+    else:
+        total = counts.get(tab) if tab in counts else _count(where)
+    per_page = min(max(per_page, 1), 200)
+    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
+    rows = _rows(where, conditions, filters.sort, page, per_page)
+    names = {pid: (code, name) for pid, code, name in procedures}
+    soon = calendar_for(db.session, current_app.config).add(now, days=1)
+    return Inbox(
+        tab=tab,
+        rows=[_row(r, names, now, soon) for r in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+        counts=counts,
+        tabs=tabs,
+        procedures=[(code, name) for _, code, name in procedures],
+        filters=filters,
+    )
+
+
+def _led_units(actor: User) -> set[int]:
+    return {r.unit_id for r in actor.roles if r.role == Role.LEADER}
+
+
+def _mine(actor: User):
+    return and_(Task.assignee_id == actor.id, Task.status.in_(ACTIVE_TASK_STATUSES))
+
+
+def _done(actor: User):
+    # The completer of a step is always its assignee (see processing._finish), so the
+    # assignee index answers; completed_by_id keeps the meaning exact.
+    return and_(
+        Task.assignee_id == actor.id,
+        Task.status == TaskStatus.DONE,
+        Task.completed_by_id == actor.id,
+    )
+
+
+def _overdue(units: set[int], now: datetime):
+    return and_(
+        Task.status.in_(ACTIVE_TASK_STATUSES),
+        Task.due_at < now,
+        Task.unit_id.in_(sorted(units)),
+    )
+
+
+def _filter_conditions(tab: str, filters: Filters, by_code: dict) -> tuple[list, bool]:
+    """The filters as SQL conditions, and whether they read the dossier row."""
+    conditions, needs_dossier = [], False
+    if filters.status and tab != "done":
+        conditions.append(Task.status == TaskStatus(filters.status))
+    if filters.due_before:
+        tz = ZoneInfo(current_app.config["TIMEZONE"])
+        end = datetime.combine(filters.due_before + timedelta(days=1), time(), tzinfo=tz)
+        conditions.append(Task.due_at < end)
+    if filters.procedure:
+        conditions.append(Dossier.procedure_id == by_code[filters.procedure])
+        needs_dossier = True
+    if filters.q:
+        q = filters.q
+        conditions.append(
+            or_(
+                Dossier.code.startswith(q.upper(), autoescape=True),
+                Dossier.applicant_name.icontains(q, autoescape=True),
+                Dossier.applicant_id_number == q,
+            )
+        )
+        needs_dossier = True
+    return conditions, needs_dossier
+
+
+def _count(where, *conditions, join_dossier: bool = False) -> int:
+    query = select(func.count()).select_from(Task)
+    if join_dossier:
+        query = query.join(Dossier, Dossier.id == Task.dossier_id)
+    return db.session.scalar(query.where(where, *conditions))
+
+
+_ORDER = {
+    "due": lambda: (Task.due_at, Task.id),
+    "received": lambda: (Dossier.received_at, Task.id),
+    "completed": lambda: (Task.completed_at.desc(), Task.id.desc()),
+}
+
+
+def _rows(where, conditions, sort: str, page: int, per_page: int):
+    assignee = aliased(User)
+    query = (
+        select(
+            Task.id,
+            Task.status,
+            Task.step_name,
+            Task.due_at,
+            Task.completed_at,
+            assignee.display_name,
+            Dossier.code,
+            Dossier.applicant_name,
+            Dossier.received_at,
+            Dossier.appointment_at,
+            Dossier.procedure_id,
+        )
+        .join(Dossier, Dossier.id == Task.dossier_id)
+        .outerjoin(assignee, assignee.id == Task.assignee_id)
+        .where(where, *conditions)
+        .order_by(*_ORDER[sort]())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return db.session.execute(query).all()
+
+
+def urgency(*, due_at: datetime, completed_at: datetime | None, now: datetime, soon: datetime):
+    """The colour of a step: ``overdue`` past its due time (or done after it), ``due-soon``
+    when due within one working day from now (``soon``), else ``ontime``."""
+    if completed_at is not None:
+        return "overdue" if completed_at > due_at else "ontime"
+    if now > due_at:
+        return "overdue"
+    if soon >= due_at:
+        return "due-soon"
+    return "ontime"
+
+
+def _row(r, names: dict, now: datetime, soon: datetime) -> Row:
+    code, name = names.get(r.procedure_id, ("", ""))
+    return Row(
+        task_id=r.id,
+        status=r.status,
+        step_name=r.step_name,
+        due_at=r.due_at,
+        completed_at=r.completed_at,
+        assignee_name=r.display_name,
+        dossier_code=r.code,
+        applicant_name=r.applicant_name,
+        received_at=r.received_at,
+        appointment_at=r.appointment_at,
+        procedure_code=code,
+        procedure_name=name,
+        urgency=urgency(due_at=r.due_at, completed_at=r.completed_at, now=now, soon=soon),
+    )
+
+
+# -- the task page and its actions ------------------------------------------------------------
+
+HISTORY = 20  # events shown on the task page; the dossier page has them all
+WORKING_KINDS = ("working", "result")
+_TRUE = ("on", "true", "1", "yes")
+
+
+@dataclass
+class TaskPage:
+    task: Task
+    dossier: Dossier
+    attachments: list[Attachment]
+    events: list[Event]  # the last HISTORY events, oldest first
+    earlier_events: int  # how many more the dossier page shows
+    form: dict | None  # the step's form definition
+    may_work: bool  # the actor may complete / send back / attach files now
+    may_claim: bool
+    may_release: bool
+    may_reassign: bool  # a leader of the task's unit, the task still active
+    officers: list[User]  # whom a leader may give the task to
+    has_previous_step: bool
+    attachment_kinds: tuple[str, ...]  # what kinds of file the actor may attach here
+    urgency: str
+
+
+def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> TaskPage:
+    """Everything the task page shows. Raises NotFound if the actor may not see the dossier."""
+    task = processing.get_task(actor, task_id)
+    dossier = task.dossier
+    now = now or utcnow()
+    active = task.status in ACTIVE_TASK_STATUSES
+    handler = active and org.may_work(actor, task)
+    mine = task.assignee_id in (None, actor.id)
+    leader = active and org.has_role(actor, Role.LEADER, task.unit_id)
+    events = dossiers.events_of(dossier)
+    soon = calendar_for(db.session, current_app.config).add(now, days=1)
+    return TaskPage(
+        task=task,
+        dossier=dossier,
+        attachments=dossiers.attachments_of(dossier),
+        events=events[-HISTORY:],
+        earlier_events=max(0, len(events) - HISTORY),
+        form=load_form(task.form) if task.form else None,
+        may_work=handler and mine,
+        may_claim=handler and task.assignee_id is None,
+        may_release=active and task.assignee_id == actor.id,
+        may_reassign=leader,
+        officers=_officers_for(task) if leader else [],
+        has_previous_step=_has_previous_step(task),
+        attachment_kinds=WORKING_KINDS if task.returns_result else ("working",),
+        urgency=urgency(due_at=task.due_at, completed_at=task.completed_at, now=now, soon=soon),
+    )
+
+
+def _officers_for(task: Task) -> list[User]:
+    """Active officers who may work the task now: its role in its unit, or those named."""
+    if task.role is not None:
+        return org.users_for(task.role, task.unit.code)
+    return sorted((c.user for c in task.candidates if c.user.active), key=lambda u: u.username)
+
+
+def _has_previous_step(task: Task) -> bool:
+    """Whether a step of the dossier was done before this one became ready (the first step
+    has nothing to go back to)."""
+    return (
+        db.session.scalar(
+            select(Task.id)
+            .where(
+                Task.dossier_id == task.dossier_id,
+                Task.status == TaskStatus.DONE,
+                Task.id < task.id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def form_data(form: dict | None, fields: Mapping[str, str]) -> dict:
+    """A submitted HTML form as data of the step's form, by the schema's types.
+
+    Checkboxes (and booleans) become True/False, integers and numbers become numbers (a
+    decimal comma is accepted), empty fields are left out; a value that does not parse is kept
+    as text so that the form's validation names the field. Fields the form does not have and
+    file fields are ignored.
+    """
+    if not form:
+        return {}
+    data = {}
+    ui = form.get("ui", {})
+    for name, prop in form["schema"].get("properties", {}).items():
+        widget = ui.get(name, {}).get("widget")
+        if widget == "file":
+            continue
+        kind = prop.get("type")
+        if widget == "checkbox" or kind == "boolean":
+            data[name] = (fields.get(name) or "").strip().lower() in _TRUE
+            continue
+        raw = (fields.get(name) or "").strip()
+        if not raw:
+            continue
+        if kind in ("integer", "number"):
+            data[name] = _number(raw, integer=kind == "integer")
+        else:
+            data[name] = raw
+    return data
+
+
+def _number(raw: str, *, integer: bool):
+    text = raw.replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # 12,5 m² as written in Vietnamese
+    try:
+        value = float(text)
+    except ValueError:
+        return raw
+    if not math.isfinite(value):
+        return raw
+    if value.is_integer():
+        return int(value)
+    return raw if integer else value
+
+
+def file_fields(form: dict | None) -> list[str]:
+    """The form's fields whose widget is a file upload."""
+    if not form:
+        return []
+    ui = form.get("ui", {})
+    return [
+        n for n in form["schema"].get("properties", {}) if ui.get(n, {}).get("widget") == "file"
+    ]
+
+
+@dataclass(frozen=True)
+class Upload:
+    file_name: str
+    stream: BinaryIO
+    media_type: str | None = None
+
+
+def complete(
+    actor: User, task_id: int, fields: Mapping[str, str], uploads: Mapping[str, Upload]
+) -> Task:
+    """Complete a step from its submitted HTML form (see ``form_data``).
+
+    A file field's upload is stored as a working file of the dossier and its value is the new
+    attachment's id — only once the rest of the form is valid (the file stays with the dossier
+    if the step then still cannot complete, say for want of a result file). Raises what
+    ``processing.complete`` raises (NotFound, Forbidden, Conflict, Invalid with field errors).
+    """
+    task = processing.get_task(actor, task_id)
+    form = load_form(task.form) if task.form else None
+    data = form_data(form, fields)
+    uploaded = {n: uploads[n] for n in file_fields(form) if n in uploads}
+    with _undone_on_error():
+        if uploaded:
+            errors = {
+                k: v for k, v in formdata.form_errors(task.form, data).items() if k not in uploaded
+            }
+            if errors:
+                raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
+            for name, upload in uploaded.items():
+                attachment = _attach(actor, task, "working", upload)
+                kind = form["schema"]["properties"][name].get("type")
+                data[name] = attachment.id if kind == "integer" else str(attachment.id)
+        return processing.complete(actor, task_id, data)
+
+
+def claim(actor: User, task_id: int) -> Task:
+    with _undone_on_error():
+        return processing.claim(actor, task_id)
+
+
+def release(actor: User, task_id: int) -> Task:
+    with _undone_on_error():
+        return processing.release(actor, task_id)
+
+
+def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> Task:
+    with _undone_on_error():
+        return processing.reassign(actor, task_id, assignee_username, reason)
+
+
+def send_back(actor: User, task_id: int, reason: str) -> Task:
+    with _undone_on_error():
+        return processing.send_back(actor, task_id, reason)
+
+
+def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attachment:
+    """Attach a working file (or, on the step that returns the result, a result file) to the
+    task's dossier. Raises NotFound, Forbidden (not the step's handler), Conflict (the step is
+    no longer active) or Invalid with field errors for ``kind`` and ``file``."""
+    task = processing.get_task(actor, task_id)
+    if task.status not in ACTIVE_TASK_STATUSES:
+        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+    if not org.may_work(actor, task) or task.assignee_id not in (None, actor.id):
+        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
+    errors = {}
+    if kind not in WORKING_KINDS:
+        errors["kind"] = "Giá trị không hợp lệ."
+    elif kind == "result" and not task.returns_result:
+        errors["kind"] = "Chỉ bước trả kết quả mới đính kèm tệp kết quả."
+    if upload is None or not upload.file_name:
+        errors["file"] = "Chọn một tệp để tải lên."
+    if errors:
+        raise Invalid("Chưa đính kèm được tệp.", code="invalid_file", details=errors)
+    with _undone_on_error():
+        return _attach(actor, task, kind, upload)
+
+
+def _attach(actor: User, task: Task, kind: str, upload: Upload) -> Attachment:
+    return dossiers.add_attachment(
+        actor,
+        task.dossier.code,
+        file_name=upload.file_name,
+        stream=upload.stream,
+        kind=kind,
+        media_type=upload.media_type,
+    )
+
+
+@contextmanager
+def _undone_on_error():
+    """An action refused half-way leaves nothing behind and holds no lock while the page that
+    says why is rendered."""
+    try:
+        yield
+    except MotcuaError:
+        db.session.rollback()
+        raise

@@ -18,6 +18,7 @@ from motcua.models import (
     DossierStatus,
     Procedure,
     Role,
+    Task,
     TaskStatus,
     User,
     utcnow,
@@ -68,6 +69,27 @@ def receive(
     """Receive a dossier at a unit's desk: give it a code and an appointment, start its workflow.
 
     Only a receptionist of the unit may do this. Raises NotFound, Forbidden or Invalid.
+    Commits.
+    """
+    dossier, _ = open_dossier(actor, procedure_code, unit_code, applicant, channel)
+    workflow.commit()
+    return dossier
+
+
+def open_dossier(
+    actor: User,
+    procedure_code: str,
+    unit_code: str,
+    applicant: Applicant,
+    channel: str,
+    *,
+    documents: list[dict] | None = None,
+) -> tuple[Dossier, list[Task]]:
+    """What ``receive`` does, without committing: for callers that do more in the same
+    transaction (the desk stores the papers and completes its step before one commit).
+
+    ``documents``: the desk's check list of the procedure's papers, kept in the event.
+    Returns the dossier and the steps the receiving officer now holds. Raises as ``receive``.
     """
     try:
         channel = Channel(channel)
@@ -109,19 +131,23 @@ def receive(
     created, _ = workflow.save(dossier, run, now=now, progressed=False)
     db.session.flush()
     # The officer who receives the dossier holds its first desk step.
+    held = []
     for task in created:
         if org.may_work(actor, task):
             task.status, task.assignee_id, task.claimed_at = TaskStatus.CLAIMED, actor.id, now
+            held.append(task)
+    data = {"channel": channel.value, "process_version": version.version}
+    if documents is not None:
+        data["documents"] = documents
     workflow.record(
         dossier,
         "received",
         actor=actor,
         at=now,
         to_step=workflow.step_names(created),
-        data={"channel": channel.value, "process_version": version.version},
+        data=data,
     )
-    workflow.commit()
-    return dossier
+    return dossier, held
 
 
 def _next_code(unit, now) -> str:

@@ -1,4 +1,4 @@
-"""Working the steps of a dossier: claim, release, complete, send back."""
+"""Working the steps of a dossier: claim, release, reassign, complete, send back."""
 
 from sqlalchemy import select
 
@@ -8,6 +8,8 @@ from motcua.models import (
     ACTIVE_TASK_STATUSES,
     Attachment,
     AttachmentKind,
+    Dossier,
+    Role,
     Task,
     TaskStatus,
     User,
@@ -25,7 +27,7 @@ def get_task(actor: User, task_id: int) -> Task:
     return task
 
 
-def _locked_task(actor: User, task_id: int) -> Task:
+def _lock(task_id: int) -> tuple[Dossier, Task]:
     """Lock the task's dossier, then read the task afresh: what another officer committed
     while we waited for the lock is what we see."""
     try:
@@ -37,6 +39,12 @@ def _locked_task(actor: User, task_id: int) -> Task:
     task = db.session.scalar(
         select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
     )
+    return dossier, task
+
+
+def _locked_task(actor: User, task_id: int) -> Task:
+    """The locked task, if the actor is one of its handlers and it is theirs to work."""
+    dossier, task = _lock(task_id)
     if not org.may_work(actor, task):
         org.require_dossier_visible(actor, dossier)  # a stranger learns nothing more than 404
         raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
@@ -72,6 +80,58 @@ def release(actor: User, task_id: int) -> Task:
     task.status, task.assignee_id, task.claimed_at = TaskStatus.OPEN, None, None
     workflow.record(
         task.dossier, "released", actor=actor, at=now, task_id=task.id, from_step=task.step_name
+    )
+    workflow.commit()
+    return task
+
+
+def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> Task:
+    """A leader of the task's unit gives an active task to another officer, with a reason.
+
+    The new assignee must be an active officer who may work the step. Raises NotFound (no
+    such task, or the actor may not see its dossier), Forbidden (not a leader of the task's
+    unit), Conflict (the task is no longer active) and Invalid with field errors for
+    ``assignee`` and ``reason``.
+    """
+    dossier, task = _lock(task_id)
+    if not org.has_role(actor, Role.LEADER, task.unit_id):
+        org.require_dossier_visible(actor, dossier)  # a stranger learns nothing more than 404
+        raise Forbidden(
+            "Chỉ lãnh đạo đơn vị xử lý bước này mới được giao lại công việc.", code="not_a_leader"
+        )
+    if task.status not in ACTIVE_TASK_STATUSES:
+        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+    errors = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Trường này là bắt buộc."
+    username = (assignee_username or "").strip()
+    assignee = (
+        db.session.scalar(select(User).where(User.username == username)) if username else None
+    )
+    if not username:
+        errors["assignee"] = "Trường này là bắt buộc."
+    elif assignee is None or not assignee.active:
+        errors["assignee"] = "Không có cán bộ đang hoạt động với tên đăng nhập này."
+    elif not org.may_work(assignee, task):
+        errors["assignee"] = "Cán bộ này không phải người xử lý bước này."
+    if errors:
+        raise Invalid("Chưa giao lại được công việc.", code="invalid_reassign", details=errors)
+    previous = db.session.get(User, task.assignee_id) if task.assignee_id else None
+    if previous is not None and previous.id == assignee.id:
+        return task
+    now = utcnow()
+    task.status, task.claimed_at = TaskStatus.CLAIMED, now
+    task.assignee_id, task.assignee = assignee.id, assignee
+    workflow.record(
+        dossier,
+        "reassigned",
+        actor=actor,
+        at=now,
+        task_id=task.id,
+        from_step=task.step_name,
+        note=reason,
+        data={"from": previous.username if previous else None, "to": assignee.username},
     )
     workflow.commit()
     return task

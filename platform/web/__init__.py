@@ -1,10 +1,13 @@
-"""Officer pages. Until the workspace lands (issue 3) this is the landing page only."""
+"""Officer pages: server-rendered (Jinja2), Vietnamese first, working without a build step."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/web",
+)
 
-
-@bp.get("/")
-def index():
-    return render_template("index.html")
+from motcua.web import auth, desk, dossier, filters, inbox, lookup, pages  # noqa: E402,F401  (routes register themselves on bp)

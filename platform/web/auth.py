@@ -1,0 +1,67 @@
+"""Signing officers in and out of the pages (a session cookie; CSRF on every form)."""
+
+from functools import wraps
+
+from flask import abort, g, redirect, render_template, request, session, url_for
+
+from motcua.errors import Unauthorized
+from motcua.services import auth
+from motcua.web import bp
+
+
+def login_required(view):
+    """The page needs a signed-in, active officer (g.user); others go to the login page."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user_id = session.get("uid")
+        if user_id is None:
+            return redirect(url_for("web.login", next=request.full_path))
+        try:
+            g.user = auth.active_user(user_id)
+        except Unauthorized:
+            session.clear()
+            return redirect(url_for("web.login"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user = auth.authenticate(
+                request.form.get("username", ""), request.form.get("password", "")
+            )
+        except Unauthorized as exc:
+            error = exc.message
+        else:
+            lang = session.get("lang")
+            session.clear()  # a new session on sign-in: no fixation
+            session.permanent = True
+            session["uid"] = user.id
+            if lang:
+                session["lang"] = lang
+            target = request.args.get("next", "")
+            # Only paths of this site: never an open redirect.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("web.home")
+            return redirect(target)
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.post("/language/<lang>")
+def language(lang):
+    if lang not in ("vi", "en"):
+        abort(404)
+    session["lang"] = lang
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")

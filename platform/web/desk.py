@@ -1,0 +1,137 @@
+"""Officer pages of the one-stop desk: receive a dossier, print its receipt, return results."""
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from motcua.errors import Invalid
+from motcua.services import desk
+from motcua.web import bp
+from motcua.web.auth import login_required
+from motcua.web.pages import NAV
+
+APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
+CHANNELS = {
+    "direct": _l("Trực tiếp tại Bộ phận một cửa"),
+    "online": _l("Trực tuyến"),
+    "postal": _l("Qua dịch vụ bưu chính công ích"),
+}
+RETURN_METHODS = {
+    "at_desk": _l("Trả trực tiếp tại Bộ phận một cửa"),
+    "post": _l("Qua dịch vụ bưu chính công ích"),
+    "online": _l("Trả trực tuyến (bản điện tử)"),
+}
+NAV.append(("web.desk_receive", _l("Tiếp nhận hồ sơ")))
+NAV.append(("web.desk_results", _l("Trả kết quả")))
+
+
+@bp.get("/desk/receive")
+@login_required
+def desk_receive():
+    query = request.args.get("q", "").strip()
+    procedures = desk.find_procedures(g.user, query)
+    return render_template("desk/receive.html", procedures=procedures, query=query)
+
+
+@bp.route("/desk/receive/<procedure_code>", methods=["GET", "POST"])
+@login_required
+def desk_receive_procedure(procedure_code):
+    if request.method == "GET":
+        form = desk.intake_form(g.user, procedure_code)
+        return render_template(
+            "desk/intake.html", form=form, values={}, errors={}, checked=set(), channels=CHANNELS
+        )
+    checked = {_index(key, "complete-") for key in request.form if key.startswith("complete-")}
+    files = [
+        (_index(key, "doc-"), upload.filename, upload.stream, _media_type(upload))
+        for key in request.files
+        if key.startswith("doc-")
+        for upload in request.files.getlist(key)
+        if upload.filename
+    ]
+    try:
+        dossier = desk.receive_at_desk(
+            g.user,
+            procedure_code,
+            request.form.get("unit", ""),
+            {f: request.form.get(f"applicant.{f}") for f in APPLICANT_FIELDS},
+            request.form.get("channel", "direct"),
+            files,
+            complete=bool(request.form.get("complete")),
+            checked=checked,
+            note=request.form.get("note", ""),
+        )
+    except Invalid as exc:
+        form = desk.intake_form(g.user, procedure_code)
+        page = render_template(
+            "desk/intake.html",
+            form=form,
+            values=request.form,
+            errors=exc.details or {"": exc.message},
+            message=exc.message,
+            checked=checked,
+            channels=CHANNELS,
+        )
+        return page, 422
+    flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
+    return redirect(url_for("web.desk_receipt", code=dossier.code))
+
+
+@bp.get("/desk/receipts/<code>")
+@login_required
+def desk_receipt(code):
+    return render_template("desk/receipt.html", receipt=desk.receipt(g.user, code))
+
+
+@bp.get("/desk/results")
+@login_required
+def desk_results():
+    return render_template("desk/results.html", tasks=desk.results_to_return(g.user))
+
+
+@bp.route("/desk/results/<code>", methods=["GET", "POST"])
+@login_required
+def desk_result(code):
+    if request.method == "GET":
+        step = desk.return_step(g.user, code)
+        values = {"returned_to": step.dossier.applicant_name, "method": "at_desk"}
+        return render_template(
+            "desk/result.html", step=step, values=values, errors={}, methods=RETURN_METHODS
+        )
+    files = [
+        (upload.filename, upload.stream, _media_type(upload))
+        for upload in request.files.getlist("result")
+        if upload.filename
+    ]
+    try:
+        desk.return_result(
+            g.user,
+            code,
+            returned_to=request.form.get("returned_to", ""),
+            method=request.form.get("method", "at_desk"),
+            note=request.form.get("note", ""),
+            files=files,
+        )
+    except Invalid as exc:
+        page = render_template(
+            "desk/result.html",
+            step=desk.return_step(g.user, code),
+            values=request.form,
+            errors=exc.details or {"result": exc.message},
+            message=exc.message,
+            methods=RETURN_METHODS,
+        )
+        return page, 422
+    flash(_("Đã trả kết quả hồ sơ %(code)s.", code=code), "success")
+    return redirect(url_for("web.desk_results"))
+
+
+def _index(key: str, prefix: str) -> int:
+    """The paper's number in a field name such as ``doc-2`` (-1, refused later, if none)."""
+    number = key.removeprefix(prefix)
+    return int(number) if number.isdigit() and len(number) < 4 else -1
+
+
+def _media_type(upload) -> str | None:
+    """The browser's type, unless it only says "bytes" (then the name decides)."""
+    return upload.mimetype if upload.mimetype != "application/octet-stream" else None

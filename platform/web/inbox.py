@@ -1,0 +1,198 @@
+"""Officer pages: the task inbox and the page of one task (its dossier, files, history, form)."""
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from motcua.errors import Conflict, Invalid
+from motcua.services import inbox as service
+from motcua.web import bp
+from motcua.web.auth import login_required
+from motcua.web.pages import NAV
+
+NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý")))
+
+TAB_LABELS = {
+    "mine": _l("Của tôi"),
+    "unit": _l("Chờ nhận xử lý"),
+    "done": _l("Đã xử lý"),
+    "overdue": _l("Quá hạn trong đơn vị"),
+}
+SORT_LABELS = {
+    "due": _l("Hạn xử lý"),
+    "received": _l("Ngày nhận"),
+    "completed": _l("Ngày hoàn thành"),
+}
+EVENT_LABELS = {
+    "received": _l("Tiếp nhận hồ sơ"),
+    "claimed": _l("Nhận xử lý"),
+    "released": _l("Trả lại hộp chung"),
+    "reassigned": _l("Giao lại"),
+    "step_completed": _l("Hoàn thành bước"),
+    "sent_back": _l("Trả lại bước trước"),
+    "finished": _l("Kết thúc hồ sơ"),
+    "attachment_added": _l("Đính kèm tệp"),
+}
+KIND_LABELS = {
+    "component": _l("Thành phần hồ sơ"),
+    "working": _l("Tệp xử lý"),
+    "result": _l("Kết quả"),
+    "slip": _l("Phiếu"),
+}
+FILTER_ARGS = ("procedure", "status", "due_before", "q", "sort")
+
+
+def _page_number() -> int:
+    try:
+        return int(request.args.get("page", 1))
+    except ValueError:
+        return 1
+
+
+def _back(default: str) -> str:
+    """The page to return to after an action: a path of this site, never an open redirect."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    tab = request.args.get("tab", "mine")
+    view = service.inbox(
+        g.user,
+        tab=tab,
+        page=_page_number(),
+        **{name: request.args.get(name, "") for name in FILTER_ARGS},
+    )
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+
+    def page_url(number: int) -> str:
+        return url_for("web.inbox", tab=view.tab, page=number, **args)
+
+    return render_template(
+        "inbox/list.html",
+        view=view,
+        tab_labels=TAB_LABELS,
+        sort_labels=SORT_LABELS,
+        page_url=page_url,
+    )
+
+
+def _task_page(task_id: int, status: int = 200, **context):
+    page = service.task_page(g.user, task_id)
+    context.setdefault("section", None)
+    context.setdefault("errors", {})
+    context.setdefault("message", None)
+    context.setdefault("values", None)
+    return render_template(
+        "inbox/task.html",
+        page=page,
+        event_labels=EVENT_LABELS,
+        kind_labels=KIND_LABELS,
+        **context,
+    ), status
+
+
+def _refused(task_id: int, section: str, exc: Invalid | Conflict, values=None):
+    """The task page again, saying why the action was refused: field errors next to the
+    fields (422), or a conflict's message (409)."""
+    if isinstance(exc, Conflict):
+        return _task_page(task_id, exc.status, message=exc.message)
+    return _task_page(
+        task_id,
+        exc.status,
+        section=section,
+        errors=exc.details or {},
+        message=exc.message,
+        values=values,
+    )
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task(task_id):
+    return _task_page(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim_task(task_id):
+    try:
+        service.claim(g.user, task_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Đã nhận xử lý công việc."))
+    return redirect(_back(url_for("web.task", task_id=task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@login_required
+def release_task(task_id):
+    try:
+        service.release(g.user, task_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Đã trả công việc về hộp chung của đơn vị."))
+    return redirect(_back(url_for("web.inbox")))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@login_required
+def reassign_task(task_id):
+    try:
+        task = service.reassign(
+            g.user, task_id, request.form.get("assignee", ""), request.form.get("reason", "")
+        )
+    except (Invalid, Conflict) as exc:
+        return _refused(task_id, "reassign", exc, request.form)
+    flash(_("Đã giao công việc cho %(name)s.", name=task.assignee.display_name))
+    return redirect(url_for("web.task", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@login_required
+def complete_task(task_id):
+    uploads = {
+        name: service.Upload(f.filename, f.stream, f.mimetype)
+        for name, f in request.files.items()
+        if f and f.filename
+    }
+    try:
+        task = service.complete(g.user, task_id, request.form, uploads)
+    except (Invalid, Conflict) as exc:
+        return _refused(task_id, "complete", exc, request.form)
+    flash(
+        _(
+            "Đã hoàn thành bước «%(step)s» của hồ sơ %(code)s.",
+            step=task.step_name,
+            code=task.dossier.code,
+        )
+    )
+    return redirect(url_for("web.inbox"))
+
+
+@bp.post("/tasks/<int:task_id>/send-back")
+@login_required
+def send_back_task(task_id):
+    try:
+        task = service.send_back(g.user, task_id, request.form.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        return _refused(task_id, "send_back", exc, request.form)
+    flash(_("Đã trả hồ sơ %(code)s về bước trước.", code=task.dossier.code))
+    return redirect(url_for("web.inbox"))
+
+
+@bp.post("/tasks/<int:task_id>/files")
+@login_required
+def attach_file(task_id):
+    file = request.files.get("file")
+    upload = service.Upload(file.filename, file.stream, file.mimetype) if file else None
+    try:
+        attachment = service.attach(g.user, task_id, request.form.get("kind", "working"), upload)
+    except (Invalid, Conflict) as exc:
+        return _refused(task_id, "files", exc, request.form)
+    flash(_("Đã đính kèm tệp %(name)s.", name=attachment.file_name))
+    return redirect(url_for("web.task", task_id=task_id))

@@ -1,0 +1,30 @@
+"""The public lookup page (tra cứu hồ sơ): no sign-in; a code and the applicant's id number or
+phone show where the dossier stands."""
+
+from flask import render_template, request
+
+from motcua.errors import Invalid, NotFound
+from motcua.services import lookup as lookup_service
+from motcua.web import bp
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+def lookup():
+    if request.method == "GET":
+        return render_template("lookup.html", result=None, errors={}, message=None)
+    # POST, not GET: the id number stays out of addresses, histories and server logs.
+    try:
+        result = lookup_service.lookup(
+            request.form.get("code", ""),
+            request.form.get("secret", ""),
+            request.remote_addr or "",
+        )
+    except lookup_service.TooManyAttempts as exc:
+        page = render_template("lookup.html", result=None, errors={}, message=exc.message)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
+    except (Invalid, NotFound) as exc:
+        errors = exc.details or {}
+        return render_template(
+            "lookup.html", result=None, errors=errors, message=exc.message
+        ), exc.status
+    return render_template("lookup.html", result=result, errors={}, message=None)

@@ -1,0 +1,29 @@
+"""The landing page and the pages' error handling."""
+
+from flask import g, redirect, render_template, url_for
+from flask_babel import get_locale
+
+from motcua.errors import MotcuaError
+from motcua.web import bp
+from motcua.web.auth import login_required
+
+# The menu: (endpoint, label). Pages add themselves here as they are written.
+NAV = []
+
+
+@bp.app_context_processor
+def _page_globals():
+    return {"nav_links": lambda: list(NAV), "get_locale": get_locale}
+
+
+@bp.get("/")
+@login_required
+def home():
+    return redirect(url_for(NAV[0][0]) if NAV else url_for("web.login"))
+
+
+@bp.app_errorhandler(MotcuaError)
+def motcua_error(exc: MotcuaError):
+    """Errors of our own on pages: a Vietnamese page with the status (the API's own handler
+    answers its calls in JSON first)."""
+    return render_template("error.html", error=exc, user=g.get("user")), exc.status

@@ -1,0 +1,119 @@
+"""GET /api/v1/lookup: the public lookup of a dossier, without signing in."""
+
+from datetime import datetime
+
+import pytest
+
+from motcua.services.lookup import NOT_FOUND, FailureLog
+
+APPLICANT = {
+    "name": "Đỗ Thị Lan",
+    "id_number": "042190005555",
+    "phone": "0977 123 456",
+}
+
+
+def look_up(client, code, secret, ip="192.0.2.1"):
+    return client.get(
+        "/api/v1/lookup",
+        query_string={"code": code, "secret": secret},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(app, monkeypatch):
+    """The app's failure counter on a clock the test moves."""
+    clock = Clock()
+    monkeypatch.setitem(app.extensions, "motcua.lookup_failures", FailureLog(10, 900, clock=clock))
+    return clock
+
+
+def test_the_right_pair_answers_the_status_stage_and_dates(client, make_dossier):
+    created = make_dossier("CLO", "1.001612", applicant=APPLICANT)
+    for secret in ("042190005555", "0977.123.456", "+84977123456"):
+        response = look_up(client, created["code"], secret)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert set(body) == {"code", "status", "stage", "received_at", "appointment_at"}
+        assert body["code"] == created["code"] and body["status"] == "received"
+        for when in ("received_at", "appointment_at"):
+            assert datetime.fromisoformat(body[when]) == datetime.fromisoformat(created[when])
+        assert body["stage"].startswith("Tiếp nhận, kiểm tra hồ sơ — ")
+
+
+def test_a_wrong_pair_and_an_unknown_code_get_the_same_404(client, make_dossier):
+    code = make_dossier("CLO", "1.001612", applicant=APPLICANT)["code"]
+    wrong = look_up(client, code, "042190001111", ip="192.0.2.2")
+    unknown = look_up(client, "HKH-991231-0001", "042190005555", ip="192.0.2.2")
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.get_json() == unknown.get_json()
+    assert wrong.get_json()["error"]["message"] == NOT_FOUND
+
+
+def test_an_applicant_without_a_phone_is_not_matched_by_an_empty_one(client, make_dossier):
+    code = make_dossier("CLO", "1.001612", applicant={**APPLICANT, "phone": None})["code"]
+    assert look_up(client, code, "", ip="192.0.2.3").status_code == 422
+    assert look_up(client, code, " . ", ip="192.0.2.3").status_code == 422
+    assert look_up(client, code, "\x00" * 12, ip="192.0.2.3").status_code == 404
+
+
+def test_missing_parameters_are_field_errors(client):
+    response = client.get("/api/v1/lookup", environ_base={"REMOTE_ADDR": "192.0.2.4"})
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["details"]) == {"code", "secret"}
+
+
+def test_ten_failures_then_429_until_the_window_passes(client, make_dossier, clock):
+    code = make_dossier("CLO", "1.001612", applicant=APPLICANT)["code"]
+    for attempt in range(10):
+        clock.now += 30
+        assert look_up(client, code, f"0421900{attempt:05d}").status_code == 404
+    refused = look_up(client, code, APPLICANT["id_number"])
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "too_many_attempts"
+    # The first failure (270 s ago) leaves the 900 s window in 630 s.
+    assert int(refused.headers["Retry-After"]) == 630
+    assert look_up(client, code, APPLICANT["id_number"], ip="192.0.2.99").status_code == 200
+    clock.now += 629
+    assert look_up(client, code, APPLICANT["id_number"]).status_code == 429
+    clock.now += 2
+    assert look_up(client, code, APPLICANT["id_number"]).status_code == 200
+
+
+def test_the_page_and_the_api_share_one_count(client, make_dossier, clock):
+    code = make_dossier("CLO", "1.001612", applicant=APPLICANT)["code"]
+    for _ in range(10):
+        assert look_up(client, code, "042190000000", ip="192.0.2.5").status_code == 404
+    page = client.get("/lookup", environ_base={"REMOTE_ADDR": "192.0.2.5"})
+    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    refused = client.post(
+        "/lookup",
+        data={"code": code, "secret": APPLICANT["id_number"], "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "192.0.2.5"},
+    )
+    assert refused.status_code == 429
+
+
+def test_the_failure_log_stays_bounded():
+    clock = Clock()
+    log = FailureLog(limit=2, window=60, max_clients=3, clock=clock)
+    for client in ("a", "b", "c"):
+        log.record(client)
+        log.record(client)
+    assert log.retry_after("a") == 60
+    log.record("d")  # full: the client that failed least recently is forgotten
+    assert log.retry_after("a") is None
+    assert log.retry_after("b") == 60 and log.retry_after("c") == 60
+    clock.now += 61
+    log.record("e")  # the stale ones go first
+    assert [log.retry_after(c) for c in "bcd"] == [None, None, None]
+    assert len(log._by_client) <= 3
