@@ -1,17 +1,25 @@
-"""Benchmark: task completions per second through the engine service, against bare SpiffWorkflow.
+"""Benchmarks. Not tests: they print figures. Each empties and fills its own database, whose
+name must end in ``_bench``.
 
-    python -m motcua.bench [--dossiers 200] [--database-url postgresql://…/motcua_bench]
+    python -m motcua.bench engine [--dossiers 200] [--database-url postgresql://…/motcua_bench]
 
-It empties and fills its own database (whose name must end in ``_bench``), receives dossiers of
-the household business procedure at Can Lộc, then completes every step of every dossier
-through ``processing.complete`` — lock, restore, run, save, task rows, events, commit — and
-runs the same number of steps on bare SpiffWorkflow (deserialize → run → serialize) as the
-ceiling. Not a test: it prints figures.
+receives dossiers of the household business procedure at Can Lộc, then completes every step of
+every dossier through ``processing.complete`` — lock, restore, run, save, task rows, events,
+commit — and runs the same number of steps on bare SpiffWorkflow (deserialize → run →
+serialize) as the ceiling.
+
+    python -m motcua.bench inbox [--dossiers 100000] [--database-url …]
+
+fills Can Lộc with that many dossiers and their task rows, then times each inbox tab of one
+specialist of the finance office (and the overdue tab of its leader), p50 and p95.
 """
 
 import argparse
 import io
+import statistics
 import time
+from datetime import UTC, datetime, timedelta
+from random import Random
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -21,7 +29,7 @@ from motcua.app import create_app
 from motcua.engine import baseline
 from motcua.extensions import db
 from motcua.models import ACTIVE_TASK_STATUSES, Dossier, ProcessVersion, Task, Unit, User
-from motcua.services import demo, dossiers, formdata, intake, processing
+from motcua.services import demo, dossiers, formdata, inbox, intake, processing
 
 PROCEDURE = "1.001612"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/motcua_bench"
@@ -125,12 +133,119 @@ def complete_all(codes: list[str], clock: "DatabaseClock") -> tuple[int, float]:
     return completions, elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dossiers", type=int, default=200)
-    parser.add_argument("--database-url", default=DEFAULT_URL)
-    args = parser.parse_args()
+# --- the inbox: query timing for one officer with many dossiers in the unit -----------------
 
+
+def fill_unit(dossiers: int, active_share: float = 0.05, mine_share: float = 0.02) -> None:
+    """Bulk-insert dossiers of the household business procedure at Can Lộc with their task
+    rows, as years of work would leave them: most finished, some at the specialist's step
+    (unclaimed or claimed by clo.cv.tckh1). Rows go in directly: this measures reading."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == "CLO"))
+    office = db.session.scalar(select(Unit).where(Unit.code == "CLO.TCKH"))
+    officer = _user("clo.cv.tckh1")
+    desk = _user("clo.mc1")
+    version = db.session.scalar(
+        select(ProcessVersion).where(
+            ProcessVersion.unit_id == unit.id, ProcessVersion.procedure.has(code=PROCEDURE)
+        )
+    )
+    random = Random(61)
+    start = datetime(2024, 1, 2, 1, 0, tzinfo=UTC)
+    dossier_rows, task_rows = [], []
+    for n in range(dossiers):
+        received = start + timedelta(minutes=7 * n)
+        active = random.random() < active_share
+        dossier_rows.append(
+            {
+                "id": 1_000_000 + n,
+                "code": f"CLO-BENCH-{n:07d}",
+                "procedure_id": version.procedure_id,
+                "unit_id": unit.id,
+                "process_version_id": version.id,
+                "applicant_name": f"Nguyễn Văn {n}",
+                "applicant_id_number": f"0421{n:08d}",
+                "channel": "direct",
+                "status": "processing" if active else "returned",
+                "received_at": received,
+                "appointment_at": received + timedelta(days=5),
+                "finished_at": None if active else received + timedelta(days=3),
+                "workflow_state": "",
+                "lock_version": 1,
+            }
+        )
+        base = {
+            "dossier_id": 1_000_000 + n,
+            "engine_task_id": f"bench-{n}",
+            "time_limit": "1d",
+            "returns_result": False,
+            "created_at": received,
+            "due_at": received + timedelta(days=1),
+        }
+        task_rows.append(
+            {
+                **base,
+                "step_id": "tiep_nhan",
+                "step_name": "Tiếp nhận, kiểm tra hồ sơ",
+                "handler": "receptionist",
+                "unit_id": unit.id,
+                "role": "receptionist",
+                "status": "done",
+                "assignee_id": desk.id,
+                "completed_by_id": desk.id,
+                "completed_at": received + timedelta(hours=1),
+            }
+        )
+        claimed = active and random.random() < mine_share / active_share
+        task_rows.append(
+            {
+                **base,
+                "step_id": "tham_dinh",
+                "step_name": "Thẩm định hồ sơ",
+                "handler": "specialist@.TCKH",
+                "unit_id": office.id,
+                "role": "specialist",
+                "status": ("claimed" if claimed else "open") if active else "done",
+                "assignee_id": officer.id if claimed or not active else None,
+                "completed_by_id": None if active else officer.id,
+                "completed_at": None if active else received + timedelta(days=1),
+            }
+        )
+    for table, rows in ((Dossier.__table__, dossier_rows), (Task.__table__, task_rows)):
+        for i in range(0, len(rows), 5000):
+            db.session.execute(table.insert(), rows[i : i + 5000])
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+
+
+def time_inbox(runs: int = 50) -> list[tuple[str, int, float, float]]:
+    """(tab, rows on the first page, p50 ms, p95 ms) for each tab."""
+    specialist, leader = _user("clo.cv.tckh1"), _user("clo.ld.tckh")
+    cases = [
+        ("mine", specialist, {}),
+        ("unit", specialist, {}),
+        ("done", specialist, {}),
+        ("unit, q=name", specialist, {"q": "Nguyễn Văn 4242"}),
+        ("unit, procedure", specialist, {"procedure": PROCEDURE}),
+        ("overdue (leader)", leader, {}),
+    ]
+    results = []
+    for label, actor, filters in cases:
+        tab = label.split(",")[0].split(" ")[0]
+        timings, rows = [], 0
+        for _ in range(runs):
+            db.session.expire_all()
+            started = time.perf_counter()
+            view = inbox.inbox(actor, tab=tab, **filters)
+            timings.append((time.perf_counter() - started) * 1000)
+            rows = len(view.rows)
+        timings.sort()
+        results.append((label, rows, statistics.median(timings), timings[int(0.95 * runs) - 1]))
+    return results
+
+
+def run_engine(args) -> None:
     fresh_database(args.database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
     with app.app_context():
@@ -158,6 +273,35 @@ def main() -> None:
         f"{1000 * clock.seconds / ours:.2f} ms waiting on the database "
         f"({clock.round_trips / ours:.1f} round trips incl. commit)"
     )
+
+
+def run_inbox(args) -> None:
+    fresh_database(args.database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        demo.load()
+        started = time.perf_counter()
+        fill_unit(args.dossiers)
+        print(f"filled {args.dossiers} dossiers in {time.perf_counter() - started:.0f} s")
+        print(f"database: {db.engine.dialect.name}; first page (50 rows), {50} runs each")
+        for label, rows, p50, p95 in time_inbox():
+            print(f"  {label:<18} rows {rows:>3}   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
+    print("target: p95 ≤ 50 ms on PostgreSQL")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("which", nargs="?", choices=("engine", "inbox"), default="engine")
+    parser.add_argument("--dossiers", type=int)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    args = parser.parse_args()
+    if args.which == "inbox":
+        args.dossiers = args.dossiers or 100_000
+        run_inbox(args)
+    else:
+        args.dossiers = args.dossiers or 200
+        run_engine(args)
 
 
 if __name__ == "__main__":

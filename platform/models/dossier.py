@@ -32,7 +32,23 @@ class Dossier(Base):
     """One application (hồ sơ) for one procedure, run by one workflow."""
 
     __tablename__ = "dossiers"
-    __table_args__ = (Index("ix_dossiers_unit_status", "unit_id", "status"),)
+    __table_args__ = (
+        Index("ix_dossiers_unit_status", "unit_id", "status"),
+        # Inbox search by code prefix or part of the applicant's name: trigram indexes on
+        # PostgreSQL (pg_trgm); plain ones elsewhere.
+        Index(
+            "ix_dossiers_code_trgm",
+            "code",
+            postgresql_using="gin",
+            postgresql_ops={"code": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_dossiers_applicant_name_trgm",
+            "applicant_name",
+            postgresql_using="gin",
+            postgresql_ops={"applicant_name": "gin_trgm_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)

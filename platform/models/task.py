@@ -28,6 +28,8 @@ class Task(Base):
         Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
         Index("ix_tasks_unit_role_status_due", "unit_id", "role", "status", "due_at"),
         Index("ix_tasks_status_due", "status", "due_at"),
+        # The "done" tab: an officer's finished steps, newest first.
+        Index("ix_tasks_assignee_status_completed", "assignee_id", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,25 +17,19 @@ state is never read.
 """
 
 import math
-from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
-from motcua.errors import Conflict, Forbidden, Invalid, MotcuaError
+from motcua.errors import Forbidden, Invalid
 from motcua.extensions import db
-from motcua.forms import load_form
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
-    Attachment,
     Dossier,
-    Event,
     Procedure,
     Role,
     Task,
@@ -44,7 +38,6 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import dossiers, formdata, org, processing
 from motcua.services.deadlines import calendar_for
 
 SCOPES = ("mine", "unit")
@@ -407,232 +400,3 @@ def _row(r, names: dict, now: datetime, soon: datetime) -> Row:
 
 
 # -- the task page and its actions ------------------------------------------------------------
-
-HISTORY = 20  # events shown on the task page; the dossier page has them all
-WORKING_KINDS = ("working", "result")
-_TRUE = ("on", "true", "1", "yes")
-
-
-@dataclass
-class TaskPage:
-    task: Task
-    dossier: Dossier
-    attachments: list[Attachment]
-    events: list[Event]  # the last HISTORY events, oldest first
-    earlier_events: int  # how many more the dossier page shows
-    form: dict | None  # the step's form definition
-    may_work: bool  # the actor may complete / send back / attach files now
-    may_claim: bool
-    may_release: bool
-    may_reassign: bool  # a leader of the task's unit, the task still active
-    officers: list[User]  # whom a leader may give the task to
-    has_previous_step: bool
-    attachment_kinds: tuple[str, ...]  # what kinds of file the actor may attach here
-    urgency: str
-
-
-def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> TaskPage:
-    """Everything the task page shows. Raises NotFound if the actor may not see the dossier."""
-    task = processing.get_task(actor, task_id)
-    dossier = task.dossier
-    now = now or utcnow()
-    active = task.status in ACTIVE_TASK_STATUSES
-    handler = active and org.may_work(actor, task)
-    mine = task.assignee_id in (None, actor.id)
-    leader = active and org.has_role(actor, Role.LEADER, task.unit_id)
-    events = dossiers.events_of(dossier)
-    soon = calendar_for(db.session, current_app.config).add(now, days=1)
-    return TaskPage(
-        task=task,
-        dossier=dossier,
-        attachments=dossiers.attachments_of(dossier),
-        events=events[-HISTORY:],
-        earlier_events=max(0, len(events) - HISTORY),
-        form=load_form(task.form) if task.form else None,
-        may_work=handler and mine,
-        may_claim=handler and task.assignee_id is None,
-        may_release=active and task.assignee_id == actor.id,
-        may_reassign=leader,
-        officers=_officers_for(task) if leader else [],
-        has_previous_step=_has_previous_step(task),
-        attachment_kinds=WORKING_KINDS if task.returns_result else ("working",),
-        urgency=urgency(due_at=task.due_at, completed_at=task.completed_at, now=now, soon=soon),
-    )
-
-
-def _officers_for(task: Task) -> list[User]:
-    """Active officers who may work the task now: its role in its unit, or those named."""
-    if task.role is not None:
-        return org.users_for(task.role, task.unit.code)
-    return sorted((c.user for c in task.candidates if c.user.active), key=lambda u: u.username)
-
-
-def _has_previous_step(task: Task) -> bool:
-    """Whether a step of the dossier was done before this one became ready (the first step
-    has nothing to go back to)."""
-    return (
-        db.session.scalar(
-            select(Task.id)
-            .where(
-                Task.dossier_id == task.dossier_id,
-                Task.status == TaskStatus.DONE,
-                Task.id < task.id,
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def form_data(form: dict | None, fields: Mapping[str, str]) -> dict:
-    """A submitted HTML form as data of the step's form, by the schema's types.
-
-    Checkboxes (and booleans) become True/False, integers and numbers become numbers (a
-    decimal comma is accepted), empty fields are left out; a value that does not parse is kept
-    as text so that the form's validation names the field. Fields the form does not have and
-    file fields are ignored.
-    """
-    if not form:
-        return {}
-    data = {}
-    ui = form.get("ui", {})
-    for name, prop in form["schema"].get("properties", {}).items():
-        widget = ui.get(name, {}).get("widget")
-        if widget == "file":
-            continue
-        kind = prop.get("type")
-        if widget == "checkbox" or kind == "boolean":
-            data[name] = (fields.get(name) or "").strip().lower() in _TRUE
-            continue
-        raw = (fields.get(name) or "").strip()
-        if not raw:
-            continue
-        if kind in ("integer", "number"):
-            data[name] = _number(raw, integer=kind == "integer")
-        else:
-            data[name] = raw
-    return data
-
-
-def _number(raw: str, *, integer: bool):
-    text = raw.replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")  # 12,5 m² as written in Vietnamese
-    try:
-        value = float(text)
-    except ValueError:
-        return raw
-    if not math.isfinite(value):
-        return raw
-    if value.is_integer():
-        return int(value)
-    return raw if integer else value
-
-
-def file_fields(form: dict | None) -> list[str]:
-    """The form's fields whose widget is a file upload."""
-    if not form:
-        return []
-    ui = form.get("ui", {})
-    return [
-        n for n in form["schema"].get("properties", {}) if ui.get(n, {}).get("widget") == "file"
-    ]
-
-
-@dataclass(frozen=True)
-class Upload:
-    file_name: str
-    stream: BinaryIO
-    media_type: str | None = None
-
-
-def complete(
-    actor: User, task_id: int, fields: Mapping[str, str], uploads: Mapping[str, Upload]
-) -> Task:
-    """Complete a step from its submitted HTML form (see ``form_data``).
-
-    A file field's upload is stored as a working file of the dossier and its value is the new
-    attachment's id — only once the rest of the form is valid (the file stays with the dossier
-    if the step then still cannot complete, say for want of a result file). Raises what
-    ``processing.complete`` raises (NotFound, Forbidden, Conflict, Invalid with field errors).
-    """
-    task = processing.get_task(actor, task_id)
-    form = load_form(task.form) if task.form else None
-    data = form_data(form, fields)
-    uploaded = {n: uploads[n] for n in file_fields(form) if n in uploads}
-    with _undone_on_error():
-        if uploaded:
-            errors = {
-                k: v for k, v in formdata.form_errors(task.form, data).items() if k not in uploaded
-            }
-            if errors:
-                raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
-            for name, upload in uploaded.items():
-                attachment = _attach(actor, task, "working", upload)
-                kind = form["schema"]["properties"][name].get("type")
-                data[name] = attachment.id if kind == "integer" else str(attachment.id)
-        return processing.complete(actor, task_id, data)
-
-
-def claim(actor: User, task_id: int) -> Task:
-    with _undone_on_error():
-        return processing.claim(actor, task_id)
-
-
-def release(actor: User, task_id: int) -> Task:
-    with _undone_on_error():
-        return processing.release(actor, task_id)
-
-
-def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> Task:
-    with _undone_on_error():
-        return processing.reassign(actor, task_id, assignee_username, reason)
-
-
-def send_back(actor: User, task_id: int, reason: str) -> Task:
-    with _undone_on_error():
-        return processing.send_back(actor, task_id, reason)
-
-
-def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attachment:
-    """Attach a working file (or, on the step that returns the result, a result file) to the
-    task's dossier. Raises NotFound, Forbidden (not the step's handler), Conflict (the step is
-    no longer active) or Invalid with field errors for ``kind`` and ``file``."""
-    task = processing.get_task(actor, task_id)
-    if task.status not in ACTIVE_TASK_STATUSES:
-        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
-    if not org.may_work(actor, task) or task.assignee_id not in (None, actor.id):
-        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
-    errors = {}
-    if kind not in WORKING_KINDS:
-        errors["kind"] = "Giá trị không hợp lệ."
-    elif kind == "result" and not task.returns_result:
-        errors["kind"] = "Chỉ bước trả kết quả mới đính kèm tệp kết quả."
-    if upload is None or not upload.file_name:
-        errors["file"] = "Chọn một tệp để tải lên."
-    if errors:
-        raise Invalid("Chưa đính kèm được tệp.", code="invalid_file", details=errors)
-    with _undone_on_error():
-        return _attach(actor, task, kind, upload)
-
-
-def _attach(actor: User, task: Task, kind: str, upload: Upload) -> Attachment:
-    return dossiers.add_attachment(
-        actor,
-        task.dossier.code,
-        file_name=upload.file_name,
-        stream=upload.stream,
-        kind=kind,
-        media_type=upload.media_type,
-    )
-
-
-@contextmanager
-def _undone_on_error():
-    """An action refused half-way leaves nothing behind and holds no lock while the page that
-    says why is rendered."""
-    try:
-        yield
-    except MotcuaError:
-        db.session.rollback()
-        raise

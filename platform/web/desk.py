@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
+from motcua.models import Role
 from motcua.services import desk
 from motcua.web import bp
 from motcua.web.auth import login_required
@@ -21,8 +22,8 @@ RETURN_METHODS = {
     "post": _l("Qua dịch vụ bưu chính công ích"),
     "online": _l("Trả trực tuyến (bản điện tử)"),
 }
-NAV.append(("web.desk_receive", _l("Tiếp nhận hồ sơ")))
-NAV.append(("web.desk_results", _l("Trả kết quả")))
+NAV.append(("web.desk_receive", _l("Tiếp nhận hồ sơ"), {Role.RECEPTIONIST}))
+NAV.append(("web.desk_results", _l("Trả kết quả"), {Role.RECEPTIONIST}))
 
 
 @bp.get("/desk/receive")

@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Conflict, Invalid
 from motcua.services import inbox as service
+from motcua.services import taskpage
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
 
-NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý")))
+NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý"), None))
 
 TAB_LABELS = {
     "mine": _l("Của tôi"),
@@ -80,7 +81,7 @@ def inbox():
 
 
 def _task_page(task_id: int, status: int = 200, **context):
-    page = service.task_page(g.user, task_id)
+    page = taskpage.task_page(g.user, task_id)
     context.setdefault("section", None)
     context.setdefault("errors", {})
     context.setdefault("message", None)
@@ -119,7 +120,7 @@ def task(task_id):
 @login_required
 def claim_task(task_id):
     try:
-        service.claim(g.user, task_id)
+        taskpage.claim(g.user, task_id)
     except Conflict as exc:
         flash(exc.message, "error")
     else:
@@ -131,7 +132,7 @@ def claim_task(task_id):
 @login_required
 def release_task(task_id):
     try:
-        service.release(g.user, task_id)
+        taskpage.release(g.user, task_id)
     except Conflict as exc:
         flash(exc.message, "error")
     else:
@@ -143,7 +144,7 @@ def release_task(task_id):
 @login_required
 def reassign_task(task_id):
     try:
-        task = service.reassign(
+        task = taskpage.reassign(
             g.user, task_id, request.form.get("assignee", ""), request.form.get("reason", "")
         )
     except (Invalid, Conflict) as exc:
@@ -156,12 +157,12 @@ def reassign_task(task_id):
 @login_required
 def complete_task(task_id):
     uploads = {
-        name: service.Upload(f.filename, f.stream, f.mimetype)
+        name: taskpage.Upload(f.filename, f.stream, f.mimetype)
         for name, f in request.files.items()
         if f and f.filename
     }
     try:
-        task = service.complete(g.user, task_id, request.form, uploads)
+        task = taskpage.complete(g.user, task_id, request.form, uploads)
     except (Invalid, Conflict) as exc:
         return _refused(task_id, "complete", exc, request.form)
     flash(
@@ -178,7 +179,7 @@ def complete_task(task_id):
 @login_required
 def send_back_task(task_id):
     try:
-        task = service.send_back(g.user, task_id, request.form.get("reason", ""))
+        task = taskpage.send_back(g.user, task_id, request.form.get("reason", ""))
     except (Invalid, Conflict) as exc:
         return _refused(task_id, "send_back", exc, request.form)
     flash(_("Đã trả hồ sơ %(code)s về bước trước.", code=task.dossier.code))
@@ -189,9 +190,9 @@ def send_back_task(task_id):
 @login_required
 def attach_file(task_id):
     file = request.files.get("file")
-    upload = service.Upload(file.filename, file.stream, file.mimetype) if file else None
+    upload = taskpage.Upload(file.filename, file.stream, file.mimetype) if file else None
     try:
-        attachment = service.attach(g.user, task_id, request.form.get("kind", "working"), upload)
+        attachment = taskpage.attach(g.user, task_id, request.form.get("kind", "working"), upload)
     except (Invalid, Conflict) as exc:
         return _refused(task_id, "files", exc, request.form)
     flash(_("Đã đính kèm tệp %(name)s.", name=attachment.file_name))

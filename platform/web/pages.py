@@ -7,13 +7,20 @@ from motcua.errors import MotcuaError
 from motcua.web import bp
 from motcua.web.auth import login_required
 
-# The menu: (endpoint, label). Pages add themselves here as they are written.
+# The menu: (endpoint, label, the roles that see it or None for every officer).
+# Pages add themselves here; the pages themselves still check the roles on the server.
 NAV = []
+
+
+def nav_links():
+    user = g.get("user")
+    held = {r.role for r in user.roles} if user else set()
+    return [(endpoint, label) for endpoint, label, roles in NAV if roles is None or held & roles]
 
 
 @bp.app_context_processor
 def _page_globals():
-    return {"nav_links": lambda: list(NAV), "get_locale": get_locale}
+    return {"nav_links": nav_links, "get_locale": get_locale}
 
 
 @bp.get("/")

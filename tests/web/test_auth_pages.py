@@ -57,3 +57,13 @@ def test_pages_are_in_vietnamese_unless_english_is_chosen(client):
     token = csrf_token(client)
     client.post("/language/en", data={"csrf_token": token, "next": "/login"})
     assert "Sign in" in client.get("/login").get_data(as_text=True)
+
+
+def test_the_menu_shows_each_officer_only_their_pages(client):
+    sign_in(client, "clo.cv.tckh1")
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "Hồ sơ cần xử lý" in page and "Tiếp nhận hồ sơ" not in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/inbox")})
+    sign_in(client, "clo.mc1")
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "Tiếp nhận hồ sơ" in page and "Trả kết quả" in page

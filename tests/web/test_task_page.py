@@ -10,8 +10,7 @@ from sqlalchemy import func, select, update
 from motcua.extensions import db
 from motcua.forms import form_names, load_form
 from motcua.models import Attachment, Dossier, Event, Task, TaskStatus
-from motcua.services import formdata
-from motcua.services import inbox as inbox_service
+from motcua.services import formdata, taskpage
 from motcua.services.formdata import example_data
 
 HOUSEHOLD, COPY = "1.001612", "2.000815"
@@ -251,7 +250,7 @@ def test_a_file_field_stores_the_upload_and_keeps_its_id(app, officer, make_doss
         "order": ["drawing", "note"],
     }
     forms = {"test-ban-ve": definition}
-    monkeypatch.setattr(inbox_service, "load_form", lambda n: forms.get(n) or load_form(n))
+    monkeypatch.setattr(taskpage, "load_form", lambda n: forms.get(n) or load_form(n))
     monkeypatch.setattr(formdata, "load_form", lambda n: forms.get(n) or load_form(n))
     formdata._validator.cache_clear()
     code = make_dossier("CLO", HOUSEHOLD)["code"]
