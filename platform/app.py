@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from motcua.config import Config
 from motcua.extensions import babel, csrf, db, migrate
@@ -17,6 +18,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.from_mapping(overrides)
 
+    if app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)

@@ -35,6 +35,9 @@ class Config:
         default_factory=lambda: os.environ.get("MOTCUA_SECURE_COOKIES", "0") == "1"
     )
     PERMANENT_SESSION_LIFETIME: int = 10 * 3600
+    # Reverse proxies in front of the app, whose X-Forwarded-For is trusted (the public lookup
+    # counts failures per client address).
+    PROXY_HOPS: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PROXY_HOPS", "0")))
     BABEL_DEFAULT_LOCALE: str = "vi"
     LANGUAGES: tuple = ("vi", "en")
     TESTING: bool = False

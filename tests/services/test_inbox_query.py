@@ -113,11 +113,12 @@ def plans_of(app, username: str, tab: str, **filters) -> list[str]:
 
 # (officer, tab, filters, the indexes that may drive the page's query: the officer's own rows,
 # never every open step of the province)
-BY_UNIT, BY_ASSIGNEE = "ix_tasks_unit_role_status_due", "ix_tasks_assignee_status_due"
+BY_UNIT = "ix_tasks_unit_role_status_due"
+BY_ASSIGNEE = ("ix_tasks_assignee_status_due", "ix_tasks_assignee_status_completed")
 CASES = [
     ("clo.cv.tckh1", "unit", {}, {BY_UNIT}),
-    ("clo.cv.tckh1", "mine", {}, {BY_ASSIGNEE}),
-    ("clo.cv.tckh1", "done", {}, {BY_ASSIGNEE}),
+    ("clo.cv.tckh1", "mine", {}, {*BY_ASSIGNEE}),
+    ("clo.cv.tckh1", "done", {}, {*BY_ASSIGNEE}),
     ("clo.ld.tckh", "overdue", {}, {BY_UNIT, "ix_tasks_status_due"}),
     ("clo.cv.tckh1", "unit", {"q": "Người nộp", "sort": "received"}, {BY_UNIT}),
     (
