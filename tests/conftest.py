@@ -6,6 +6,7 @@ outer transaction that the services' own commits cannot end (they commit savepoi
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,41 @@ def login_as(client):
         return Api(client, response.get_json()["token"], username)
 
     return login
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+class Officer:
+    """A browser of one officer: signed in through the login form, posting with its token."""
+
+    def __init__(self, app, username: str):
+        self.client = app.test_client()
+        token = csrf_token(self.client.get("/login").get_data(as_text=True))
+        response = self.client.post(
+            "/login", data={"username": username, "password": "demo", "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        # Signing in starts a new session, with a new token.
+        self.token = csrf_token(self.client.get("/inbox").get_data(as_text=True))
+
+    def get(self, path, **kw):
+        return self.client.get(path, **kw)
+
+    def page(self, path, **kw) -> str:
+        response = self.client.get(path, **kw)
+        assert response.status_code == 200, response.status_code
+        return response.get_data(as_text=True)
+
+    def post(self, path, data=None, **kw):
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kw)
+
+
+@pytest.fixture
+def officer(app):
+    """officer("clo.cv.tckh1") → the pages as that officer sees them (signed in, with CSRF)."""
+    return lambda username: Officer(app, username)
 
 
 APPLICANT = {

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -15,40 +14,6 @@ from motcua.models import Dossier, Event, Task, TaskStatus, utcnow
 from motcua.services.formdata import example_data
 
 HOUSEHOLD, COPY = "1.001612", "2.000815"
-
-
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-class Officer:
-    """A browser of one officer: signed in through the login form, posting with its token."""
-
-    def __init__(self, app, username: str):
-        self.client = app.test_client()
-        token = _token(self.client.get("/login").get_data(as_text=True))
-        response = self.client.post(
-            "/login", data={"username": username, "password": "demo", "csrf_token": token}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)
-        # Signing in starts a new session, with a new token.
-        self.token = _token(self.client.get("/inbox").get_data(as_text=True))
-
-    def get(self, path, **kw):
-        return self.client.get(path, **kw)
-
-    def page(self, path, **kw) -> str:
-        response = self.client.get(path, **kw)
-        assert response.status_code == 200, response.status_code
-        return response.get_data(as_text=True)
-
-    def post(self, path, data=None, **kw):
-        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kw)
-
-
-@pytest.fixture
-def officer(app):
-    return lambda username: Officer(app, username)
 
 
 def rows(html: str) -> list[tuple[str, int]]:

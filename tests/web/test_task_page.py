@@ -4,7 +4,6 @@ import io
 import re
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import func, select, update
 
 from motcua.extensions import db
@@ -14,39 +13,6 @@ from motcua.services import formdata, taskpage
 from motcua.services.formdata import example_data
 
 HOUSEHOLD, COPY = "1.001612", "2.000815"
-
-
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-class Officer:
-    """A browser of one officer: signed in through the login form, posting with its token."""
-
-    def __init__(self, app, username: str):
-        self.client = app.test_client()
-        token = _token(self.client.get("/login").get_data(as_text=True))
-        response = self.client.post(
-            "/login", data={"username": username, "password": "demo", "csrf_token": token}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)
-        self.token = _token(self.client.get("/inbox").get_data(as_text=True))
-
-    def get(self, path, **kw):
-        return self.client.get(path, **kw)
-
-    def page(self, path) -> str:
-        response = self.client.get(path)
-        assert response.status_code == 200, response.status_code
-        return response.get_data(as_text=True)
-
-    def post(self, path, data=None, **kw):
-        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kw)
-
-
-@pytest.fixture
-def officer(app):
-    return lambda username: Officer(app, username)
 
 
 def task_of(app, code: str, *, active: bool = True, step: str | None = None) -> SimpleNamespace:
