@@ -66,11 +66,11 @@ def working_time(hours: float | None) -> str:
 def file_size(size: int) -> str:
     if size < 1024:
         return f"{size} B"
-    for unit in ("KB", "MB", "GB"):
+    for unit in ("KB", "MB"):
         size /= 1024
-        if size < 1024 or unit == "GB":
+        if size < 1024:
             return f"{size:.1f} {unit}".replace(".", ",")
-    raise AssertionError("unreachable")
+    return f"{size / 1024:.1f} GB".replace(".", ",")
 
 
 @bp.get("/dossiers/<code>")
