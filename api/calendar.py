@@ -1,12 +1,11 @@
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app, request
+from flask import request
 
 from motcua.api import bp
 from motcua.errors import Invalid
-from motcua.extensions import db
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines
 
 
 def _amount(name: str) -> Decimal | None:
@@ -34,6 +33,4 @@ def deadline():
     days, hours = _amount("days"), _amount("hours")
     if (days is None) == (hours is None):
         raise Invalid("Cần đúng một trong hai tham số days hoặc hours.", code="invalid_amount")
-    calendar = calendar_for(db.session, current_app.config)
-    due = calendar.add(start, days=days or 0, hours=hours or 0)
-    return {"deadline": due.isoformat()}
+    return {"deadline": deadlines.working_deadline(start, days=days, hours=hours).isoformat()}

@@ -44,9 +44,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from motcua.extensions import db
 from motcua.models.calendar_day import CalendarDay, CalendarDayKind
 from motcua.workcalendar import WorkCalendar
 
@@ -109,3 +111,10 @@ def deadline(
     if days is None and hours is None:
         raise ValueError("A time limit needs days or hours.")
     return cal.add(start, days=days or 0, hours=hours or 0)
+
+
+def working_deadline(
+    start: datetime, *, days: float | Decimal | None = None, hours: float | Decimal | None = None
+) -> datetime:
+    """`deadline` on the application's calendar (its office hours and the province's days)."""
+    return deadline(calendar_for(db.session, current_app.config), start, days=days, hours=hours)
