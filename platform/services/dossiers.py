@@ -9,6 +9,7 @@ from sqlalchemy import select
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
+    ACTIVE_TASK_STATUSES,
     FINAL_STATUSES,
     Attachment,
     AttachmentKind,
@@ -162,7 +163,7 @@ def _clean_file_name(file_name: str) -> str:
 
 def _open_task_of(actor: User, dossier: Dossier) -> Task | None:
     for task in db.session.scalars(
-        select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(("open", "claimed")))
+        select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(ACTIVE_TASK_STATUSES))
     ):
         if task.assignee_id == actor.id or (task.assignee_id is None and org.may_work(actor, task)):
             return task

@@ -14,6 +14,7 @@ import motcua.web
 from motcua.services import timeline
 from motcua.web import bp
 from motcua.web.auth import login_required
+from motcua.web.filters import ATTACHMENT_KINDS
 
 VIEWER_BUNDLE = "bpmn-navigated-viewer.production.min.js"
 
@@ -24,12 +25,6 @@ VERDICTS = {
     "in_progress": (_l("Đang xử lý"), ""),
     "overdue": (_l("Quá hạn"), "overdue"),
     "cancelled": (_l("Đã hủy"), "muted"),
-}
-ATTACHMENT_KINDS = {
-    "component": _l("Thành phần hồ sơ"),
-    "working": _l("Tệp xử lý"),
-    "result": _l("Kết quả"),
-    "slip": _l("Phiếu"),
 }
 CHANNELS = {"direct": _l("Trực tiếp"), "online": _l("Trực tuyến"), "postal": _l("Bưu chính")}
 OUTCOMES = {

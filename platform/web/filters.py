@@ -17,6 +17,12 @@ DOSSIER_STATUS = {
     "refused": _l("Từ chối"),
     "withdrawn": _l("Đã rút"),
 }
+ATTACHMENT_KINDS = {
+    "component": _l("Thành phần hồ sơ"),
+    "working": _l("Tệp xử lý"),
+    "result": _l("Kết quả"),
+    "slip": _l("Phiếu"),
+}
 TASK_STATUS = {
     "open": _l("Chưa nhận"),
     "claimed": _l("Đang xử lý"),

@@ -9,6 +9,7 @@ from motcua.services import inbox as service
 from motcua.services import taskpage
 from motcua.web import bp
 from motcua.web.auth import login_required
+from motcua.web.filters import ATTACHMENT_KINDS
 from motcua.web.pages import NAV
 
 NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý"), None))
@@ -33,12 +34,6 @@ EVENT_LABELS = {
     "sent_back": _l("Trả lại bước trước"),
     "finished": _l("Kết thúc hồ sơ"),
     "attachment_added": _l("Đính kèm tệp"),
-}
-KIND_LABELS = {
-    "component": _l("Thành phần hồ sơ"),
-    "working": _l("Tệp xử lý"),
-    "result": _l("Kết quả"),
-    "slip": _l("Phiếu"),
 }
 FILTER_ARGS = ("procedure", "status", "due_before", "q", "sort")
 
@@ -90,7 +85,7 @@ def _task_page(task_id: int, status: int = 200, **context):
         "inbox/task.html",
         page=page,
         event_labels=EVENT_LABELS,
-        kind_labels=KIND_LABELS,
+        kind_labels=ATTACHMENT_KINDS,
         **context,
     ), status
 
