@@ -36,10 +36,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
         configure_engine(db.engine)
 
+    from motcua.admin import bp as admin_bp
     from motcua.api import bp as api_bp
     from motcua.web import bp as web_bp
 
     csrf.exempt(api_bp)  # the API authenticates each call with a bearer token, not a cookie
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(admin_bp)
     return app

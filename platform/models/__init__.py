@@ -1,6 +1,7 @@
 """The domain model: plain SQLAlchemy mappings, one module per aggregate."""
 
 from motcua.models.attachment import Attachment, AttachmentKind
+from motcua.models.audit import AuditEntry
 from motcua.models.base import Base, utcnow
 from motcua.models.calendar_day import CalendarDay, CalendarDayKind
 from motcua.models.dossier import (
@@ -15,6 +16,7 @@ from motcua.models.procedure import (
     OnlineLevel,
     Procedure,
     ProcedureLevel,
+    ProcessDraft,
     ProcessStatus,
     ProcessVersion,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "FINAL_STATUSES",
     "Attachment",
     "AttachmentKind",
+    "AuditEntry",
     "Base",
     "CalendarDay",
     "CalendarDayKind",
@@ -38,6 +41,7 @@ __all__ = [
     "OnlineLevel",
     "Procedure",
     "ProcedureLevel",
+    "ProcessDraft",
     "ProcessStatus",
     "ProcessVersion",
     "Role",

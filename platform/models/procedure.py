@@ -69,7 +69,42 @@ class ProcessVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # For a unit's variant: the template version it was configured from (rebase compares it).
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
 
     procedure: Mapped[Procedure] = relationship()
     unit: Mapped[Unit | None] = relationship()
     published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+    template_version: Mapped["ProcessVersion | None"] = relationship(remote_side=[id])
+
+
+class ProcessDraft(Base):
+    """The work in progress on a procedure's diagram for a unit (None: the template).
+
+    One per procedure and unit, overwritten by each save; it may have problems (`problems`, as
+    the checks found them at the last save) and cannot run. Publishing turns it into a new
+    ProcessVersion and removes it. Every save is in the audit log with the diagram's hash.
+    """
+
+    __tablename__ = "process_drafts"
+    __table_args__ = (UniqueConstraint("procedure_id", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # unit_id or 0 for the template: a unique constraint ignores NULLs, this column does not.
+    unit_key: Mapped[int] = mapped_column(Integer)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    # Variants: the template version the draft was made from, and the steps that template
+    # added which the unit admin has not filled in yet (after a rebase).
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+    new_steps: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    procedure: Mapped[Procedure] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+    template_version: Mapped[ProcessVersion | None] = relationship()

@@ -38,6 +38,39 @@ def subtree_ids(unit_ids: set[int]) -> set[int]:
     return found
 
 
+def is_analyst(user: User) -> bool:
+    """Analysts author the provincial templates (system admins may too)."""
+    return any(r.role in (Role.ANALYST, Role.SYSTEM_ADMIN) for r in user.roles)
+
+
+def administered_unit_ids(user: User) -> set[int] | None:
+    """The units whose configuration the user manages: a unit admin's units and every unit
+    below them; None means all (system admin)."""
+    if is_system_admin(user):
+        return None
+    return subtree_ids({r.unit_id for r in user.roles if r.role == Role.UNIT_ADMIN})
+
+
+def require_unit_admin(user: User, unit: Unit) -> None:
+    """Raises Forbidden unless the user administers the unit (or is a system admin)."""
+    managed = administered_unit_ids(user)
+    if managed is not None and unit.id not in managed:
+        raise Forbidden(f"Bạn không phải quản trị của đơn vị {unit.name}.", code="forbidden")
+
+
+def require_analyst(user: User) -> None:
+    if not is_analyst(user):
+        raise Forbidden(
+            "Chỉ chuyên viên phân tích nghiệp vụ và quản trị hệ thống sửa được quy trình mẫu.",
+            code="forbidden",
+        )
+
+
+def require_system_admin(user: User) -> None:
+    if not is_system_admin(user):
+        raise Forbidden("Chỉ quản trị hệ thống làm được việc này.", code="forbidden")
+
+
 def require_role(user: User, role: Role, unit: Unit) -> None:
     if not has_role(user, role, unit.id):
         raise Forbidden(

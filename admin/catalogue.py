@@ -1,0 +1,1 @@
+"""The procedure catalogue: list, search, create, edit, import (issue 4)."""

@@ -1,0 +1,1 @@
+"""The BPMN modeler for the provincial templates (issue 4)."""

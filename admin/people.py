@@ -1,0 +1,1 @@
+"""Units and users (issue 4)."""

@@ -1,0 +1,48 @@
+"""The audit log of configuration changes (who changed which diagram, entry, user or day, when)."""
+
+from sqlalchemy import select
+
+from motcua.extensions import db
+from motcua.models import AuditEntry, Unit, User
+
+
+def record(
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_key: str,
+    summary: str,
+    *,
+    unit: Unit | None = None,
+    data: dict | None = None,
+) -> AuditEntry:
+    """Add an entry to the session; it commits with the change it describes."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_key=target_key,
+        unit_id=unit.id if unit else None,
+        summary=summary,
+        data=data,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def entries(
+    *,
+    target_type: str | None = None,
+    target_key: str | None = None,
+    unit_ids: set[int] | None = None,
+    limit: int = 200,
+) -> list[AuditEntry]:
+    """The newest entries first; `unit_ids` limits them to those units (None: all)."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_key:
+        query = query.where(AuditEntry.target_key == target_key)
+    if unit_ids is not None:
+        query = query.where(AuditEntry.unit_id.in_(unit_ids))
+    return list(db.session.scalars(query))
