@@ -224,7 +224,10 @@ def _waits_for_people(node) -> bool:
     return local(node) == "userTask"
 
 
-def _limit_problems(diagram, legal_limit_days, hours_per_day) -> list[Problem]:
+def longest_path_days(diagram: Diagram, hours_per_day: float = 7.5) -> tuple[float, list[str]]:
+    """The sum of the steps' time limits, in working days, along the diagram's longest path
+    (send-backs left out), and the user task ids on that path."""
+
     def days(node):
         if local(node) != "userTask":
             return 0.0
@@ -235,9 +238,14 @@ def _limit_problems(diagram, legal_limit_days, hours_per_day) -> list[Problem]:
             return 0.0  # reported on its own
 
     total, path = longest_path(diagram.process, days)
+    return total, [i for i in path if local(_by_id(diagram.process, i)) == "userTask"]
+
+
+def _limit_problems(diagram, legal_limit_days, hours_per_day) -> list[Problem]:
+    total, path = longest_path_days(diagram, hours_per_day)
     if total <= legal_limit_days + 1e-9:
         return []
-    steps = " → ".join(i for i in path if local(_by_id(diagram.process, i)) == "userTask")
+    steps = " → ".join(path)
     return [
         Problem(
             diagram.process_id,

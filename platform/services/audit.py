@@ -35,9 +35,11 @@ def entries(
     target_type: str | None = None,
     target_key: str | None = None,
     unit_ids: set[int] | None = None,
+    templates_only: bool = False,
     limit: int = 200,
 ) -> list[AuditEntry]:
-    """The newest entries first; `unit_ids` limits them to those units (None: all)."""
+    """The newest entries first; `unit_ids` limits them to those units (None: all),
+    `templates_only` to the provincial templates' changes."""
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     if target_type:
         query = query.where(AuditEntry.target_type == target_type)
@@ -45,4 +47,8 @@ def entries(
         query = query.where(AuditEntry.target_key == target_key)
     if unit_ids is not None:
         query = query.where(AuditEntry.unit_id.in_(unit_ids))
+    if templates_only:
+        query = query.where(
+            AuditEntry.target_type == "procedure", AuditEntry.unit_id.is_(None)
+        )
     return list(db.session.scalars(query))

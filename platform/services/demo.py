@@ -120,7 +120,7 @@ def load() -> None:
         db.session.flush()
         analyst = people.by_name["hti.phantich"]
         template = BPMN_DIR / "templates" / f"{procedure.code}.bpmn"
-        processes.store_version(
+        template_version = processes.store_version(
             procedure, None, template.read_bytes(), author=analyst, publish=True, commit=False
         )
         for code, _name, _commune in DISTRICTS:
@@ -133,6 +133,7 @@ def load() -> None:
                     variant.read_bytes(),
                     author=unit_admin,
                     publish=True,
+                    template_version=template_version,
                     commit=False,
                 )
     db.session.commit()

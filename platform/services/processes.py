@@ -41,6 +41,7 @@ def store_version(
     *,
     author: User | None,
     publish: bool,
+    template_version: ProcessVersion | None = None,
     commit: bool = True,
 ) -> ProcessVersion:
     """Store a new version of the procedure's diagram for the unit (None: the template).
@@ -68,6 +69,7 @@ def store_version(
         created_by_id=author.id if author else None,
         published_at=now if publish else None,
         published_by_id=author.id if author and publish else None,
+        template_version=template_version,
     )
     db.session.add(version)
     if commit:
@@ -75,21 +77,24 @@ def store_version(
     return version
 
 
+def newest_version(procedure: Procedure, unit: Unit | None) -> ProcessVersion | None:
+    """The newest published version of the unit's variant (None: of the template) or None."""
+    return db.session.scalar(
+        select(ProcessVersion)
+        .where(
+            ProcessVersion.procedure_id == procedure.id,
+            ProcessVersion.unit_id.is_(None) if unit is None else ProcessVersion.unit_id == unit.id,
+            ProcessVersion.status == ProcessStatus.PUBLISHED,
+        )
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+
+
 def version_to_run(procedure: Procedure, unit: Unit) -> ProcessVersion:
     """The newest published variant of the unit, falling back to the provincial template."""
-    for unit_id in (unit.id, None):
-        version = db.session.scalar(
-            select(ProcessVersion)
-            .where(
-                ProcessVersion.procedure_id == procedure.id,
-                ProcessVersion.unit_id.is_(None)
-                if unit_id is None
-                else ProcessVersion.unit_id == unit_id,
-                ProcessVersion.status == ProcessStatus.PUBLISHED,
-            )
-            .order_by(ProcessVersion.version.desc())
-            .limit(1)
-        )
+    for owner in (unit, None):
+        version = newest_version(procedure, owner)
         if version is not None:
             return version
     raise Invalid(
