@@ -2,7 +2,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -76,6 +76,12 @@ class ProcessVersion(Base):
     unit: Mapped[Unit | None] = relationship()
     published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
     template_version: Mapped["ProcessVersion | None"] = relationship(remote_side=[id])
+
+
+@event.listens_for(ProcessVersion, "before_update")
+@event.listens_for(ProcessVersion, "before_delete")
+def _refuse_rewrite(mapper, connection, target):
+    raise RuntimeError("process versions are immutable: publish a new one")
 
 
 class ProcessDraft(Base):

@@ -269,3 +269,12 @@ def test_a_template_draft_with_a_dtd_is_refused_and_nothing_is_stored(app):
             diagrams.save_draft(procedure, None, evil, analyst)
         assert info.value.code == "unsafe_diagram"
         assert db.session.scalar(select(ProcessDraft)) is None
+
+
+def test_a_published_version_cannot_be_rewritten(app):
+    with app.app_context():
+        version = newest_version(diagrams.procedure_by_code("1.001612"), org.unit_by_code("CLO"))
+        version.bpmn_xml = version.bpmn_xml.replace("4h", "8h")
+        with pytest.raises(RuntimeError, match="immutable"):
+            db.session.flush()
+        db.session.rollback()

@@ -98,3 +98,13 @@ def test_a_district_admin_reconfigures_two_steps(live_app, page, sign_in, shot):
     after = desk.get(f"/dossiers/{old_dossier['code']}")
     next_step = next(t for t in after["tasks"] if t["status"] == "open")
     assert next_step["step_id"] == "xem_xet" and next_step["time_limit"] == "3h"
+
+    # The versions list compares the two versions, steps in a table and diagrams side by side.
+    page.goto("/admin/procedures/1.001612/versions?unit=HKH")
+    page.get_by_role("button", name="So sánh hai phiên bản").click()
+    expect(page.locator("tr[data-step=tham_dinh][data-field=handler]")).to_contain_text(
+        "user:hkh.cv.tckh2"
+    )
+    expect(page.locator(".diagram[data-loaded=true]")).to_have_count(2)
+    expect(page.locator(".diagram .diff-changed")).to_have_count(4)
+    shot(page, "version-diff")
