@@ -4,8 +4,12 @@ load_diagram / check_diagram / lint   read and check a diagram (DiagramError, Pr
 WorkflowRun                           run one dossier's workflow (WorkflowError)
 dry_run                               run a diagram end to end for analysts
 parse_handler / parse_time_limit      the step properties' syntax
+parse_xml                             the hardened XML parse alone (refuses DTDs, entities)
+set_step_properties / lanes           a unit's variant: new step properties and lane names
+longest_path_days                     the time limits along the longest path
 """
 
+from .bpmnxml import parse_xml
 from .conventions import (
     END_STATUSES,
     ROLES,
@@ -15,12 +19,12 @@ from .conventions import (
     parse_time_limit,
 )
 from .errors import DiagramError, Problem, WorkflowError
-from .lint import check_diagram, lint
+from .lint import check_diagram, lint, longest_path_days
 from .parse import Diagram, load_diagram
 from .runner import WorkflowRun, dry_run
 from .scripting import ScriptError
 from .steps import ReadyStep, Step
-from .variants import set_step_properties
+from .variants import Lane, lanes, set_step_properties
 
 __all__ = [
     "END_STATUSES",
@@ -28,6 +32,7 @@ __all__ = [
     "Diagram",
     "DiagramError",
     "Handler",
+    "Lane",
     "Problem",
     "ReadyStep",
     "ScriptError",
@@ -37,9 +42,12 @@ __all__ = [
     "WorkflowRun",
     "check_diagram",
     "dry_run",
+    "lanes",
     "lint",
     "load_diagram",
+    "longest_path_days",
     "parse_handler",
     "parse_time_limit",
+    "parse_xml",
     "set_step_properties",
 ]

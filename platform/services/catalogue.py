@@ -1,10 +1,400 @@
-"""The procedure catalogue (danh mục thủ tục hành chính)."""
+"""The procedure catalogue (danh mục thủ tục hành chính): search, create, edit and import.
 
-from sqlalchemy import select
+Who may do what: system admins, analysts and unit admins see the catalogue; only system admins
+create, edit and import entries (`require_viewer`, `require_editor`).
 
+Codes are the national ones of the Cơ sở dữ liệu quốc gia về TTHC (csdl.dichvucong.gov.vn):
+a digit, a dot and six digits (1.001612, 2.000815, 3.000181). The public-service portals add an
+agency suffix to them ("1.001612.000.00.00.H42"); such a code is accepted and reduced to its
+national part, since the catalogue holds one entry per national procedure.
+
+Import from the national database's exports: `motcua.services.catalogue_import`.
+"""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
-from motcua.models import Procedure
+from motcua.models import OnlineLevel, Procedure, ProcedureLevel, ProcessVersion, Role, User
+from motcua.services import audit
+
+VIEWER_ROLES = {Role.SYSTEM_ADMIN, Role.ANALYST, Role.UNIT_ADMIN}
+FIELDS = (
+    "code",
+    "name",
+    "field",
+    "level",
+    "legal_limit_days",
+    "fees",
+    "required_documents",
+    "online_level",
+)
+FIELD_LABELS = {
+    "code": "Mã thủ tục",
+    "name": "Tên thủ tục",
+    "field": "Lĩnh vực",
+    "level": "Cấp thực hiện",
+    "legal_limit_days": "Thời hạn giải quyết",
+    "fees": "Phí, lệ phí",
+    "required_documents": "Thành phần hồ sơ",
+    "online_level": "Mức độ dịch vụ công trực tuyến",
+}
+LEVEL_NAMES = {
+    ProcedureLevel.PROVINCE: "Cấp tỉnh",
+    ProcedureLevel.DISTRICT: "Cấp huyện",
+    ProcedureLevel.COMMUNE: "Cấp xã",
+}
+ONLINE_NAMES = {
+    OnlineLevel.FULL: "Toàn trình",
+    OnlineLevel.PARTIAL: "Một phần",
+    OnlineLevel.NONE: "Không",
+}
+MAX_LIMIT_DAYS = Decimal("9999.99")  # Numeric(6, 2)
+MAX_LENGTHS = {"code": 32, "name": 500, "field": 255, "fees": 5000}
+MAX_DOCUMENT_LENGTH = 1000
+PER_PAGE = 25
+
+_CODE = re.compile(r"(\d\.\d{6})(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?")
 
 
 def procedures() -> list[Procedure]:
     return list(db.session.scalars(select(Procedure).order_by(Procedure.code)))
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+def can_view(actor: User) -> bool:
+    return any(r.role in VIEWER_ROLES for r in actor.roles)
+
+
+def can_edit(actor: User) -> bool:
+    return any(r.role == Role.SYSTEM_ADMIN for r in actor.roles)
+
+
+def require_viewer(actor: User) -> None:
+    if not can_view(actor):
+        raise Forbidden(
+            "Chỉ quản trị hệ thống, chuyên viên phân tích nghiệp vụ và quản trị đơn vị xem được "
+            "danh mục thủ tục.",
+            code="forbidden",
+        )
+
+
+def require_editor(actor: User) -> None:
+    if not can_edit(actor):
+        raise Forbidden(
+            "Chỉ quản trị hệ thống được thêm, sửa hoặc nhập danh mục thủ tục.", code="forbidden"
+        )
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese diacritics ("Đăng ký" → "dang ky")."""
+    text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _lower(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def matches(query: str, text: str) -> bool:
+    """Every word of the query is in the text, case ignored; a word typed without diacritics
+    matches any diacritics ("dang ky" finds "Đăng ký"), one typed with them matches exactly
+    those ("hộ" finds "hộ kinh doanh", not "hồ sơ")."""
+    lowered, folded = _lower(text), fold(text)
+    for word in _lower(query).split():
+        plain = fold(word)
+        if plain == word:
+            if plain not in folded:
+                return False
+        elif word not in lowered:
+            return False
+    return True
+
+
+@dataclass
+class CataloguePage:
+    rows: list[Procedure]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    fields: list[str]
+    filters: dict
+
+
+def search(
+    actor: User,
+    *,
+    q: str = "",
+    field: str = "",
+    level: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> CataloguePage:
+    """One page of the catalogue, by code; `q` searches code and name (see `matches`), `field`
+    and `level` filter exactly. Forbidden for officers who may not see the catalogue.
+
+    The text search runs in Python: a province's catalogue is a couple of thousand entries, and
+    SQLite's lower() knows no Vietnamese.
+    """
+    require_viewer(actor)
+    query = select(Procedure).order_by(Procedure.code)
+    if field:
+        query = query.where(Procedure.field == field)
+    if level in {lvl.value for lvl in ProcedureLevel}:
+        query = query.where(Procedure.level == ProcedureLevel(level))
+    else:
+        level = ""
+    q = q.strip()
+    found = [p for p in db.session.scalars(query) if matches(q, f"{p.code} {p.name}")]
+    pages = max(1, math.ceil(len(found) / per_page))
+    page = min(max(1, page), pages)
+    return CataloguePage(
+        rows=found[(page - 1) * per_page : page * per_page],
+        total=len(found),
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        fields=fields(),
+        filters={"q": q, "field": field, "level": level},
+    )
+
+
+def fields() -> list[str]:
+    """The fields (lĩnh vực) in use, for filters and suggestions."""
+    return list(db.session.scalars(select(Procedure.field).distinct().order_by(Procedure.field)))
+
+
+def get(actor: User, code: str) -> Procedure:
+    require_viewer(actor)
+    procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
+    if procedure is None:
+        raise NotFound(f"Không có thủ tục mã {code}.", code="procedure_not_found")
+    return procedure
+
+
+def version_count(procedure: Procedure) -> int:
+    return db.session.scalar(
+        select(func.count(ProcessVersion.id)).where(ProcessVersion.procedure_id == procedure.id)
+    )
+
+
+def history(procedure: Procedure, limit: int = 20):
+    return audit.entries(target_type="procedure", target_key=procedure.code, limit=limit)
+
+
+# --- create and edit -------------------------------------------------------------------------
+
+
+def normalise_code(raw: str) -> str | None:
+    """The national code of a code as typed or exported, or None if it is not one."""
+    found = _CODE.fullmatch(unicodedata.normalize("NFC", raw).strip().upper())
+    return found.group(1) if found else None
+
+
+def _form_limit(raw: str) -> tuple[Decimal | None, str | None]:
+    text = raw.strip().replace(",", ".")
+    if not text:
+        return None, "Nhập thời hạn giải quyết (số ngày làm việc)."
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, "Thời hạn là một số ngày làm việc, ví dụ 15 hoặc 0,5."
+    if not value.is_finite() or value <= 0:
+        return None, "Thời hạn phải lớn hơn 0 ngày."
+    if value > MAX_LIMIT_DAYS:
+        return None, "Thời hạn không được quá 9999 ngày."
+    if value != value.quantize(Decimal("0.01")):
+        return None, "Thời hạn có tối đa 2 chữ số thập phân."
+    return value, None
+
+
+def split_documents(text: str, *, split_semicolons: bool = False) -> list[str]:
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    parts = text.split(";") if split_semicolons and "\n" not in text else text.split("\n")
+    bullet = re.compile(r"^\s*(?:[-+*•–]|\d{1,2}[.)])\s+")
+    return [doc for part in parts if (doc := bullet.sub("", part).strip())]
+
+
+def check_lengths(values: dict, errors: dict) -> None:
+    for name, limit in MAX_LENGTHS.items():
+        if name not in errors and len(values.get(name) or "") > limit:
+            errors[name] = f"{FIELD_LABELS[name]} dài quá {limit} ký tự."
+    for doc in values.get("required_documents") or []:
+        if len(doc) > MAX_DOCUMENT_LENGTH:
+            errors["required_documents"] = (
+                f"Mỗi thành phần hồ sơ dài tối đa {MAX_DOCUMENT_LENGTH} ký tự."
+            )
+
+
+def validate(form: dict) -> tuple[dict, dict]:
+    """The entry's values from a form's strings, and the errors by field (Vietnamese)."""
+    text = {name: unicodedata.normalize("NFC", str(form.get(name) or "")) for name in FIELDS}
+    values, errors = {}, {}
+    raw_code = text["code"].strip()
+    values["code"] = normalise_code(raw_code) or raw_code
+    if not raw_code:
+        errors["code"] = "Nhập mã thủ tục."
+    elif normalise_code(raw_code) is None:
+        errors["code"] = (
+            "Mã thủ tục là mã trên Cơ sở dữ liệu quốc gia về TTHC, dạng 1.001612 "
+            "(một chữ số, dấu chấm, sáu chữ số)."
+        )
+    for name, message in (("name", "Nhập tên thủ tục."), ("field", "Nhập lĩnh vực.")):
+        values[name] = " ".join(text[name].split())
+        if not values[name]:
+            errors[name] = message
+    try:
+        values["level"] = ProcedureLevel(text["level"])
+    except ValueError:
+        errors["level"] = "Chọn cấp thực hiện: cấp tỉnh, cấp huyện hoặc cấp xã."
+    values["legal_limit_days"], limit_error = _form_limit(text["legal_limit_days"])
+    if limit_error:
+        errors["legal_limit_days"] = limit_error
+    values["fees"] = text["fees"].strip()
+    values["required_documents"] = split_documents(text["required_documents"])
+    try:
+        values["online_level"] = OnlineLevel(text["online_level"])
+    except ValueError:
+        errors["online_level"] = "Chọn mức độ dịch vụ công trực tuyến."
+    check_lengths(values, errors)
+    return values, errors
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, ProcedureLevel | OnlineLevel):
+        return value.value
+    return value
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return a is not None and b is not None and Decimal(a) == Decimal(b)
+    return a == b
+
+
+def diff(procedure: Procedure, values: dict) -> dict:
+    """{field: {"old": …, "new": …}} for the fields whose value differs (JSON-ready)."""
+    return {
+        name: {"old": _json_value(getattr(procedure, name)), "new": _json_value(values[name])}
+        for name in FIELDS
+        if name in values and not _same(getattr(procedure, name), values[name])
+    }
+
+
+def commit_change() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(
+            "Mã thủ tục vừa được người khác thêm vào danh mục; hãy tải lại trang.",
+            code="procedure_exists",
+            details={"code": "Mã thủ tục đã có trong danh mục."},
+        ) from exc
+
+
+def _exists(code: str) -> Procedure | None:
+    return db.session.scalar(select(Procedure).where(Procedure.code == code))
+
+
+def _invalid(errors: dict) -> Invalid:
+    return Invalid(
+        "Thông tin thủ tục chưa hợp lệ; xem các lỗi bên dưới.",
+        code="invalid_procedure",
+        details=errors,
+    )
+
+
+def create(actor: User, form: dict) -> Procedure:
+    """Add an entry from a form's strings; one commit with its audit entry.
+
+    Raises Forbidden (not a system admin), Invalid (details: errors by field), Conflict (the
+    code is taken, and nothing else is wrong).
+    """
+    require_editor(actor)
+    values, errors = validate(form)
+    taken = "code" not in errors and _exists(values["code"]) is not None
+    if taken:
+        errors["code"] = f"Mã {values['code']} đã có trong danh mục; hãy sửa thủ tục đó."
+    if taken and len(errors) == 1:
+        raise Conflict(
+            f"Mã thủ tục {values['code']} đã có trong danh mục.",
+            code="procedure_exists",
+            details=errors,
+        )
+    if errors:
+        raise _invalid(errors)
+    procedure = Procedure(**values)
+    db.session.add(procedure)
+    audit.record(
+        actor,
+        "procedure.create",
+        "procedure",
+        procedure.code,
+        f"Thêm thủ tục {procedure.code} — {procedure.name}",
+        data={name: {"old": None, "new": _json_value(values[name])} for name in FIELDS},
+    )
+    commit_change()
+    return procedure
+
+
+def update(actor: User, code: str, form: dict) -> tuple[Procedure, dict]:
+    """Change an entry from a form's strings; returns it and the changes (none: nothing is
+    written). The code cannot change once the procedure has diagram versions.
+
+    Raises Forbidden, NotFound, Invalid (details by field), Conflict (the new code is taken).
+    """
+    require_editor(actor)
+    procedure = get(actor, code)
+    values, errors = validate(form)
+    taken = False
+    if "code" not in errors and values["code"] != procedure.code:
+        versions = version_count(procedure)
+        if versions:
+            errors["code"] = (
+                f"Không đổi được mã: thủ tục đã có {versions} phiên bản quy trình; các quy trình "
+                "và hồ sơ đã gắn với mã này."
+            )
+        elif _exists(values["code"]) is not None:
+            taken = True
+            errors["code"] = f"Mã {values['code']} đã có trong danh mục."
+    if taken and len(errors) == 1:
+        raise Conflict(
+            f"Mã thủ tục {values['code']} đã có trong danh mục.",
+            code="procedure_exists",
+            details=errors,
+        )
+    if errors:
+        raise _invalid(errors)
+    changes = diff(procedure, values)
+    if not changes:
+        return procedure, {}
+    old_code = procedure.code
+    for name in changes:
+        setattr(procedure, name, values[name])
+    labels = ", ".join(FIELD_LABELS[name].lower() for name in changes)
+    audit.record(
+        actor,
+        "procedure.update",
+        "procedure",
+        old_code,
+        f"Sửa thủ tục {old_code}: {labels}",
+        data=changes,
+    )
+    commit_change()
+    return procedure, changes
