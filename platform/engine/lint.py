@@ -8,8 +8,10 @@ from .bpmnxml import (
     SUBPROCESSES,
     all_flow_nodes,
     children,
+    executable_process,
     extension_text,
     local,
+    parse_xml,
     properties,
 )
 from .conventions import (
@@ -68,7 +70,16 @@ def lint(
 
 
 def check_diagram(xml: bytes | str, **lint_kwargs) -> Diagram:
-    """load_diagram and lint; raises DiagramError listing every problem."""
+    """load_diagram and lint; raises DiagramError listing every problem.
+
+    Elements the platform cannot run are reported first, before SpiffWorkflow's parser sees
+    the file: its own complaints about them (in English, about timers or operators) would
+    hide the real reason.
+    """
+    process = executable_process(parse_xml(xml))
+    unsupported = [p for node in all_flow_nodes(process) for p in _kind_problems(node)]
+    if unsupported:
+        raise DiagramError(unsupported)
     diagram = load_diagram(xml)
     problems = lint(diagram, **lint_kwargs)
     if problems:
@@ -76,25 +87,30 @@ def check_diagram(xml: bytes | str, **lint_kwargs) -> Diagram:
     return diagram
 
 
+def _kind_problems(node) -> list[Problem]:
+    """The element itself is something the platform cannot run (a service task, a timer…)."""
+    kind, node_id = local(node), node.get("id")
+    label = describe(node_id, node.get("name"))
+    definitions = [c for c in node if local(c).endswith("EventDefinition")]
+    if kind in UNSUPPORTED and node.get("triggeredByEvent") != "true":
+        message = f"Phần tử {label} ({kind}) không được hỗ trợ; chỉ dùng {SUPPORTED}."
+    elif kind == "intermediateThrowEvent" and definitions:
+        message = f"Sự kiện trung gian {label} chỉ được là sự kiện mốc (không kèm message, timer…)."
+    elif kind == "startEvent" and definitions:
+        message = f"Sự kiện bắt đầu {label} phải là sự kiện thường (không có message, timer…)."
+    elif kind == "endEvent" and any(local(d) != "terminateEventDefinition" for d in definitions):
+        message = f"Sự kiện kết thúc {label} chỉ được là sự kiện thường hoặc terminate."
+    elif node.get("triggeredByEvent") == "true":
+        message = f"Tiến trình con theo sự kiện {label} không được hỗ trợ."
+    else:
+        return []
+    return [Problem(node_id, message)]
+
+
 def _node_problems(node, resolve_handler) -> list[Problem]:
     kind, node_id = local(node), node.get("id")
     label = describe(node_id, node.get("name"))
-    problems = []
-
-    def report(message):
-        problems.append(Problem(node_id, message))
-
-    definitions = [c for c in node if local(c).endswith("EventDefinition")]
-    if kind in UNSUPPORTED and node.get("triggeredByEvent") != "true":
-        report(f"Phần tử {label} ({kind}) không được hỗ trợ; chỉ dùng {SUPPORTED}.")
-    elif kind == "intermediateThrowEvent" and definitions:
-        report(f"Sự kiện trung gian {label} chỉ được là sự kiện mốc (không kèm message, timer…).")
-    elif kind == "startEvent" and definitions:
-        report(f"Sự kiện bắt đầu {label} phải là sự kiện thường (không có message, timer…).")
-    elif kind == "endEvent" and any(local(d) != "terminateEventDefinition" for d in definitions):
-        report(f"Sự kiện kết thúc {label} chỉ được là sự kiện thường hoặc terminate.")
-    elif node.get("triggeredByEvent") == "true":
-        report(f"Tiến trình con theo sự kiện {label} không được hỗ trợ.")
+    problems = _kind_problems(node)
 
     if kind == "userTask":
         problems += _user_task_problems(node, label, resolve_handler)
