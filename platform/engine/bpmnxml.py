@@ -1,5 +1,7 @@
 """Reading BPMN XML: the hardened parser and small helpers over lxml elements."""
 
+import re
+
 from lxml import etree
 
 from .errors import DiagramError, Problem, describe
@@ -20,6 +22,7 @@ FLOW_NODES = frozenset(
 )
 SUBPROCESSES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 
+_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _DTD_REFUSED = "Tệp BPMN không được chứa DTD hay khai báo thực thể (DOCTYPE, ENTITY)."
 
 
@@ -35,6 +38,14 @@ def parse_xml(xml: bytes | str) -> etree._Element:
         data.decode("utf-8")
     except UnicodeDecodeError:
         raise _refuse("Tệp BPMN phải được mã hóa UTF-8.") from None
+    # lxml reads by the declared encoding: a file declared as, say, ISO-8859-1 is fine while it
+    # is plain ASCII, but its UTF-8 letters would be read as other characters.
+    declared = _DECLARED_ENCODING.match(data.lstrip(b"\xef\xbb\xbf"))
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8") and not data.isascii():
+        raise _refuse(
+            f"Tệp BPMN khai báo bảng mã {declared.group(1).decode()} nhưng có chữ ngoài ASCII: "
+            'hãy lưu tệp với encoding="UTF-8".'
+        )
     # Refused before parsing so that no entity machinery runs at all; the text is UTF-8, so a
     # byte search cannot be dodged with another encoding.
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:

@@ -231,12 +231,13 @@ class _Source:
 
     def remove(self, element):
         """Removes the element with the blanks and the line break before it."""
-        span = self.spans[element]
-        before = self.data[: span.start]
-        start = len(before.rstrip())
-        newline = before.rfind(b"\n", start)
+        span, data = self.spans[element], self.data
+        start = span.start
+        while start and data[start - 1] in b" \t\r\n":
+            start -= 1
+        newline = data.rfind(b"\n", start, span.start)
         if newline >= 0:
-            start = newline - 1 if before[newline - 1 : newline] == b"\r" else newline
+            start = newline - 1 if data[newline - 1 : newline] == b"\r" else newline
         return start, span.end, b""
 
     def append(self, parent, nodes):

@@ -187,3 +187,11 @@ def test_validation_fetches_nothing_named_in_the_document(linear_xml, listener):
     with pytest.raises(engine.DiagramError):
         engine.load_diagram(included)
     assert hits == []
+
+
+def test_a_file_declared_in_another_encoding_must_be_plain_ascii():
+    head = '<?xml version="1.0" encoding="ISO-8859-1"?>'
+    body = '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="{}"/>'
+    assert engine.parse_xml((head + body.format("so_do")).encode()).get("id") == "so_do"
+    with pytest.raises(engine.DiagramError, match="ISO-8859-1 nhưng có chữ ngoài ASCII"):
+        engine.parse_xml((head + body.format("sơ_đồ")).encode())
