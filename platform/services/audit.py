@@ -48,7 +48,5 @@ def entries(
     if unit_ids is not None:
         query = query.where(AuditEntry.unit_id.in_(unit_ids))
     if templates_only:
-        query = query.where(
-            AuditEntry.target_type == "procedure", AuditEntry.unit_id.is_(None)
-        )
+        query = query.where(AuditEntry.action.like("process.%"), AuditEntry.unit_id.is_(None))
     return list(db.session.scalars(query))
