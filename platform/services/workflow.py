@@ -27,6 +27,7 @@ from motcua.models import (
 )
 from motcua.services import org
 from motcua.services.deadlines import calendar_for
+from motcua.workcalendar import WorkCalendar
 
 FINAL_STATUS_OF_END = {
     "returned": DossierStatus.RETURNED,
@@ -104,10 +105,15 @@ def save(dossier: Dossier, run: engine.WorkflowRun, *, now: datetime, progressed
     return created, cancelled
 
 
+def task_due_at(calendar: WorkCalendar, start: datetime, time_limit: str) -> datetime:
+    """When a step that became ready at `start` is due: its time limit in working time."""
+    limit = engine.parse_time_limit(time_limit)
+    return calendar.add(start, hours=limit.hours(calendar.hours_per_day))
+
+
 def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: datetime) -> Task:
     handler = engine.parse_handler(step.handler)
     unit, role, candidates = org.resolve_handler(handler, dossier.unit)
-    limit = engine.parse_time_limit(step.time_limit)
     calendar = calendar_for(db.session, current_app.config)
     task = Task(
         dossier=dossier,
@@ -123,7 +129,7 @@ def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: da
         returns_result=step.returns_result,
         status=TaskStatus.OPEN,
         created_at=now,
-        due_at=calendar.add(now, hours=limit.hours(calendar.hours_per_day)),
+        due_at=task_due_at(calendar, now, step.time_limit),
         candidates=[TaskCandidate(user_id=u.id) for u in candidates],
     )
     db.session.add(task)

@@ -1,0 +1,480 @@
+"""The province's working calendar as admins see and edit it: the national holidays of a year
+and the province's own exceptions (calendar_days), with the deadlines that follow from them.
+
+Who: a system admin adds, changes and removes the province's days; unit admins and supervisors
+see the calendar read-only (their deadlines depend on it).
+
+What a change does to deadlines
+-------------------------------
+A step's deadline (Task.due_at) is set once, when the step becomes ready: its ready time
+(Task.created_at) plus its time limit (Task.time_limit) in working time on the calendar of that
+moment (`motcua.services.workflow._open_task`). When the calendar changes, the steps still
+being worked (open or claimed) get their deadline counted again from that same start, with the
+same limit, on the new calendar, in the transaction that changes the calendar: an officer's
+inbox then shows the deadline the rules give, and a day declared off is not counted against
+anyone. Done and cancelled steps keep theirs: they are history, judged by the rules of their
+time.
+
+Only the steps whose counting could touch the changed day are read: ready before the end of
+that day (counting cannot reach back before the start) and due on or after its beginning
+(counting stops at the deadline, so a later day cannot change it). This holds because every
+change of the calendar goes through this module and leaves every open deadline in line with
+the calendar.
+
+Dossiers' appointments (Dossier.appointment_at) are NOT changed. The appointment is printed on
+the receipt given to the applicant ("Giấy tiếp nhận hồ sơ và hẹn ngày trả kết quả", Decree
+61/2018/NĐ-CP art. 19): it is a promise already made to a citizen, who plans around it and who
+would not learn of a silently moved date. A later appointment would break the promise, and an
+earlier one would make a dossier overdue that the unit planned for in good faith. If the unit
+cannot keep it, the rules have their own way: an apology slip with a new appointment.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from motcua.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.extensions import db
+from motcua.models import (
+    ACTIVE_TASK_STATUSES,
+    CalendarDay,
+    CalendarDayKind,
+    Role,
+    Task,
+    User,
+)
+from motcua.services import audit, org
+from motcua.services.deadlines import calendar_for
+from motcua.services.workflow import task_due_at
+from motcua.workcalendar import WorkCalendar
+
+VIEWER_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR})
+EDIT_YEARS_AROUND = 5  # a province day may be set this many years before or after this year
+VIEW_YEARS_AROUND = 10
+NOTE_MAX = 255
+WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+KIND_NAMES = {CalendarDayKind.DAY_OFF: "ngày nghỉ", CalendarDayKind.WORKING_DAY: "ngày làm việc"}
+
+
+@dataclass(frozen=True)
+class ProvinceDay:
+    day: date
+    kind: CalendarDayKind
+    note: str
+    created_at: datetime
+    created_by: User | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One day of the month grid (days of the neighbouring months have `in_month` False)."""
+
+    day: date
+    in_month: bool
+    weekend: bool
+    holiday: str | None
+    national_worked: bool
+    province: ProvinceDay | None
+    today: bool
+
+
+@dataclass(frozen=True)
+class Month:
+    number: int
+    weeks: list[list[Cell]]
+    entries: list[Cell]  # the days worth a line in the list: holidays, swaps, province days
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    years: range  # the years one may look at
+    edit_range: tuple[date, date]
+    months: list[Month]
+    working_days: int
+    may_edit: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a change did: the day, its kind and note (as they were, for a removed day), and how
+    many open steps had their deadline counted again and how many of those moved."""
+
+    day: date
+    kind: CalendarDayKind
+    note: str
+    tasks_recomputed: int
+    tasks_moved: int
+    changed: bool = True  # False: the form asked for what was already there
+    recounted: bool = True  # whether the deadlines were counted again (not for a note)
+
+
+def may_view(user: User) -> bool:
+    return any(r.role in VIEWER_ROLES for r in user.roles)
+
+
+def may_edit(user: User) -> bool:
+    return org.is_system_admin(user)
+
+
+def _require_viewer(user: User) -> None:
+    if not may_view(user):
+        raise Forbidden(
+            "Chỉ quản trị hệ thống, quản trị đơn vị và cán bộ giám sát xem được lịch làm việc.",
+            code="forbidden",
+        )
+
+
+def _calendar() -> WorkCalendar:
+    return calendar_for(db.session, current_app.config)
+
+
+def _today(cal: WorkCalendar) -> date:
+    return datetime.now(cal.tz).date()
+
+
+def edit_range(cal: WorkCalendar) -> tuple[date, date]:
+    """The first and last day a province day may be set on: whole years around this one."""
+    year = _today(cal).year
+    return date(year - EDIT_YEARS_AROUND, 1, 1), date(year + EDIT_YEARS_AROUND, 12, 31)
+
+
+def fmt(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def year_view(actor: User, year: int | str | None = None) -> YearView:
+    """The calendar of a year (default: this year) as the actor may see it.
+
+    Raises Forbidden for an officer who is not a system admin, unit admin or supervisor, and
+    Invalid for a year that is not a number within ten years of this one.
+    """
+    _require_viewer(actor)
+    cal = _calendar()
+    today = _today(cal)
+    years = range(today.year - VIEW_YEARS_AROUND, today.year + VIEW_YEARS_AROUND + 1)
+    if year in (None, ""):
+        year = today.year
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        year = None
+    if year not in years:
+        raise Invalid(
+            f"Năm phải là một số từ {years.start} đến {years.stop - 1}.", code="invalid_year"
+        )
+    province = _province_days(year)
+    holidays = cal.holidays_in(year)
+    worked = cal.national_working_days_in(year)
+
+    def cell(day: date, month: int) -> Cell:
+        return Cell(
+            day=day,
+            in_month=day.month == month,
+            weekend=day.weekday() >= 5,
+            holiday=holidays.get(day),
+            national_worked=day in worked,
+            province=province.get(day),
+            today=day == today,
+        )
+
+    months = []
+    for number in range(1, 13):
+        weeks = [
+            [cell(day, number) for day in week]
+            for week in calendar.Calendar().monthdatescalendar(year, number)
+        ]
+        entries = [
+            c
+            for week in weeks
+            for c in week
+            if c.in_month and (c.holiday or c.national_worked or c.province)
+        ]
+        months.append(Month(number=number, weeks=weeks, entries=entries))
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    working_days = sum(
+        cal.is_working_day(first + timedelta(days=n)) for n in range((last - first).days + 1)
+    )
+    return YearView(
+        year=year,
+        years=years,
+        edit_range=edit_range(cal),
+        months=months,
+        working_days=working_days,
+        may_edit=may_edit(actor),
+    )
+
+
+def _province_days(year: int) -> dict[date, ProvinceDay]:
+    rows = db.session.execute(
+        select(CalendarDay, User)
+        .outerjoin(User, User.id == CalendarDay.created_by_id)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
+    )
+    return {
+        row.day: ProvinceDay(
+            day=row.day,
+            kind=CalendarDayKind(row.kind),
+            note=row.note,
+            created_at=row.created_at,
+            created_by=user,
+        )
+        for row, user in rows
+    }
+
+
+# -- changing ------------------------------------------------------------------------------
+
+
+def add_day(actor: User, day: str, kind: str, note: str) -> Change:
+    """Declare a province day: an extra day off, or a weekend day worked in exchange.
+
+    `day` is an ISO date (YYYY-MM-DD), `kind` "day_off" or "working_day", `note` the reason
+    (required). Recomputes the deadlines of the open steps it touches; records
+    "calendar.add". Raises Forbidden unless the actor is a system admin; Invalid (details by
+    field: day, kind, note) for a bad or pointless day; Conflict if another admin added the
+    same day at the same moment.
+    """
+    org.require_system_admin(actor)
+    cal = _calendar()
+    errors: dict[str, str] = {}
+    parsed = _parse_day(day, cal, errors)
+    chosen = _parse_kind(kind, errors)
+    note = _parse_note(note, errors)
+    if parsed and "day" not in errors:
+        existing = db.session.get(CalendarDay, parsed)
+        if existing is not None:
+            errors["day"] = (
+                f"Ngày {fmt(parsed)} đã có trong lịch của tỉnh "
+                f"({KIND_NAMES[CalendarDayKind(existing.kind)]}); hãy sửa hoặc xóa mục đó."
+            )
+        elif chosen:
+            _check_kind(parsed, chosen, cal, errors)
+    _raise_if(errors)
+
+    db.session.add(CalendarDay(day=parsed, kind=chosen, note=note, created_by_id=actor.id))
+    _flush()
+    recomputed, moved = _recompute_open_tasks(parsed)
+    label = KIND_NAMES[chosen]
+    audit.record(
+        actor,
+        "calendar.add",
+        "calendar_day",
+        parsed.isoformat(),
+        f"Thêm {label} {fmt(parsed)}: {note}",
+        data={
+            "kind": chosen.value,
+            "note": note,
+            "tasks_recomputed": recomputed,
+            "tasks_moved": moved,
+        },
+    )
+    _commit()
+    return Change(parsed, chosen, note, recomputed, moved)
+
+
+def update_day(actor: User, day: str, note: str) -> Change:
+    """Change the note of a province day.
+
+    Only the note: the date is the day's identity (to move a day, remove it and add the new
+    one), and its kind follows from the date, since each kind is allowed only where it changes
+    the national calendar (a day off on a day it has worked, a worked day on a day it has off).
+    Records "calendar.update" (nothing if nothing changed); no deadline moves. Raises Forbidden
+    unless the actor is a system admin, NotFound if the province has no such day, Invalid
+    (details: note) for a missing or too long note.
+    """
+    org.require_system_admin(actor)
+    row = _existing(day)
+    errors: dict[str, str] = {}
+    note = _parse_note(note, errors)
+    _raise_if(errors)
+    kind, old_note = CalendarDayKind(row.kind), row.note
+    if note == old_note:
+        return Change(row.day, kind, note, 0, 0, changed=False, recounted=False)
+    row.note = note
+    audit.record(
+        actor,
+        "calendar.update",
+        "calendar_day",
+        row.day.isoformat(),
+        f"Sửa ghi chú ngày {fmt(row.day)}: {note}",
+        data={"kind": kind.value, "note": note, "old_note": old_note, "tasks_recomputed": 0},
+    )
+    _commit()
+    return Change(row.day, kind, note, 0, 0, recounted=False)
+
+
+def remove_day(actor: User, day: str) -> Change:
+    """Remove a province day: the date follows the national calendar again.
+
+    Records "calendar.remove" and recomputes deadlines. Raises Forbidden unless the actor is a
+    system admin, NotFound if the province has no such day.
+    """
+    org.require_system_admin(actor)
+    row = _existing(day)
+    removed_day, kind, note = row.day, CalendarDayKind(row.kind), row.note
+    db.session.delete(row)
+    _flush()
+    recomputed, moved = _recompute_open_tasks(removed_day)
+    audit.record(
+        actor,
+        "calendar.remove",
+        "calendar_day",
+        removed_day.isoformat(),
+        f"Xóa {KIND_NAMES[kind]} {fmt(removed_day)} ({note})",
+        data={
+            "kind": kind.value,
+            "note": note,
+            "tasks_recomputed": recomputed,
+            "tasks_moved": moved,
+        },
+    )
+    _commit()
+    return Change(removed_day, kind, note, recomputed, moved)
+
+
+def _recompute_open_tasks(day: date) -> tuple[int, int]:
+    """Count the deadlines of the open steps whose counting may touch `day` again, on the
+    calendar as it now is in this transaction (flushed). Returns (recomputed, moved).
+
+    The start and the limit are those the step got its deadline from when it became ready
+    (see the module docstring); one query reads them, one executemany writes the moved ones.
+    """
+    cal = _calendar()  # keyed on the table's rows: it sees the flushed change
+    day_start = datetime.combine(day, time(), cal.tz)
+    day_end = datetime.combine(day + timedelta(days=1), time(), cal.tz)
+    rows = db.session.execute(
+        select(Task.id, Task.created_at, Task.time_limit, Task.due_at).where(
+            Task.status.in_(ACTIVE_TASK_STATUSES),
+            Task.created_at < day_end,
+            Task.due_at >= day_start,
+        )
+    ).all()
+    moved = []
+    for task_id, start, time_limit, due_at in rows:
+        new_due = task_due_at(cal, start, time_limit)
+        if new_due != due_at:
+            moved.append({"task_id": task_id, "new_due": new_due})
+    if moved:
+        tasks = Task.__table__
+        db.session.execute(
+            update(tasks)
+            .where(tasks.c.id == bindparam("task_id"))
+            # A step done meanwhile keeps its deadline (IN cannot go into an executemany).
+            .where(or_(*(tasks.c.status == status for status in ACTIVE_TASK_STATUSES)))
+            .values(due_at=bindparam("new_due")),
+            moved,
+        )
+    return len(rows), len(moved)
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def _existing(day: str) -> CalendarDay:
+    try:
+        parsed = date.fromisoformat(day)
+    except (TypeError, ValueError):
+        parsed = None
+    row = db.session.get(CalendarDay, parsed) if parsed else None
+    if row is None:
+        raise NotFound("Lịch của tỉnh không có ngày này.", code="calendar_day_not_found")
+    return row
+
+
+def _parse_day(text: str, cal: WorkCalendar, errors: dict) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        errors["day"] = "Chọn ngày."
+        return None
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        errors["day"] = f"«{text}» không phải là một ngày hợp lệ (cần dạng năm-tháng-ngày)."
+        return None
+    first, last = edit_range(cal)
+    if not first <= parsed <= last:
+        errors["day"] = f"Chỉ khai báo được ngày từ {fmt(first)} đến {fmt(last)}."
+    return parsed
+
+
+def _parse_kind(text: str, errors: dict) -> CalendarDayKind | None:
+    try:
+        return CalendarDayKind(text)
+    except ValueError:
+        errors["kind"] = "Chọn loại ngày: ngày nghỉ hoặc ngày làm việc."
+        return None
+
+
+def _parse_note(text: str, errors: dict) -> str:
+    note = " ".join((text or "").split())
+    if not note:
+        errors["note"] = "Ghi rõ lý do (ví dụ: số văn bản của UBND tỉnh)."
+    elif len(note) > NOTE_MAX:
+        errors["note"] = f"Ghi chú dài tối đa {NOTE_MAX} ký tự (hiện {len(note)})."
+    return note
+
+
+def _check_kind(day: date, kind: CalendarDayKind, cal: WorkCalendar, errors: dict) -> None:
+    """A province day must change something: an extra day off falls on a day that the national
+    calendar has worked, a worked day on a weekend day that it has off."""
+    holiday = cal.holidays_in(day.year).get(day)
+    weekend = day.weekday() >= 5
+    national_worked = day in cal.national_working_days_in(day.year)
+    weekday = WEEKDAY_NAMES[day.weekday()]
+    if kind == CalendarDayKind.DAY_OFF:
+        if holiday:
+            errors["kind"] = (
+                f"Ngày {fmt(day)} đã là ngày nghỉ lễ «{holiday}»: không cần khai báo thêm."
+            )
+        elif weekend and not national_worked:
+            errors["kind"] = f"Ngày {fmt(day)} là {weekday}, vốn đã là ngày nghỉ."
+        return
+    if not weekend and holiday:
+        # Correcting the national calendar: `holidays` guesses the government's bridge days,
+        # and a province follows the decision actually published.
+        return
+    if not weekend:
+        errors["kind"] = (
+            f"Ngày làm việc bù chỉ khai báo vào Thứ Bảy, Chủ nhật hoặc một ngày nghỉ lễ mà tỉnh "
+            f"đi làm; {fmt(day)} là {weekday} bình thường."
+        )
+    elif holiday:
+        errors["kind"] = f"Ngày {fmt(day)} là ngày nghỉ lễ «{holiday}» rơi vào cuối tuần."
+    elif national_worked:
+        errors["kind"] = f"Ngày {fmt(day)} đã là ngày làm việc bù theo lịch của Nhà nước."
+
+
+def _raise_if(errors: dict) -> None:
+    if errors:
+        raise Invalid(
+            "Chưa lưu: kiểm tra lại các ô được đánh dấu.", code="invalid_day", details=errors
+        )
+
+
+def _flush() -> None:
+    _settle(db.session.flush)
+
+
+def _commit() -> None:
+    _settle(db.session.commit)
+
+
+def _settle(action) -> None:
+    """Flush or commit, turning a race with another admin on the same day into a conflict."""
+    try:
+        action()
+    except (IntegrityError, StaleDataError) as exc:
+        db.session.rollback()
+        raise Conflict(
+            "Ngày này vừa được người khác thay đổi; hãy tải lại trang.", code="conflict"
+        ) from exc
