@@ -1,0 +1,193 @@
+"""The tree of units: province → departments and districts → offices and communes.
+
+System administrators create and rename units; unit administrators see their own subtree.
+"""
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from motcua.errors import Forbidden, Invalid, NotFound
+from motcua.extensions import db
+from motcua.models import Role, Unit, UnitLevel, User
+from motcua.services import audit, org
+
+# As the diagrams' handlers write them (engine.conventions): upper-case letters and digits,
+# parts separated by dots.
+UNIT_CODE = re.compile(r"[A-Z0-9]+(?:\.[A-Z0-9]+)*")
+CODE_MAX = 32
+NAME_MAX = 255
+
+# Which levels a unit of a level may have below it.
+CHILD_LEVELS = {
+    UnitLevel.PROVINCE: (UnitLevel.DEPARTMENT, UnitLevel.DISTRICT),
+    UnitLevel.DEPARTMENT: (UnitLevel.OFFICE,),
+    UnitLevel.DISTRICT: (UnitLevel.OFFICE, UnitLevel.COMMUNE),
+    UnitLevel.OFFICE: (),
+    UnitLevel.COMMUNE: (),
+}
+
+
+@dataclass
+class TreeRow:
+    unit: Unit
+    depth: int
+    active_users: int
+
+
+def require_people_admin(actor: User) -> set[int] | None:
+    """The units whose officers the actor administers (None: all); Forbidden for anyone who is
+    neither a system administrator nor a unit administrator."""
+    if not org.is_system_admin(actor) and not any(r.role == Role.UNIT_ADMIN for r in actor.roles):
+        raise Forbidden(
+            "Chỉ quản trị hệ thống và quản trị đơn vị quản lý được đơn vị và cán bộ.",
+            code="forbidden",
+        )
+    return org.administered_unit_ids(actor)
+
+
+def tree(actor: User) -> list[TreeRow]:
+    """The units the actor administers, depth first, each with its number of active officers
+    (officers whose own unit it is). Raises Forbidden."""
+    managed = require_people_admin(actor)
+    # Siblings: departments before districts, offices before communes, then by code.
+    order = {level: n for n, level in enumerate(UnitLevel)}
+    units = sorted(db.session.scalars(select(Unit)), key=lambda u: (order[u.level], u.code))
+    counts = dict(
+        db.session.execute(
+            select(User.unit_id, func.count(User.id))
+            .where(User.active.is_(True))
+            .group_by(User.unit_id)
+        ).all()
+    )
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    if managed is None:
+        roots = children.get(None, [])
+    else:
+        # The top of each administered subtree: a managed unit whose parent is not managed.
+        roots = [u for u in units if u.id in managed and u.parent_id not in managed]
+    rows: list[TreeRow] = []
+
+    def walk(unit: Unit, depth: int) -> None:
+        rows.append(TreeRow(unit, depth, counts.get(unit.id, 0)))
+        for child in children.get(unit.id, []):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return rows
+
+
+def choices(actor: User) -> list[TreeRow]:
+    """The units the actor may put officers in, in tree order (for the forms' select lists)."""
+    return tree(actor)
+
+
+def create_unit(actor: User, parent_code: str, code: str, name: str, level: str) -> Unit:
+    """Create a unit under a parent (system administrators only).
+
+    The code is upper-case letters and digits in dot-separated parts; below a department or a
+    district it starts with the parent's code and a dot (`CLO.TNMT`), so that handlers like
+    `specialist@.TNMT` find it. Raises Forbidden, or Invalid with `details` per form field.
+    """
+    org.require_system_admin(actor)
+    code, name = (code or "").strip(), (name or "").strip()
+    errors: dict[str, str] = {}
+    parent = db.session.scalar(select(Unit).where(Unit.code == (parent_code or "").strip()))
+    if parent is None:
+        errors["parent"] = "Hãy chọn đơn vị cấp trên."
+    unit_level = next((lv for lv in UnitLevel if lv.value == level), None)
+    if unit_level is None:
+        errors["level"] = "Hãy chọn cấp của đơn vị."
+    elif parent is not None and unit_level not in CHILD_LEVELS[parent.level]:
+        allowed = CHILD_LEVELS[parent.level]
+        errors["level"] = (
+            f"Đơn vị {parent.name} không có đơn vị trực thuộc cấp này."
+            if allowed
+            else f"Đơn vị {parent.name} không có đơn vị trực thuộc."
+        )
+    code_error = _code_problem(code, parent)
+    if code_error:
+        errors["code"] = code_error
+    if name_error := _name_problem(name):
+        errors["name"] = name_error
+    if errors:
+        raise Invalid("Thông tin đơn vị chưa hợp lệ.", code="invalid_unit", details=errors)
+    unit = Unit(code=code, name=name, level=unit_level, parent=parent)
+    db.session.add(unit)
+    db.session.flush()
+    audit.record(
+        actor,
+        "unit.create",
+        "unit",
+        code,
+        f"Tạo đơn vị {code} — {name} thuộc {parent.code}.",
+        unit=unit,
+        data={"parent": parent.code, "name": name, "level": unit_level.value},
+    )
+    db.session.commit()
+    return unit
+
+
+def _code_problem(code: str, parent: Unit | None) -> str | None:
+    if not code:
+        return "Hãy nhập mã đơn vị."
+    if len(code) > CODE_MAX:
+        return f"Mã đơn vị dài quá {CODE_MAX} ký tự."
+    if not UNIT_CODE.fullmatch(code):
+        return (
+            "Mã đơn vị chỉ gồm chữ in hoa không dấu và chữ số, các phần cách nhau bởi dấu "
+            "chấm (ví dụ CLO.TNMT)."
+        )
+    if parent is not None and parent.level != UnitLevel.PROVINCE:
+        prefix = f"{parent.code}."
+        if not code.startswith(prefix):
+            return f"Mã đơn vị trực thuộc {parent.code} phải bắt đầu bằng «{prefix}»."
+    if db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        return f"Mã đơn vị {code} đã có."
+    return None
+
+
+def _name_problem(name: str) -> str | None:
+    if not name:
+        return "Hãy nhập tên đơn vị."
+    if len(name) > NAME_MAX:
+        return f"Tên đơn vị dài quá {NAME_MAX} ký tự."
+    return None
+
+
+def rename_unit(actor: User, code: str, name: str) -> Unit:
+    """Give a unit a new name (system administrators only); its code never changes, since
+    diagrams and handlers refer to it. Raises Forbidden, NotFound or Invalid."""
+    org.require_system_admin(actor)
+    unit = org.unit_by_code(code)
+    name = (name or "").strip()
+    if message := _name_problem(name):
+        raise Invalid(message, code="invalid_unit", details={"name": message})
+    if name == unit.name:
+        return unit
+    old = unit.name
+    unit.name = name
+    audit.record(
+        actor,
+        "unit.update",
+        "unit",
+        unit.code,
+        f"Đổi tên đơn vị {unit.code}: «{old}» → «{name}».",
+        unit=unit,
+        data={"name": [old, name]},
+    )
+    db.session.commit()
+    return unit
+
+
+def get_visible(actor: User, code: str) -> Unit:
+    """A unit the actor administers; NotFound otherwise (or Forbidden for non-admins)."""
+    managed = require_people_admin(actor)
+    unit = org.unit_by_code(code)
+    if managed is not None and unit.id not in managed:
+        raise NotFound(f"Không có đơn vị mã {code}.", code="unit_not_found")
+    return unit
