@@ -72,9 +72,7 @@ STRINGS = {
     "signedOut": _l("Phiên đăng nhập đã hết. Hãy đăng nhập lại (mở trang trong thẻ mới)."),
     "serverError": _l("Máy chủ không xử lý được yêu cầu (mã {status}). Tải lại trang rồi thử lại."),
     "loadFailed": _l("Không hiển thị được sơ đồ: {error}"),
-    "importWarnings": _l(
-        "Một số phần của tệp không đọc được và sẽ mất khi lưu lại: {warnings}"
-    ),
+    "importWarnings": _l("Một số phần của tệp không đọc được và sẽ mất khi lưu lại: {warnings}"),
     "confirmNew": _l("Thay sơ đồ đang soạn bằng một sơ đồ mới? Những thay đổi chưa lưu sẽ mất."),
     "newStarted": _l("Đã tạo sơ đồ mới (chưa lưu)."),
     "confirmImport": _l("Tệp mở ra sẽ thay bản nháp hiện tại. Tiếp tục?"),
@@ -246,9 +244,7 @@ def modeler_draft(code):
     org.require_analyst(g.user)
     procedure = diagrams.procedure_by_code(code)
     if request.mimetype not in XML_TYPES:
-        raise Invalid(
-            _("Gửi sơ đồ dưới dạng XML (Content-Type: application/xml)."), code="not_xml"
-        )
+        raise Invalid(_("Gửi sơ đồ dưới dạng XML (Content-Type: application/xml)."), code="not_xml")
     draft = diagrams.save_draft(procedure, None, request.get_data(), g.user)
     return jsonify(_saved(draft))
 
