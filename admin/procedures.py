@@ -13,7 +13,7 @@ from motcua.admin import bp
 from motcua.errors import Forbidden, Invalid
 from motcua.extensions import db
 from motcua.models import Procedure, Role, Unit, UnitLevel
-from motcua.services import audit, diagrams, org, processes
+from motcua.services import audit, configurator, diagrams, org, processes
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
 
@@ -113,7 +113,7 @@ def _plain(amount) -> str:
     return text
 
 
-def _table_from_form(config: diagrams.Configuration) -> tuple[dict, dict]:
+def _table_from_form(config: configurator.Configuration) -> tuple[dict, dict]:
     """The steps' handlers and time limits, and the lanes' names, as the form sent them."""
     form = request.form
     steps = {}
@@ -135,7 +135,7 @@ def _table_from_form(config: diagrams.Configuration) -> tuple[dict, dict]:
     return steps, lanes
 
 
-def _where_choices(unit: Unit, config: diagrams.Configuration) -> list[tuple[str, str]]:
+def _where_choices(unit: Unit, config: configurator.Configuration) -> list[tuple[str, str]]:
     """Where a role may sit: the unit itself, a unit below it, or (kept as the template set
     it) an interconnected unit elsewhere."""
     choices = [("", _("%(unit)s (đơn vị tiếp nhận)", unit=unit.name))]
@@ -178,17 +178,17 @@ def _render_configurator(config, *, entered=None, errors=None, status=200):
 @login_required
 def configure(code, unit_code):
     procedure, unit = diagrams.procedure_by_code(code), _unit(unit_code)
-    return _render_configurator(diagrams.configuration(procedure, unit, g.user))
+    return _render_configurator(configurator.configuration(procedure, unit, g.user))
 
 
 @bp.post("/procedures/<code>/units/<unit_code>")
 @login_required
 def configure_save(code, unit_code):
     procedure, unit = diagrams.procedure_by_code(code), _unit(unit_code)
-    config = diagrams.configuration(procedure, unit, g.user)
+    config = configurator.configuration(procedure, unit, g.user)
     steps, lanes = _table_from_form(config)
     try:
-        config = diagrams.configure(procedure, unit, g.user, steps, lanes)
+        config = configurator.configure(procedure, unit, g.user, steps, lanes)
     except Invalid as exc:
         return _render_configurator(
             config, entered=steps, errors=exc.details or [{"message": exc.message}], status=422
@@ -218,10 +218,10 @@ def configure_save(code, unit_code):
 def configure_check(code, unit_code):
     """The total along the longest path and the problems of the table as typed (not saved)."""
     procedure, unit = diagrams.procedure_by_code(code), _unit(unit_code)
-    config = diagrams.configuration(procedure, unit, g.user)
+    config = configurator.configuration(procedure, unit, g.user)
     steps, lanes = _table_from_form(config)
     try:
-        return jsonify(diagrams.preview(procedure, unit, g.user, steps, lanes))
+        return jsonify(configurator.preview(procedure, unit, g.user, steps, lanes))
     except Invalid as exc:
         return jsonify(
             {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
@@ -232,7 +232,7 @@ def configure_check(code, unit_code):
 @login_required
 def configure_rebase(code, unit_code):
     procedure, unit = diagrams.procedure_by_code(code), _unit(unit_code)
-    config = diagrams.rebase(procedure, unit, g.user)
+    config = configurator.rebase(procedure, unit, g.user)
     new = sum(row.is_new for row in config.rows)
     flash(
         _(

@@ -1,0 +1,354 @@
+"""The step configurator: a unit admin's table of a procedure's steps, each with its handler and
+time limit, written into the unit's variant (only those properties and the lanes' names change,
+see `engine.set_step_properties`), and the rebase of a variant onto a newer template."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from motcua import engine
+from motcua.errors import Invalid
+from motcua.extensions import db
+from motcua.models import Procedure, ProcessVersion, Unit, User, UserRole
+from motcua.services import org, processes
+from motcua.services.deadlines import calendar_for
+from motcua.services.diagrams import (
+    STEP_ROLES,
+    draft_of,
+    load,
+    owner,
+    problems_of,
+    save_draft,
+    steps_of,
+)
+
+# What the configurator may change on a step; the form and the result flag are the analyst's.
+CONFIGURABLE = ("handler", "timeLimit")
+
+
+@dataclass
+class StepRow:
+    id: str
+    name: str
+    lane: str | None
+    handler: str
+    time_limit: str
+    template_handler: str | None  # the template's value, for reference
+    template_time_limit: str | None
+    is_new: bool  # added by the template since the unit last configured it (after a rebase)
+
+
+@dataclass
+class Configuration:
+    procedure: Procedure
+    unit: Unit
+    xml: str  # what the table shows: the draft, the published variant or the template
+    rows: list[StepRow]
+    lanes: list  # engine.Lane
+    total_days: float
+    longest_path: list[str]
+    legal_limit_days: float
+    problems: list[dict]
+    source: str  # "draft" | "published" | "template"
+    version: ProcessVersion | None  # the unit's newest published variant
+    template: ProcessVersion | None  # the newest published template
+    based_on: ProcessVersion | None  # the template version the variant was made from
+    officers: list[User]  # those the unit admin may name on a step
+
+    @property
+    def rebase_available(self) -> bool:
+        return self.template is not None and (
+            self.based_on is None or self.based_on.id != self.template.id
+        )
+
+    @property
+    def fits(self) -> bool:
+        return self.total_days <= self.legal_limit_days + 1e-9
+
+
+def configuration(procedure: Procedure, unit: Unit, user: User) -> Configuration:
+    """The steps of the unit's variant as the configurator shows them."""
+    org.require_unit_admin(user, unit)
+    draft = draft_of(procedure, unit)
+    version = processes.newest_version(procedure, unit)
+    template = processes.newest_version(procedure, None)
+    if draft is not None:
+        xml, source, based_on = draft.bpmn_xml, "draft", draft.template_version
+    elif version is not None:
+        xml, source, based_on = version.bpmn_xml, "published", version.template_version
+    elif template is not None:
+        xml, source, based_on = template.bpmn_xml, "template", template
+    else:
+        raise Invalid(
+            f"Thủ tục {procedure.code} chưa có quy trình mẫu được ban hành để cấu hình.",
+            code="no_template",
+        )
+    return _configuration(
+        procedure, unit, xml, source, draft, version, template, based_on, user=user
+    )
+
+
+def _configuration(procedure, unit, xml, source, draft, version, template, based_on, *, user):
+    diagram = load(xml)
+    template_steps = {s.id: s for s in (steps_of(based_on.bpmn_xml) if based_on else [])}
+    new_steps = set(draft.new_steps) if draft is not None else set()
+    rows = [
+        StepRow(
+            id=s.id,
+            name=s.name,
+            lane=s.lane,
+            handler=s.handler or "",
+            time_limit=s.time_limit or "",
+            template_handler=template_steps[s.id].handler if s.id in template_steps else None,
+            template_time_limit=(
+                template_steps[s.id].time_limit if s.id in template_steps else None
+            ),
+            is_new=s.id in new_steps,
+        )
+        for s in diagram.steps
+    ]
+    hours_per_day = calendar_for(db.session, current_app.config).hours_per_day
+    total, path = engine.longest_path_days(diagram, hours_per_day)
+    problems = draft.problems if draft is not None else problems_of(xml, procedure, unit)
+    return Configuration(
+        procedure=procedure,
+        unit=unit,
+        xml=xml,
+        rows=rows,
+        lanes=engine.lanes(xml),
+        total_days=total,
+        longest_path=path,
+        legal_limit_days=float(procedure.legal_limit_days),
+        problems=problems,
+        source=source,
+        version=version,
+        template=template,
+        based_on=based_on,
+        officers=officers_of(unit),
+    )
+
+
+def officers_of(unit: Unit) -> list[User]:
+    """The active officers of the unit and the units below it: whom a step may name."""
+    ids = org.subtree_ids({unit.id})
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True))
+            .where(
+                User.unit_id.in_(ids)
+                | User.id.in_(select(UserRole.user_id).where(UserRole.unit_id.in_(ids)))
+            )
+            .order_by(User.username)
+        )
+    )
+
+
+@dataclass
+class Edit:
+    """A configurator table applied to the variant's current XML (not saved)."""
+
+    xml: bytes
+    changes: dict[str, dict[str, str]]  # step id -> {property: new value}
+    before: dict[str, dict[str, str]]  # step id -> {property: old value}
+    lane_names: dict[str, str]
+    current: "Configuration"
+
+
+def edit(
+    procedure: Procedure,
+    unit: Unit,
+    user: User,
+    steps: dict[str, dict[str, str]],
+    lane_names: dict[str, str] | None = None,
+) -> Edit:
+    """The variant's XML with the table's handlers, time limits and lane names written in
+    (only those that differ from the current ones).
+
+    Raises Invalid(code="bad_configuration") with a message per field when a value is not
+    well-formed or names people outside the unit.
+    """
+    current = configuration(procedure, unit, user)
+    rows = {r.id: r for r in current.rows}
+    lanes = {lane.id: lane for lane in current.lanes}
+    errors, changes, before = [], {}, {}
+    for step_id, values in steps.items():
+        row = rows.get(step_id)
+        if row is None:
+            errors.append({"element": step_id, "message": f"Không có bước {step_id}."})
+            continue
+        for name, value in values.items():
+            if name not in CONFIGURABLE:
+                errors.append({"element": step_id, "message": f"Không được sửa «{name}» ở đây."})
+                continue
+            value = " ".join((value or "").split())
+            if value == _current_value(row, name):
+                continue
+            why = _value_problem(name, value, unit)
+            if why:
+                errors.append({"element": step_id, "field": name, "message": why})
+            changes.setdefault(step_id, {})[name] = value
+            before.setdefault(step_id, {})[name] = _current_value(row, name)
+    renamed = {}
+    for lane_id, name in (lane_names or {}).items():
+        name = " ".join((name or "").split())
+        if lane_id not in lanes:
+            errors.append({"element": lane_id, "message": f"Không có làn {lane_id}."})
+        elif not name:
+            errors.append(
+                {"element": lane_id, "field": "lane", "message": "Tên làn không được để trống."}
+            )
+        elif name != (lanes[lane_id].name or ""):
+            renamed[lane_id] = name
+    if errors:
+        raise Invalid(
+            "Bảng cấu hình có giá trị không hợp lệ.", code="bad_configuration", details=errors
+        )
+    base_xml = current.xml
+    if changes or renamed:
+        xml = engine.set_step_properties(base_xml, changes, lane_names=renamed)
+    else:
+        xml = base_xml.encode("utf-8")
+    return Edit(xml, changes, before, renamed, current)
+
+
+def preview(procedure, unit, user, steps, lane_names=None) -> dict:
+    """What the table would give, without saving: the total along the longest path against
+    the legal limit, and every problem."""
+    result = edit(procedure, unit, user, steps, lane_names)
+    hours_per_day = calendar_for(db.session, current_app.config).hours_per_day
+    total, path = engine.longest_path_days(load(result.xml), hours_per_day)
+    legal = float(procedure.legal_limit_days)
+    return {
+        "total_days": round(total, 4),
+        "legal_limit_days": legal,
+        "fits": total <= legal + 1e-9,
+        "longest_path": path,
+        "problems": problems_of(result.xml, procedure, unit),
+    }
+
+
+def configure(
+    procedure: Procedure,
+    unit: Unit,
+    user: User,
+    steps: dict[str, dict[str, str]],
+    lane_names: dict[str, str] | None = None,
+) -> Configuration:
+    """Save the unit admin's table as the variant's draft (see `edit`). A well-formed table
+    that breaks a rule of the diagram (the legal limit, an officer without the role) is saved
+    with its problems and cannot be published until fixed."""
+    result = edit(procedure, unit, user, steps, lane_names)
+    save_draft(
+        procedure,
+        unit,
+        result.xml,
+        user,
+        template_version=result.current.based_on,
+        new_steps=[],  # the admin has now seen and submitted every step, new ones included
+        action="process.configure",
+        summary=(
+            f"Cấu hình {len(result.changes)} bước, {len(result.lane_names)} làn của "
+            f"{owner(procedure, unit)}"
+        ),
+        data={
+            "steps": {
+                step_id: {
+                    name: {"from": result.before[step_id][name], "to": value}
+                    for name, value in change.items()
+                }
+                for step_id, change in result.changes.items()
+            },
+            "lanes": result.lane_names,
+        },
+    )
+    return configuration(procedure, unit, user)
+
+
+def _current_value(row: StepRow, name: str) -> str:
+    return row.handler if name == "handler" else row.time_limit
+
+
+def _value_problem(name: str, value: str, unit: Unit) -> str | None:
+    """Why a handler or time limit typed in the configurator cannot be used (None: fine).
+
+    A unit admin gives steps to roles of the unit or of its sub-units, or to its officers:
+    never to another unit.
+    """
+    if name == "timeLimit":
+        try:
+            engine.parse_time_limit(value)
+        except ValueError as exc:
+            return str(exc)
+        return None
+    try:
+        handler = engine.parse_handler(value)
+    except ValueError as exc:
+        return str(exc)
+    if handler.kind == "role" and handler.role not in STEP_ROLES:
+        return (
+            f"Vai trò «{handler.role}» không xử lý hồ sơ; chọn một cửa, chuyên viên hoặc lãnh đạo."
+        )
+    if handler.kind == "role" and handler.unit_code and not handler.relative:
+        return (
+            f"Người xử lý «{value}» thuộc đơn vị khác: ở đây chỉ giao cho đơn vị "
+            f"{unit.name} hoặc phòng, xã trực thuộc."
+        )
+    if handler.kind == "users":
+        allowed = {u.username for u in officers_of(unit)}
+        outside = [n for n in handler.usernames if n not in allowed]
+        if outside:
+            return "Không phải cán bộ đang hoạt động của đơn vị: " + ", ".join(outside) + "."
+    why = org.handler_problem(handler, unit)
+    return why
+
+
+def rebase(procedure: Procedure, unit: Unit, user: User) -> Configuration:
+    """Bring the unit's variant onto the newest template: the template's diagram with the
+    unit's handlers and time limits (and lane names) kept for the steps and lanes that still
+    exist. Steps the template added are flagged for the unit admin to fill in; steps it
+    removed are gone. The result is the variant's draft."""
+    current = configuration(procedure, unit, user)
+    template = current.template
+    if template is None:
+        raise Invalid("Chưa có quy trình mẫu được ban hành.", code="no_template")
+    template_diagram = load(template.bpmn_xml)
+    mine = {r.id: r for r in current.rows}
+    changes, added = {}, []
+    for step in template_diagram.steps:
+        row = mine.get(step.id)
+        if row is None:
+            added.append(step.id)
+            continue
+        change = {
+            name: value
+            for name, value in (("handler", row.handler), ("timeLimit", row.time_limit))
+            if value and value != (step.handler if name == "handler" else step.time_limit)
+        }
+        if change:
+            changes[step.id] = change
+    my_lanes = {lane.id: lane.name for lane in current.lanes}
+    lane_names = {
+        lane.id: my_lanes[lane.id]
+        for lane in engine.lanes(template.bpmn_xml)
+        if my_lanes.get(lane.id) and my_lanes[lane.id] != lane.name
+    }
+    xml = engine.set_step_properties(template.bpmn_xml, changes, lane_names=lane_names)
+    removed = [step_id for step_id in mine if step_id not in {s.id for s in template_diagram.steps}]
+    save_draft(
+        procedure,
+        unit,
+        xml,
+        user,
+        template_version=template,
+        new_steps=added,
+        action="process.rebase",
+        summary=(
+            f"Cập nhật {owner(procedure, unit)} theo quy trình mẫu phiên bản "
+            f"{template.version}: giữ cấu hình {len(mine) - len(removed)} bước, {len(added)} "
+            f"bước mới cần cấu hình, {len(removed)} bước đã bỏ"
+        ),
+        data={"template_version": template.version, "new_steps": added, "removed": removed},
+    )
+    return configuration(procedure, unit, user)
