@@ -25,10 +25,10 @@ NAV.append(
 # Units that receive dossiers and so may have their own variant of a procedure.
 RECEIVING_LEVELS = (UnitLevel.DEPARTMENT, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
 KIND_LABELS = {
-    "added": _l("Thêm"),
-    "removed": _l("Bỏ"),
-    "changed": _l("Thay đổi"),
-    "unchanged": _l("Không đổi"),
+    "added": _l("Bước mới thêm"),
+    "removed": _l("Bước đã bỏ"),
+    "changed": _l("Đã sửa"),
+    "unchanged": _l("Giữ nguyên"),
 }
 FIELD_LABELS = {
     "name": _l("Tên bước"),
