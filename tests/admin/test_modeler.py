@@ -1,6 +1,7 @@
 """The analysts' BPMN modeler, through its page and JSON routes: open, save a draft, open a
 file, publish; who may; what a refused file or a diagram with problems does (and leaves)."""
 
+import html
 import io
 import json
 import re
@@ -265,3 +266,27 @@ def test_without_the_bundle_the_page_says_how_to_build_it(analyst, monkeypatch, 
     html = analyst.page(BASE)
     assert "npm ci" in html and "build/modeler.js" not in html
     assert f"{BASE}/diagram.bpmn?download=1" in html  # the diagram can still be fetched
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "__import__('os').system('id')",
+        "open('/etc/passwd').read()",
+        "x = ().__class__.__base__.__subclasses__()",
+    ],
+)
+def test_python_in_a_script_task_is_a_problem_never_a_program(analyst, app, script):
+    """Scripts are our small expression language: whatever else an analyst writes is reported
+    on the script task and the diagram cannot be published."""
+    xml = template_xml(app)
+    script_task = (
+        f'<bpmn:scriptTask id="tinh_phi" name="Tính phí"><bpmn:script>{html.escape(script)}'
+        "</bpmn:script></bpmn:scriptTask>"
+    )
+    xml = xml.replace("</bpmn:process>", script_task + "</bpmn:process>", 1)
+    response = post_xml(analyst, f"{BASE}/draft", xml)
+    assert response.status_code == 200
+    problems = [p for p in response.get_json()["problems"] if p["element"] == "tinh_phi"]
+    assert any("Script task tinh_phi" in p["message"] for p in problems), problems
+    assert post_json(analyst, f"{BASE}/publish").status_code == 422
