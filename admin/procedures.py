@@ -129,9 +129,7 @@ def _table_from_form(config: configurator.Configuration) -> tuple[dict, dict]:
         amount = form.get(f"t-{row.id}-amount", "").strip()
         time_limit = f"{_plain(amount)}{form.get(f't-{row.id}-unit', 'd')}" if amount else ""
         steps[row.id] = {"handler": handler, "timeLimit": time_limit}
-    lanes = {
-        lane.id: form[f"lane-{lane.id}"] for lane in config.lanes if f"lane-{lane.id}" in form
-    }
+    lanes = {lane.id: form[f"lane-{lane.id}"] for lane in config.lanes if f"lane-{lane.id}" in form}
     return steps, lanes
 
 
