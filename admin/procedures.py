@@ -109,8 +109,7 @@ def _plain(amount) -> str:
         number = Decimal(str(amount).strip().replace(",", "."))
     except InvalidOperation:
         return str(amount).strip()
-    text = format(number.normalize(), "f")
-    return text
+    return format(number.normalize(), "f")
 
 
 def _table_from_form(config: configurator.Configuration) -> tuple[dict, dict]:
