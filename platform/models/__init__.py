@@ -12,6 +12,8 @@ from motcua.models.dossier import (
     DossierStatus,
 )
 from motcua.models.event import Event
+from motcua.models.exceptions import Apology, SupplementRequest
+from motcua.models.notification import Notification, NotificationStatus
 from motcua.models.procedure import (
     OnlineLevel,
     Procedure,
@@ -26,6 +28,7 @@ from motcua.models.user import Role, User, UserRole
 
 __all__ = [
     "ACTIVE_TASK_STATUSES",
+    "Apology",
     "FINAL_STATUSES",
     "Attachment",
     "AttachmentKind",
@@ -38,6 +41,8 @@ __all__ = [
     "DossierCounter",
     "DossierStatus",
     "Event",
+    "Notification",
+    "NotificationStatus",
     "OnlineLevel",
     "Procedure",
     "ProcedureLevel",
@@ -45,6 +50,7 @@ __all__ = [
     "ProcessStatus",
     "ProcessVersion",
     "Role",
+    "SupplementRequest",
     "Task",
     "TaskCandidate",
     "TaskStatus",

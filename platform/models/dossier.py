@@ -17,6 +17,7 @@ class DossierStatus(enum.StrEnum):
     RETURNED = "returned"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    PAUSED = "paused"  # tạm dừng where the law allows it; the clock stops
 
 
 FINAL_STATUSES = frozenset({DossierStatus.RETURNED, DossierStatus.REFUSED, DossierStatus.WITHDRAWN})
@@ -65,6 +66,11 @@ class Dossier(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     appointment_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The appointment first given on the receipt: a rescheduled dossier still counts as late
+    # against it. Set once, at receipt.
+    first_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While waiting for the applicant or paused, the clock stops: since when.
+    clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The engine's serialized workflow, without the spec (stored once on the process version).
     workflow_state: Mapped[str] = mapped_column(Text, default="")

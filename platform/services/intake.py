@@ -124,6 +124,7 @@ def open_dossier(
         appointment_at=calendar.add(now, days=procedure.legal_limit_days),
         received_by_id=actor.id,
     )
+    dossier.first_appointment_at = dossier.appointment_at
     db.session.add(dossier)
     db.session.flush()
 

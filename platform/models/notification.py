@@ -1,0 +1,39 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry
+
+
+class Notification(Base):
+    """An email waiting in the outbox: written in the transaction of the change it tells about,
+    sent later by `motcua worker`, retried on failure. Requests never wait for mail."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(64))  # receipt, supplement, refusal, delay, result…
+    to_address: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Stops the same reminder being queued twice (e.g. "task 42 due soon").
+    dedup_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    status: Mapped[NotificationStatus] = mapped_column(
+        str_enum(NotificationStatus), default=NotificationStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
