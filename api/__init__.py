@@ -11,5 +11,6 @@ from motcua.api import (  # noqa: E402,F401  (routes register themselves on bp)
     errors,
     lookup,
     procedures,
+    reports,
     tasks,
 )

@@ -10,4 +10,15 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
-from motcua.web import auth, desk, dossier, filters, inbox, lookup, pages  # noqa: E402,F401  (routes register themselves on bp)
+from motcua.web import (  # noqa: E402,F401  (routes register themselves on bp)
+    auth,
+    desk,
+    dossier,
+    filters,
+    inbox,
+    lookup,
+    pages,
+    reports,
+    slips,
+    watch,
+)

@@ -1,0 +1,1 @@
+"""Statistics for the provincial dashboard: issue 5."""

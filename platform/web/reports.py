@@ -1,0 +1,1 @@
+"""Statistics reports: issue 5."""

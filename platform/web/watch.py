@@ -1,0 +1,1 @@
+"""The overdue watch for supervisors: issue 5."""
