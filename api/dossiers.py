@@ -1,10 +1,12 @@
+from datetime import datetime
+
 from flask import g, request
 
 from motcua.api import bp, serialize
 from motcua.api.auth import login_required
 from motcua.api.serialize import json_body
 from motcua.errors import Invalid
-from motcua.services import dossiers, intake
+from motcua.services import dossiers, exceptions, intake
 
 
 @bp.post("/dossiers")
@@ -53,3 +55,73 @@ def add_attachment(code):
         media_type=upload.mimetype if upload.mimetype != "application/octet-stream" else None,
     )
     return serialize.attachment(attachment), 201
+
+
+# The exceptional paths: each takes a written reason and answers with the dossier's summary.
+
+
+@bp.post("/dossiers/<code>/supplement-requests")
+@login_required
+def request_supplement(code):
+    body = json_body()
+    items = body.get("items")
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise Invalid(
+            "items phải là danh sách các giấy tờ cần bổ sung.",
+            code="items_required",
+            details={"items": "Danh sách chuỗi."},
+        )
+    request_ = exceptions.request_supplement(g.user, code, _text(body, "reason"), items)
+    return {
+        "id": request_.id,
+        "requested_at": serialize.iso(request_.requested_at),
+        "dossier": serialize.dossier_summary(request_.dossier),
+    }, 201
+
+
+@bp.post("/dossiers/<code>/supplement-received")
+@login_required
+def receive_supplement(code):
+    dossier = exceptions.receive_supplement(g.user, code, _text(json_body(), "note"))
+    return serialize.dossier_summary(dossier)
+
+
+@bp.post("/dossiers/<code>/apology")
+@login_required
+def apologize(code):
+    body = json_body()
+    try:
+        new_appointment = datetime.fromisoformat(_text(body, "new_appointment"))
+    except ValueError:
+        raise Invalid(
+            "new_appointment phải là thời điểm ISO 8601 có múi giờ.",
+            code="invalid_appointment",
+            details={"new_appointment": "Ví dụ 2026-12-01T16:00:00+07:00."},
+        ) from None
+    apology = exceptions.apologize(g.user, code, _text(body, "reason"), new_appointment)
+    return serialize.dossier_summary(apology.dossier), 201
+
+
+@bp.post("/dossiers/<code>/withdraw")
+@login_required
+def withdraw(code):
+    return serialize.dossier_summary(
+        exceptions.withdraw(g.user, code, _text(json_body(), "reason"))
+    )
+
+
+@bp.post("/dossiers/<code>/pause")
+@login_required
+def pause(code):
+    return serialize.dossier_summary(exceptions.pause(g.user, code, _text(json_body(), "reason")))
+
+
+@bp.post("/dossiers/<code>/resume")
+@login_required
+def resume(code):
+    return serialize.dossier_summary(exceptions.resume(g.user, code, _text(json_body(), "note")))
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name, "")
+    return value if isinstance(value, str) else ""

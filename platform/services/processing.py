@@ -9,13 +9,14 @@ from motcua.models import (
     Attachment,
     AttachmentKind,
     Dossier,
+    DossierStatus,
     Role,
     Task,
     TaskStatus,
     User,
     utcnow,
 )
-from motcua.services import formdata, org, workflow
+from motcua.services import exceptions, formdata, org, workflow
 
 
 def get_task(actor: User, task_id: int) -> Task:
@@ -50,6 +51,7 @@ def _locked_task(actor: User, task_id: int) -> Task:
         raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
     if task.status not in ACTIVE_TASK_STATUSES:
         raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+    exceptions.require_running(dossier)
     if task.assignee_id not in (None, actor.id):
         raise Conflict(
             f"Bước này đang do {task.assignee.display_name} xử lý.", code="claimed_by_other"
@@ -169,6 +171,7 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
         to_step=workflow.step_names(created),
         data={"outcome": task.outcome, "to_units": sorted({t.unit.code for t in created})},
     )
+    refused = run.is_completed and dossier.status == DossierStatus.REFUSED
     if run.is_completed:
         workflow.record(
             dossier,
@@ -178,8 +181,29 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
             from_step=task.step_name,
             data={"status": dossier.status.value},
         )
+    if refused:
+        reason = _refusal_reason(dossier, data)
+        workflow.record(dossier, "refused", actor=actor, at=now, note=reason)
+        exceptions.tell_applicant(dossier, "refusal", reason=reason)
     workflow.commit()
+    if refused:
+        exceptions.issue_slip(dossier, "03", actor, reason=reason)
     return task
+
+
+def _refusal_reason(dossier: Dossier, data: dict) -> str:
+    """The written reason of the refusal: given at the step that ended the dossier, or at the
+    step that decided to refuse (the desk's last step only hands over the letter)."""
+    reason = data.get("reason") if isinstance(data.get("reason"), str) else None
+    if reason and reason.strip():
+        return reason.strip()
+    decided = db.session.scalar(
+        select(Task.data)
+        .where(Task.dossier_id == dossier.id, Task.outcome == "refuse")
+        .order_by(Task.completed_at.desc())
+        .limit(1)
+    )
+    return ((decided or {}).get("reason") or "").strip()
 
 
 def send_back(actor: User, task_id: int, reason: str) -> Task:

@@ -16,6 +16,7 @@ DOSSIER_STATUS = {
     "returned": _l("Đã trả kết quả"),
     "refused": _l("Từ chối"),
     "withdrawn": _l("Đã rút"),
+    "paused": _l("Tạm dừng"),
 }
 ATTACHMENT_KINDS = {
     "component": _l("Thành phần hồ sơ"),
@@ -36,6 +37,12 @@ def local_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
+@bp.app_template_filter("iso_dt")
+def iso_datetime(value: str | None) -> str:
+    """A time kept as ISO text in an event's data, shown like `dt`."""
+    return local_datetime(datetime.fromisoformat(value)) if value else ""
 
 
 @bp.app_template_filter("dossier_status")

@@ -1,0 +1,359 @@
+"""The exceptional paths of a dossier, each with a written reason, an event and its slip:
+supplement request and the papers' receipt, apology with a new appointment, withdrawal,
+pause and resumption.
+
+Supplement rule (a setting, SUPPLEMENT_RULE):
+  "restart" (default) — when the applicant brings the missing papers, the time limit is counted
+  again from the start: new appointment = receipt of the papers + the procedure's whole legal
+  limit in working days. This is how Decree 61/2018/NĐ-CP (as amended by Decree
+  107/2021/NĐ-CP) is commonly applied for a dossier found incomplete during processing: the
+  processing agency notifies the applicant once, through the one-stop desk, of everything to
+  add, and the time limit runs again from the complete dossier.
+  "resume" — the clock only stops while waiting: new appointment = the old appointment moved
+  by the working time spent waiting.
+  The article and wording of the decree could NOT be verified from the sources at hand; the
+  setting exists because provinces' own regulations differ on it.
+
+While a dossier waits for the applicant or is paused its clock stops (clock_stopped_at), its
+steps cannot be worked, and on resumption the open steps' deadlines are counted again from
+then (with their own time limits).
+"""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from motcua.errors import Conflict, Forbidden, Invalid
+from motcua.extensions import db
+from motcua.models import (
+    ACTIVE_TASK_STATUSES,
+    FINAL_STATUSES,
+    Apology,
+    Dossier,
+    DossierStatus,
+    Role,
+    SupplementRequest,
+    Task,
+    TaskStatus,
+    User,
+    utcnow,
+)
+from motcua.services import notifications, org, slips, workflow
+from motcua.services.deadlines import calendar_for
+from motcua.services.workflow import task_due_at
+
+MAX_REASON = 2000
+STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
+
+
+def _locked(code: str, actor: User) -> Dossier:
+    found = db.session.scalar(select(Dossier.id).where(Dossier.code == code))
+    dossier = workflow.lock_dossier(found if found is not None else -1)
+    org.require_dossier_visible(actor, dossier)
+    return dossier
+
+
+def _reason(text: str | None) -> str:
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise Invalid(
+            "Phải ghi rõ lý do (sẽ in trên phiếu giao cho người nộp hồ sơ).",
+            code="reason_required",
+            details={"reason": "Phải ghi rõ lý do."},
+        )
+    if len(reason) > MAX_REASON:
+        raise Invalid(
+            f"Lý do dài tối đa {MAX_REASON} ký tự.",
+            code="reason_too_long",
+            details={"reason": f"Tối đa {MAX_REASON} ký tự."},
+        )
+    return reason
+
+
+def _require_open(dossier: Dossier, *allowed: DossierStatus) -> None:
+    if dossier.status in FINAL_STATUSES:
+        raise Conflict(f"Hồ sơ {dossier.code} đã kết thúc.", code="dossier_finished")
+    if allowed and dossier.status not in allowed:
+        raise Conflict(
+            f"Hồ sơ {dossier.code} đang ở trạng thái «{dossier.status.value}», không làm được "
+            "việc này.",
+            code="wrong_status",
+        )
+
+
+def _require_one_of(actor: User, dossier: Dossier, roles: set[Role], what: str) -> None:
+    """The actor holds one of the roles in the dossier's unit (system admins may too)."""
+    if org.is_system_admin(actor):
+        return
+    if not any(org.has_role(actor, role, dossier.unit_id) for role in roles):
+        raise Forbidden(f"Chỉ {what} của đơn vị tiếp nhận làm được việc này.", code="forbidden")
+
+
+def _active_tasks(dossier: Dossier) -> list[Task]:
+    return list(
+        db.session.scalars(
+            select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(ACTIVE_TASK_STATUSES))
+        )
+    )
+
+
+def _may_request_supplement(actor: User, dossier: Dossier) -> None:
+    """The specialist working one of its steps, or the desk of its unit."""
+    if org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id) or org.is_system_admin(actor):
+        return
+    if any(org.may_work(actor, task) for task in _active_tasks(dossier)):
+        return
+    raise Forbidden(
+        "Chỉ cán bộ đang xử lý hồ sơ hoặc bộ phận một cửa yêu cầu bổ sung được.", code="forbidden"
+    )
+
+
+def request_supplement(actor: User, code: str, reason: str, items: list[str]) -> SupplementRequest:
+    """Ask the applicant to add to or complete the dossier (form 02); its clock stops."""
+    dossier = _locked(code, actor)
+    _require_open(dossier, DossierStatus.RECEIVED, DossierStatus.PROCESSING)
+    _may_request_supplement(actor, dossier)
+    reason = _reason(reason)
+    items = [" ".join(i.split()) for i in items or [] if i and i.strip()]
+    if not items:
+        raise Invalid(
+            "Liệt kê các giấy tờ cần bổ sung, hoàn thiện.",
+            code="items_required",
+            details={"items": "Ghi ít nhất một giấy tờ cần bổ sung."},
+        )
+    now = utcnow()
+    tasks = [t for t in _active_tasks(dossier) if org.may_work(actor, t)]
+    request = SupplementRequest(
+        dossier_id=dossier.id,
+        task_id=tasks[0].id if tasks else None,
+        requested_at=now,
+        requested_by_id=actor.id,
+        reason=reason,
+        items=items,
+    )
+    db.session.add(request)
+    dossier.status = DossierStatus.WAITING_APPLICANT
+    dossier.clock_stopped_at = now
+    db.session.flush()
+    workflow.record(
+        dossier,
+        "supplement_requested",
+        actor=actor,
+        at=now,
+        note=reason,
+        data={"request_id": request.id, "items": items},
+    )
+    tell_applicant(dossier, "supplement", request=request)
+    workflow.commit()
+    issue_slip(dossier, "02", actor, request=request)
+    return request
+
+
+def receive_supplement(actor: User, code: str, note: str | None = None) -> Dossier:
+    """The desk records the applicant's papers: processing resumes with a new appointment
+    (see the module's rule)."""
+    dossier = _locked(code, actor)
+    _require_open(dossier, DossierStatus.WAITING_APPLICANT)
+    _require_one_of(actor, dossier, {Role.RECEPTIONIST}, "bộ phận một cửa")
+    request = db.session.scalar(
+        select(SupplementRequest)
+        .where(SupplementRequest.dossier_id == dossier.id, SupplementRequest.received_at.is_(None))
+        .order_by(SupplementRequest.requested_at.desc())
+        .limit(1)
+    )
+    now = utcnow()
+    calendar = calendar_for(db.session, current_app.config)
+    if current_app.config.get("SUPPLEMENT_RULE", "restart") == "resume":
+        appointment = _moved(calendar, dossier.appointment_at, dossier.clock_stopped_at, now)
+    else:
+        appointment = calendar.add(now, days=dossier.procedure.legal_limit_days)
+    old_appointment = dossier.appointment_at
+    if request is not None:
+        request.received_at, request.received_by_id = now, actor.id
+        request.new_appointment_at = appointment
+    _resume(dossier, now, appointment)
+    workflow.record(
+        dossier,
+        "supplement_received",
+        actor=actor,
+        at=now,
+        note=" ".join((note or "").split()) or None,
+        data={
+            "request_id": request.id if request else None,
+            "old_appointment": old_appointment.isoformat(),
+            "new_appointment": appointment.isoformat(),
+        },
+    )
+    workflow.commit()
+    return dossier
+
+
+def _moved(calendar, appointment: datetime, stopped: datetime, now: datetime) -> datetime:
+    """The appointment moved by the working time the clock stood still (not at all when that
+    was none: adding nothing to 17:00 would still roll it to the next morning)."""
+    waited = calendar.working_hours_between(stopped, now)
+    return calendar.add(appointment, hours=waited) if waited > 0 else appointment
+
+
+def _resume(dossier: Dossier, now: datetime, appointment: datetime) -> None:
+    calendar = calendar_for(db.session, current_app.config)
+    dossier.appointment_at = appointment
+    dossier.clock_stopped_at = None
+    dossier.status = DossierStatus.PROCESSING
+    for task in _active_tasks(dossier):
+        task.due_at = task_due_at(calendar, now, task.time_limit)
+
+
+def apologize(actor: User, code: str, reason: str, new_appointment: datetime) -> Apology:
+    """The handling unit apologizes for a late result and sets a new appointment (form 04).
+
+    Allowed once; the dossier still counts as late against its first appointment."""
+    dossier = _locked(code, actor)
+    _require_open(dossier)
+    _require_one_of(
+        actor, dossier, {Role.LEADER, Role.RECEPTIONIST}, "lãnh đạo hoặc bộ phận một cửa"
+    )
+    reason = _reason(reason)
+    if db.session.scalar(select(Apology.id).where(Apology.dossier_id == dossier.id)):
+        raise Conflict(
+            "Hồ sơ đã được hẹn lại một lần; không được hẹn lại lần nữa.", code="already_rescheduled"
+        )
+    if new_appointment.tzinfo is None:
+        raise Invalid("Ngày hẹn mới phải có múi giờ.", code="invalid_appointment")
+    if new_appointment <= dossier.appointment_at:
+        raise Invalid(
+            "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
+            code="invalid_appointment",
+            details={"new_appointment": "Phải sau ngày hẹn hiện tại."},
+        )
+    now = utcnow()
+    apology = Apology(
+        dossier_id=dossier.id,
+        issued_at=now,
+        issued_by_id=actor.id,
+        reason=reason,
+        old_appointment_at=dossier.appointment_at,
+        new_appointment_at=new_appointment,
+    )
+    db.session.add(apology)
+    dossier.appointment_at = new_appointment
+    db.session.flush()
+    workflow.record(
+        dossier,
+        "apology_issued",
+        actor=actor,
+        at=now,
+        note=reason,
+        data={
+            "old_appointment": apology.old_appointment_at.isoformat(),
+            "new_appointment": new_appointment.isoformat(),
+            "after_appointment": now > apology.old_appointment_at,
+        },
+    )
+    tell_applicant(dossier, "delay", apology=apology)
+    workflow.commit()
+    issue_slip(dossier, "04", actor, apology=apology)
+    return apology
+
+
+def withdraw(actor: User, code: str, reason: str) -> Dossier:
+    """The applicant withdraws the dossier (at the desk): it ends, its open steps are
+    cancelled."""
+    dossier = _locked(code, actor)
+    _require_open(dossier)
+    _require_one_of(actor, dossier, {Role.RECEPTIONIST}, "bộ phận một cửa")
+    reason = _reason(reason)
+    now = utcnow()
+    for task in _active_tasks(dossier):
+        task.status = TaskStatus.CANCELLED
+    dossier.status = DossierStatus.WITHDRAWN
+    dossier.finished_at = now
+    dossier.clock_stopped_at = None
+    workflow.record(dossier, "withdrawn", actor=actor, at=now, note=reason)
+    workflow.commit()
+    return dossier
+
+
+def pause(actor: User, code: str, reason: str) -> Dossier:
+    """Pause the dossier where the law allows it (a leader's decision); its clock stops."""
+    dossier = _locked(code, actor)
+    _require_open(dossier, DossierStatus.RECEIVED, DossierStatus.PROCESSING)
+    _require_one_of(actor, dossier, {Role.LEADER}, "lãnh đạo")
+    reason = _reason(reason)
+    now = utcnow()
+    dossier.status = DossierStatus.PAUSED
+    dossier.clock_stopped_at = now
+    workflow.record(dossier, "paused", actor=actor, at=now, note=reason)
+    workflow.commit()
+    return dossier
+
+
+def resume(actor: User, code: str, note: str | None = None) -> Dossier:
+    """End a pause: the appointment moves by the working time the dossier was paused."""
+    dossier = _locked(code, actor)
+    _require_open(dossier, DossierStatus.PAUSED)
+    _require_one_of(actor, dossier, {Role.LEADER}, "lãnh đạo")
+    now = utcnow()
+    calendar = calendar_for(db.session, current_app.config)
+    paused = calendar.working_hours_between(dossier.clock_stopped_at, now)
+    _resume(dossier, now, _moved(calendar, dossier.appointment_at, dossier.clock_stopped_at, now))
+    workflow.record(
+        dossier,
+        "resumed",
+        actor=actor,
+        at=now,
+        note=" ".join((note or "").split()) or None,
+        data={"paused_hours": paused, "new_appointment": dossier.appointment_at.isoformat()},
+    )
+    workflow.commit()
+    return dossier
+
+
+def allowed_actions(actor: User, dossier: Dossier) -> set[str]:
+    """Which exceptional actions the actor may take on the dossier now (for the page's
+    buttons; each action checks again when it is taken)."""
+    if dossier.status in FINAL_STATUSES:
+        return set()
+    admin = org.is_system_admin(actor)
+    desk = admin or org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id)
+    leader = admin or org.has_role(actor, Role.LEADER, dossier.unit_id)
+    working = any(org.may_work(actor, task) for task in _active_tasks(dossier))
+    running = dossier.status in (DossierStatus.RECEIVED, DossierStatus.PROCESSING)
+    actions = set()
+    if running and (desk or working):
+        actions.add("request_supplement")
+    if dossier.status == DossierStatus.WAITING_APPLICANT and desk:
+        actions.add("receive_supplement")
+    if (desk or leader) and not db.session.scalar(
+        select(Apology.id).where(Apology.dossier_id == dossier.id)
+    ):
+        actions.add("apologize")
+    if desk:
+        actions.add("withdraw")
+    if running and leader:
+        actions.add("pause")
+    if dossier.status == DossierStatus.PAUSED and leader:
+        actions.add("resume")
+    return actions
+
+
+def require_running(dossier: Dossier) -> None:
+    """Steps of a dossier waiting for the applicant or paused cannot be worked."""
+    if dossier.status == DossierStatus.WAITING_APPLICANT:
+        raise Conflict(
+            "Hồ sơ đang chờ người nộp bổ sung; bộ phận một cửa nhận bổ sung rồi mới xử lý tiếp.",
+            code="waiting_applicant",
+        )
+    if dossier.status == DossierStatus.PAUSED:
+        raise Conflict("Hồ sơ đang tạm dừng.", code="dossier_paused")
+
+
+def tell_applicant(dossier: Dossier, kind: str, **context) -> None:
+    """Queue the email to the applicant (sent later by the worker)."""
+    notifications.to_applicant(dossier, kind, **context)
+
+
+def issue_slip(dossier: Dossier, form: str, actor: User, **objects) -> None:
+    """The slip the applicant receives, stored with its hash (its own commit)."""
+    slips.issue(dossier, form, actor, **objects)

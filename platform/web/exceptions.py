@@ -1,0 +1,106 @@
+"""Officer pages: the exceptional paths of a dossier (supplement, apology, withdrawal, pause),
+posted from its page; the rules are in motcua.services.exceptions."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from motcua.errors import Invalid, MotcuaError
+from motcua.services import exceptions
+from motcua.web import bp
+from motcua.web.auth import login_required
+
+
+def _back(code: str):
+    return redirect(url_for("web.dossier", code=code) + "#ngoai-le")
+
+
+def _run(code: str, action, done: str):
+    """Take the action; its error (in Vietnamese) or `done` is shown on the dossier page."""
+    try:
+        action()
+    except MotcuaError as exc:
+        if exc.status in (403, 404):
+            raise
+        details = exc.details if isinstance(exc.details, dict) else {}
+        flash(" ".join([exc.message, *[str(v) for v in details.values()]]), "error")
+    else:
+        flash(done, "ok")
+    return _back(code)
+
+
+@bp.post("/dossiers/<code>/supplement-request")
+@login_required
+def dossier_request_supplement(code):
+    items = request.form.get("items", "").splitlines()
+    return _run(
+        code,
+        lambda: exceptions.request_supplement(g.user, code, request.form.get("reason"), items),
+        _("Đã gửi yêu cầu bổ sung; hồ sơ chờ người nộp bổ sung, thời hạn tạm dừng."),
+    )
+
+
+@bp.post("/dossiers/<code>/supplement-received")
+@login_required
+def dossier_receive_supplement(code):
+    return _run(
+        code,
+        lambda: exceptions.receive_supplement(g.user, code, request.form.get("note")),
+        _("Đã nhận hồ sơ bổ sung; hồ sơ được xử lý tiếp với ngày hẹn mới."),
+    )
+
+
+@bp.post("/dossiers/<code>/apology")
+@login_required
+def dossier_apologize(code):
+    def act():
+        exceptions.apologize(g.user, code, request.form.get("reason"), _local(request.form))
+
+    return _run(code, act, _("Đã xin lỗi và hẹn lại ngày trả kết quả."))
+
+
+@bp.post("/dossiers/<code>/withdraw")
+@login_required
+def dossier_withdraw(code):
+    return _run(
+        code,
+        lambda: exceptions.withdraw(g.user, code, request.form.get("reason")),
+        _("Đã rút hồ sơ theo đề nghị của người nộp."),
+    )
+
+
+@bp.post("/dossiers/<code>/pause")
+@login_required
+def dossier_pause(code):
+    return _run(
+        code,
+        lambda: exceptions.pause(g.user, code, request.form.get("reason")),
+        _("Đã tạm dừng giải quyết hồ sơ."),
+    )
+
+
+@bp.post("/dossiers/<code>/resume")
+@login_required
+def dossier_resume(code):
+    return _run(
+        code,
+        lambda: exceptions.resume(g.user, code, request.form.get("note")),
+        _("Đã tiếp tục giải quyết hồ sơ."),
+    )
+
+
+def _local(form) -> datetime:
+    """The new appointment typed as a local date and time."""
+    try:
+        day = datetime.strptime(
+            f"{form.get('date', '')} {form.get('time') or '16:30'}", "%Y-%m-%d %H:%M"
+        )
+    except ValueError:
+        raise Invalid(
+            _("Ngày hẹn mới không hợp lệ."),
+            code="invalid_appointment",
+            details={"new_appointment": _("Chọn ngày và giờ hẹn mới.")},
+        ) from None
+    return day.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
