@@ -157,8 +157,9 @@ def visible_unit_ids(user: User) -> set[int] | None:
     if is_system_admin(user):
         return None
     ids = {r.unit_id for r in user.roles} | {user.unit_id}
-    supervised = {r.unit_id for r in user.roles if r.role == Role.SUPERVISOR}
-    return ids | subtree_ids(supervised)
+    # Supervisors and leaders oversee the units below theirs (a district's communes, say).
+    overseen = {r.unit_id for r in user.roles if r.role in (Role.SUPERVISOR, Role.LEADER)}
+    return ids | subtree_ids(overseen)
 
 
 def require_dossier_visible(user: User, dossier) -> None:
