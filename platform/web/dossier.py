@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import motcua.web
-from motcua.services import timeline
+from motcua.services import exceptions, timeline
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.filters import ATTACHMENT_KINDS
@@ -80,6 +80,7 @@ def dossier(code):
         kinds=ATTACHMENT_KINDS,
         channels=CHANNELS,
         outcomes=OUTCOMES,
+        actions=exceptions.allowed_actions(g.user, data.dossier),
     )
 
 

@@ -1,1 +1,93 @@
-"""Printable slips (forms 01–06) as PDF: issue 5."""
+"""Printable slips (forms 01–06) as PDF: print a new receipt or control slip of a dossier, list
+the slips a dossier was given, print a unit's register (rules in motcua.services.slips)."""
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from motcua.errors import Forbidden, Invalid
+from motcua.models import Role
+from motcua.services import slips as service
+from motcua.web import bp
+from motcua.web.auth import login_required
+from motcua.web.dossier import content_disposition
+from motcua.web.pages import NAV
+
+NAV.append(
+    (
+        "web.registers",
+        _l("Sổ theo dõi hồ sơ"),
+        {Role.RECEPTIONIST, Role.LEADER, Role.SUPERVISOR, Role.SYSTEM_ADMIN},
+    )
+)
+
+
+def _pdf(data: bytes, file_name: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = content_disposition("inline", file_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/dossiers/<code>/slips/<form>.pdf")
+@login_required
+def dossier_slip(code, form):
+    """A new receipt (01) or control slip (05), stored with the dossier and shown."""
+    attachment, data = service.issue_on_demand(g.user, code, form)
+    return _pdf(data, attachment.file_name)
+
+
+@bp.get("/dossiers/<code>/slips")
+@login_required
+def dossier_slips(code):
+    dossier, issued = service.issued(g.user, code)
+    return render_template("slips/list.html", dossier=dossier, issued=issued)
+
+
+@bp.get("/registers")
+@login_required
+def registers():
+    """Choose a unit and a period; the form sends the browser to the register's PDF."""
+    units = service.register_units(g.user)
+    if not units:
+        raise Forbidden(
+            _("Chỉ bộ phận một cửa, lãnh đạo và cơ quan giám sát in được sổ theo dõi hồ sơ."),
+            code="forbidden",
+        )
+    asked = {k: request.args.get(k, "").strip() for k in ("unit", "from", "to")}
+    if all(asked.values()):
+        params = {"from": asked["from"], "to": asked["to"]}
+        return redirect(url_for("web.register_pdf", unit_code=asked["unit"], **params))
+    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    shown = {"unit": "", "from": today.replace(day=1).isoformat(), "to": today.isoformat()}
+    shown.update({k: v for k, v in asked.items() if v})
+    return render_template("slips/registers.html", units=units, asked=shown)
+
+
+@bp.get("/registers/<unit_code>.pdf")
+@login_required
+def register_pdf(unit_code):
+    start = _date("from", _("Từ ngày"))
+    end = _date("to", _("Đến ngày"))
+    data = service.register_for(g.user, unit_code, start, end)
+    return _pdf(data, f"06-so-theo-doi-ho-so-{unit_code}-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(name: str, label: str) -> date:
+    """A date of the query string as YYYY-MM-DD; Invalid (a 422 page) otherwise."""
+    value = request.args.get(name, "").strip()
+    if _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # 2026-02-30 and the like
+    message = _("%(label)s phải là một ngày có thật, dạng YYYY-MM-DD.", label=label)
+    raise Invalid(message, code="invalid_date", details={name: message})

@@ -71,7 +71,7 @@ def test_a_supplement_request_and_the_papers_brought_back(live_app, browser, liv
     form.get_by_role("button", name="Gửi yêu cầu bổ sung (mẫu 02)").click()
     expect(specialist.locator(".flash")).to_contain_text("chờ người nộp bổ sung")
     expect(specialist.locator("dt:has-text('Trạng thái') + dd")).to_have_text("Chờ bổ sung")
-    expect(specialist.get_by_text(re.compile(r"02-.*\.pdf"))).to_be_visible()
+    expect(specialist.get_by_role("link", name=re.compile(r"^02-.*\.pdf$"))).to_be_visible()
     shot(specialist, "supplement-requested")
 
     desk = signed_in("hkh.mc1")

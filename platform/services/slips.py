@@ -1,0 +1,592 @@
+"""Printable slips: forms 01–06 of Circular 01/2018/TT-VPCP, as PDF.
+
+01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả, 02 Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ,
+03 Phiếu từ chối tiếp nhận, giải quyết hồ sơ, 04 Phiếu xin lỗi và hẹn lại ngày trả kết quả,
+05 Phiếu kiểm soát quá trình giải quyết hồ sơ, 06 Sổ theo dõi hồ sơ.
+
+A slip given to the applicant (01–05) is stored as an attachment of kind ``slip`` under its
+sha256, so the record shows exactly what was handed over; the register (06) is a report and is
+not stored. The forms are legal papers in Vietnamese: they are rendered in Vietnamese whatever
+language the officer's pages use, and their wording is not put through translation.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import weasyprint
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from motcua.errors import Forbidden, Invalid, NotFound
+from motcua.extensions import db
+from motcua.models import (
+    Apology,
+    Attachment,
+    AttachmentKind,
+    Dossier,
+    Event,
+    Role,
+    SupplementRequest,
+    Task,
+    Unit,
+    UnitLevel,
+    User,
+    utcnow,
+)
+from motcua.services import dossiers, org, storage, workflow
+from motcua.services.deadlines import calendar_for
+from motcua.services.timeline import Verdict, timing
+
+
+@dataclass(frozen=True)
+class Form:
+    number: str
+    title: str
+    slug: str  # for the file name
+    template: str
+    abbreviation: str  # after the number on the slip: "Số: <code>/PYCBS"
+
+
+FORMS = {
+    f.number: f
+    for f in (
+        Form(
+            "01",
+            "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+            "giay-tiep-nhan-hen-tra-ket-qua",
+            "slips/01_receipt.html",
+            "",
+        ),
+        Form(
+            "02",
+            "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+            "phieu-yeu-cau-bo-sung",
+            "slips/02_supplement.html",
+            "PYCBS",
+        ),
+        Form(
+            "03",
+            "Phiếu từ chối tiếp nhận, giải quyết hồ sơ",
+            "phieu-tu-choi",
+            "slips/03_refusal.html",
+            "PTC",
+        ),
+        Form(
+            "04",
+            "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+            "phieu-xin-loi-hen-lai",
+            "slips/04_apology.html",
+            "PXL",
+        ),
+        Form(
+            "05",
+            "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+            "phieu-kiem-soat",
+            "slips/05_control.html",
+            "PKS",
+        ),
+    )
+}
+# Forms an officer prints on demand from the dossier page; 02–04 come with their flows.
+ON_DEMAND = ("01", "05")
+REGISTER_TEMPLATE = "slips/06_register.html"
+# A register longer than a year is a report, not a printout (and would take minutes to lay out).
+MAX_REGISTER_DAYS = 366
+
+# How the control slip words a step's timing (the form's column: trước hạn/đúng hạn/quá hạn).
+VERDICT_WORDS = {
+    Verdict.EARLY: "Trước hạn",
+    Verdict.ON_TIME: "Đúng hạn",
+    Verdict.LATE: "Quá hạn",
+    Verdict.IN_PROGRESS: "Đang giải quyết",
+    Verdict.OVERDUE: "Đang giải quyết, đã quá hạn",
+    Verdict.CANCELLED: "Đã hủy",
+}
+OUTCOME_WORDS = {
+    "approve": "Đồng ý",
+    "send_back": "Trả lại",
+    "sent_back": "Trả lại bước trước",
+    "refuse": "Từ chối",
+}
+# Units that are administrations of a place (Ủy ban nhân dân …) rather than an office of one.
+_PLACES = (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
+_PLACE_WORDS = ("Thành phố ", "Thị xã ", "Thị trấn ", "Tỉnh ", "Huyện ", "Quận ", "Xã ", "Phường ")
+
+
+@dataclass(frozen=True)
+class Handover:
+    """One row of the control slip (05): a step handed from one officer to another."""
+
+    step: str
+    giver: str
+    giver_unit: str
+    receiver: str
+    receiver_unit: str
+    handed_at: datetime
+    due_at: datetime
+    completed_at: datetime | None
+    verdict: Verdict
+    note: str
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    count: int
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def render(form: str, **objects) -> bytes:
+    """The PDF of a slip. ``objects``: ``dossier`` always; ``actor`` (who hands it over,
+    optional); ``request`` (a SupplementRequest) for 02, ``reason`` (str) for 03, ``apology``
+    (an Apology) for 04. Raises NotFound for an unknown form, Invalid for missing objects."""
+    spec = _form(form)
+    dossier = objects.get("dossier")
+    if not isinstance(dossier, Dossier):
+        raise Invalid("Thiếu hồ sơ để in phiếu.", code="slip_incomplete")
+    context = _common(dossier, objects.get("actor"))
+    context.update(_BUILDERS[spec.number](**objects))
+    context["form"] = spec
+    return _pdf(spec.template, context)
+
+
+def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
+    """Render a slip and store it as an attachment of kind ``slip`` of the dossier, with an
+    event ``slip_issued``; commits. The caller has checked that the actor may do it.
+
+    issue(d, "01"|"05", actor); issue(d, "02", actor, request=SupplementRequest);
+    issue(d, "03", actor, reason=str); issue(d, "04", actor, apology=Apology).
+    Raises as ``render``.
+    """
+    spec = _form(form)
+    pdf = render(spec.number, dossier=dossier, actor=actor, **objects)
+    sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], io.BytesIO(pdf))
+    now = utcnow()
+    file_name = f"{spec.number}-{spec.slug}-{dossier.code}.pdf"
+    attachment = Attachment(
+        dossier_id=dossier.id,
+        kind=AttachmentKind.SLIP,
+        file_name=file_name,
+        size=size,
+        media_type="application/pdf",
+        sha256=sha256,
+        storage_key=key,
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    # One event for the slip (not also "attachment_added"): issuing it is the act on record.
+    workflow.record(
+        dossier,
+        "slip_issued",
+        actor=actor,
+        at=now,
+        data={
+            "form": spec.number,
+            "sha256": sha256,
+            "attachment_id": attachment.id,
+            "file_name": file_name,
+        },
+    )
+    workflow.commit()
+    return attachment
+
+
+def issue_on_demand(actor: User, code: str, form: str) -> tuple[Attachment, bytes]:
+    """Print a new receipt (01) or control slip (05) of a dossier the actor may see, stored
+    like every slip. Returns the attachment and the bytes stored. Raises NotFound."""
+    dossier = dossiers.get(actor, code)
+    if form not in ON_DEMAND:
+        raise NotFound(
+            f"Không in được mẫu {form} từ đây: chỉ in lại giấy tiếp nhận (01) và phiếu kiểm soát"
+            " (05); các phiếu khác được phát cùng việc của chúng và lưu trong hồ sơ.",
+            code="slip_not_printable",
+        )
+    attachment = issue(dossier, form, actor)
+    with storage.open_file(current_app.config["STORAGE_DIR"], attachment.storage_key) as stream:
+        return attachment, stream.read()
+
+
+def issued(actor: User, code: str) -> tuple[Dossier, list[Attachment]]:
+    """The slips stored for a dossier the actor may see, oldest first. Raises NotFound."""
+    dossier = dossiers.get(actor, code)
+    return dossier, [a for a in dossiers.attachments_of(dossier) if a.kind == AttachmentKind.SLIP]
+
+
+def _form(form: str) -> Form:
+    spec = FORMS.get(str(form))
+    if spec is None:
+        raise NotFound(f"Không có mẫu phiếu {form}.", code="slip_form_not_found")
+    return spec
+
+
+class _NoFetching(weasyprint.urls.URLFetcher):
+    """Slips carry applicants' text: the renderer may not fetch anything, anywhere."""
+
+    def fetch(self, url, headers=None):
+        raise ValueError(f"fetching is disabled: {url}")
+
+
+def _pdf(template: str, context: dict) -> bytes:
+    # Legal forms are Vietnamese even when the officer's pages are in English.
+    with force_locale("vi"):
+        html = render_template(template, **context)
+    return weasyprint.HTML(string=html, url_fetcher=_NoFetching()).write_pdf()
+
+
+# --- what each form shows --------------------------------------------------------------------
+
+
+def _common(dossier: Dossier, actor: User | None) -> dict:
+    return {
+        **HELPERS,
+        "dossier": dossier,
+        "actor": actor,
+        "now": utcnow(),
+        "agency": agency(dossier.unit),
+        "place": place(dossier.unit),
+        # Slips of the desk carry its name under the unit's; the apology is the unit's own.
+        "header": desk_header(dossier.unit),
+    }
+
+
+def _receipt(dossier: Dossier, **_objects) -> dict:
+    received_by = db.session.get(User, dossier.received_by_id) if dossier.received_by_id else None
+    return {
+        "papers": papers(dossier),
+        "received_by": received_by,
+        "lookup_url": _lookup_url(),
+        "number": dossier.code,
+        "dated": dossier.received_at,
+    }
+
+
+def _supplement(dossier: Dossier, request=None, **objects) -> dict:
+    if not isinstance(request, SupplementRequest) or request.dossier_id != dossier.id:
+        raise Invalid("Phiếu 02 cần yêu cầu bổ sung của chính hồ sơ này.", code="slip_incomplete")
+    earlier = db.session.scalar(
+        select(func.count(SupplementRequest.id)).where(
+            SupplementRequest.dossier_id == dossier.id, SupplementRequest.id < request.id
+        )
+    )
+    suffix = f"-{earlier + 1}" if earlier else ""
+    return {
+        "request": request,
+        "number": f"{dossier.code}/{FORMS['02'].abbreviation}{suffix}",
+        "dated": request.requested_at,
+        "signer": objects.get("actor") or request.requested_by,
+    }
+
+
+def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
+    reason = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if not reason:
+        raise Invalid("Phiếu từ chối phải ghi rõ lý do.", code="reason_required")
+    return {
+        "reason": reason,
+        "number": f"{dossier.code}/{FORMS['03'].abbreviation}",
+        "dated": utcnow(),
+        "signer": objects.get("actor"),
+    }
+
+
+def _apology(dossier: Dossier, apology=None, **_objects) -> dict:
+    if not isinstance(apology, Apology) or apology.dossier_id != dossier.id:
+        raise Invalid("Phiếu 04 cần phiếu xin lỗi của chính hồ sơ này.", code="slip_incomplete")
+    return {
+        "apology": apology,
+        "number": f"{dossier.code}/{FORMS['04'].abbreviation}",
+        "dated": apology.issued_at,
+        "header": unit_header(dossier.unit),
+    }
+
+
+def _control(dossier: Dossier, **_objects) -> dict:
+    rows = handovers(dossier)
+    # Units coordinating from outside the receiving unit (a department for an interconnected
+    # procedure); the unit's own offices are not "cơ quan phối hợp".
+    own = org.subtree_ids({dossier.unit_id})
+    partners = sorted({t.unit.name for t in dossiers.tasks_of(dossier) if t.unit_id not in own})
+    return {
+        "rows": rows,
+        "verdict_words": VERDICT_WORDS,
+        "partners": partners,
+        "number": f"{dossier.code}/{FORMS['05'].abbreviation}",
+        "dated": utcnow(),
+        "late_against_first": _late_against_first(dossier),
+    }
+
+
+_BUILDERS = {
+    "01": _receipt,
+    "02": _supplement,
+    "03": _refusal,
+    "04": _apology,
+    "05": _control,
+}
+
+
+def papers(dossier: Dossier) -> list[Paper]:
+    """The papers received, with their counts: the desk's check list kept in the "received"
+    event, else (received through the API) the component files. Same rule as the desk's
+    on-screen receipt (motcua.services.desk.receipt)."""
+    received = db.session.scalar(
+        select(Event).where(Event.dossier_id == dossier.id, Event.kind == "received").limit(1)
+    )
+    checklist = (received.data or {}).get("documents") if received else None
+    if checklist is not None:
+        return [Paper(d["name"], d["files"]) for d in checklist if d["complete"] or d["files"]]
+    return [
+        Paper(a.file_name, 1)
+        for a in dossiers.attachments_of(dossier)
+        if a.kind == AttachmentKind.COMPONENT
+    ]
+
+
+def handovers(dossier: Dossier, *, now: datetime | None = None) -> list[Handover]:
+    """Every handover of the dossier, in order: each step, who handed it over (the officer
+    who completed the step it came from, or the desk that received the dossier), who took it,
+    when, its due and completion times, and its verdict (motcua.services.timeline)."""
+    now = now or utcnow()
+    calendar = calendar_for(db.session, current_app.config)
+    tasks = sorted(dossiers.tasks_of(dossier), key=lambda t: (t.created_at, t.id))
+    desk = db.session.get(User, dossier.received_by_id) if dossier.received_by_id else None
+    reassigned = _reassignments(dossier)
+    rows = []
+    for task in tasks:
+        source = _source_of(task, tasks)
+        if source is None:
+            giver = desk.display_name if desk else "Bộ phận một cửa"
+            giver_unit = f"Bộ phận một cửa — {dossier.unit.name}"
+        else:
+            giver = source.completed_by.display_name if source.completed_by else ""
+            giver_unit = source.unit.name
+        taker = task.completed_by or task.assignee
+        result = timing(
+            calendar,
+            due_at=task.due_at,
+            completed_at=task.completed_at,
+            status=task.status,
+            now=now,
+        )
+        notes = [OUTCOME_WORDS[task.outcome]] if task.outcome in OUTCOME_WORDS else []
+        if result.verdict in (Verdict.LATE, Verdict.OVERDUE) and result.hours:
+            notes.append(f"quá hạn {working_time(result.hours)} làm việc")
+        notes += reassigned.get(task.id, [])
+        rows.append(
+            Handover(
+                step=task.step_name,
+                giver=giver,
+                giver_unit=giver_unit,
+                receiver=taker.display_name if taker else "(chưa có người nhận)",
+                receiver_unit=task.unit.name,
+                handed_at=task.created_at,
+                due_at=task.due_at,
+                completed_at=task.completed_at,
+                verdict=result.verdict,
+                note="; ".join(notes),
+            )
+        )
+    return rows
+
+
+def _source_of(task: Task, tasks: list[Task]) -> Task | None:
+    """The step this one came from: the step completed in the same action that opened it (the
+    engine opens the next steps in the same transaction, at the same time), else the last step
+    completed before it opened; None for the steps opened at receipt."""
+    before = [
+        t
+        for t in tasks
+        if t.id != task.id and t.completed_at is not None and t.completed_at <= task.created_at
+    ]
+    if not before:
+        return None
+    same = [t for t in before if t.completed_at == task.created_at]
+    return max(same or before, key=lambda t: (t.completed_at, t.id))
+
+
+def _reassignments(dossier: Dossier) -> dict[int, list[str]]:
+    events = [e for e in dossiers.events_of(dossier) if e.kind == "reassigned" and e.task_id]
+    usernames = {
+        v for e in events for v in ((e.data or {}).get("from"), (e.data or {}).get("to")) if v
+    }
+    names = dict(
+        db.session.execute(
+            select(User.username, User.display_name).where(User.username.in_(usernames))
+        ).all()
+    )
+    found: dict[int, list[str]] = {}
+    for e in events:
+        data = e.data or {}
+        to = names.get(data.get("to"), data.get("to") or "")
+        found.setdefault(e.task_id, []).append(f"giao lại cho {to} lúc {stamp(e.at)}")
+    return found
+
+
+def _late_against_first(dossier: Dossier) -> bool | None:
+    """Whether the result came after the first appointment (a rescheduled dossier is still
+    late); None while it is not finished."""
+    if dossier.finished_at is None:
+        return None
+    return dossier.finished_at > (dossier.first_appointment_at or dossier.appointment_at)
+
+
+def _lookup_url() -> str:
+    # Outside a request (a worker issuing slips) there is no host to name: the path will do.
+    if has_request_context():
+        return url_for("web.lookup", _external=True)
+    return "/lookup"
+
+
+# --- the register (form 06) ------------------------------------------------------------------
+
+
+def register_units(actor: User) -> list[Unit]:
+    """The units whose register the actor may print: their desks' and leaders' units, the
+    units under those they supervise; all for a system admin."""
+    query = select(Unit).order_by(Unit.code)
+    if not org.is_system_admin(actor):
+        own = {r.unit_id for r in actor.roles if r.role in (Role.RECEPTIONIST, Role.LEADER)}
+        supervised = {r.unit_id for r in actor.roles if r.role == Role.SUPERVISOR}
+        query = query.where(Unit.id.in_(own | org.subtree_ids(supervised)))
+    return list(db.session.scalars(query))
+
+
+def register_for(actor: User, unit_code: str, start: date, end: date) -> bytes:
+    """The register of a unit's desk for a period, if the actor may print it.
+
+    Raises NotFound (no such unit), Forbidden, Invalid (bad period)."""
+    unit = org.unit_by_code(unit_code)
+    if unit not in register_units(actor):
+        raise Forbidden(
+            f"Chỉ bộ phận một cửa, lãnh đạo của {unit.name} hoặc cơ quan giám sát cấp trên in "
+            "được sổ theo dõi hồ sơ của đơn vị này.",
+            code="forbidden",
+        )
+    return render_register(unit, start, end)
+
+
+def render_register(unit: Unit, start: date, end: date) -> bytes:
+    """Form 06, Sổ theo dõi hồ sơ: one row per dossier the unit received from ``start`` to
+    ``end`` (local days, both included). Not stored. Raises Invalid for a bad period."""
+    if end < start:
+        raise Invalid(
+            "Ngày cuối kỳ phải từ ngày đầu kỳ trở đi.",
+            code="invalid_period",
+            details={"to": "Phải từ ngày đầu kỳ trở đi."},
+        )
+    if (end - start).days + 1 > MAX_REGISTER_DAYS:
+        raise Invalid(
+            f"Sổ theo dõi in tối đa {MAX_REGISTER_DAYS} ngày một lần.",
+            code="invalid_period",
+            details={"to": f"Tối đa {MAX_REGISTER_DAYS} ngày."},
+        )
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    since = datetime.combine(start, time(), tz)
+    until = datetime.combine(end + timedelta(days=1), time(), tz)
+    rows = list(
+        db.session.scalars(
+            select(Dossier)
+            .where(
+                Dossier.unit_id == unit.id,
+                Dossier.received_at >= since,
+                Dossier.received_at < until,
+            )
+            .order_by(Dossier.received_at, Dossier.id)
+        )
+    )
+    context = _common_unit(unit)
+    context.update(rows=rows, start=start, end=end, dated=utcnow())
+    return _pdf(REGISTER_TEMPLATE, context)
+
+
+def _common_unit(unit: Unit) -> dict:
+    return {**HELPERS, "unit": unit, "place": place(unit), "header": desk_header(unit)}
+
+
+# --- wording ---------------------------------------------------------------------------------
+
+
+def agency(unit: Unit) -> str:
+    """The unit as an issuing authority: "Ủy ban nhân dân huyện Can Lộc" for a place, its own
+    name for an office or a department."""
+    if unit.level in _PLACES:
+        return "Ủy ban nhân dân " + unit.name[:1].lower() + unit.name[1:]
+    return unit.name
+
+
+def heading_name(unit: Unit) -> str:
+    """The unit as the top left of a paper names it: "UBND HUYỆN CAN LỘC", "SỞ XÂY DỰNG …"."""
+    return ("UBND " + unit.name if unit.level in _PLACES else unit.name).upper()
+
+
+def desk_header(unit: Unit) -> tuple[str, str]:
+    """The two lines at the top left of a slip of the unit's one-stop desk."""
+    return heading_name(unit), "BỘ PHẬN MỘT CỬA"
+
+
+def unit_header(unit: Unit) -> tuple[str, str]:
+    """The two lines at the top left of a unit's letter: its parent authority, then itself."""
+    return (heading_name(unit.parent) if unit.parent else ""), heading_name(unit)
+
+
+def place(unit: Unit) -> str:
+    """The place name before the date ("Can Lộc, ngày …"): the nearest administration's name
+    without "Huyện", "Xã", "Tỉnh"…"""
+    while unit.level not in _PLACES and unit.parent is not None:
+        unit = unit.parent
+    for word in _PLACE_WORDS:
+        if unit.name.startswith(word):
+            return unit.name[len(word) :]
+    return unit.name
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def long_date(value: datetime | date) -> str:
+    """ "ngày 07 tháng 12 năm 2026", as under the national motto."""
+    value = _local(value) if isinstance(value, datetime) else value
+    return value.strftime("ngày %d tháng %m năm %Y")
+
+
+def moment(value: datetime | None) -> str:
+    """ "14 giờ 05 phút, ngày 07/12/2026", as the forms write a time."""
+    return _local(value).strftime("%H giờ %M phút, ngày %d/%m/%Y") if value else ""
+
+
+def stamp(value: datetime | None) -> str:
+    """ "07/12/2026 14:05", for tables."""
+    return _local(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def day(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    value = _local(value) if isinstance(value, datetime) else value
+    return value.strftime("%d/%m/%Y")
+
+
+def days(value: Decimal) -> str:
+    """A number of days as written in Vietnamese: 20, 0,5, 1,5."""
+    text = f"{Decimal(value).normalize():f}"
+    return text.replace(".", ",")
+
+
+HELPERS = {"long_date": long_date, "moment": moment, "stamp": stamp, "day": day, "days": days}
+
+
+def working_time(hours: float) -> str:
+    minutes = round(abs(hours) * 60)
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h} giờ {m} phút"
+    return f"{h} giờ" if h else f"{m} phút"

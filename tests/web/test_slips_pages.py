@@ -1,0 +1,229 @@
+"""The slips' pages: printing a receipt or control slip (stored, then served byte for byte), the
+slips of a dossier on its page, the register's PDF, who may see them, bad dates."""
+
+import hashlib
+import io
+import re
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pypdf
+from sqlalchemy import func, select
+
+from motcua.extensions import db
+from motcua.models import Attachment, AttachmentKind, Dossier, Event
+
+HOUSEHOLD = "1.001612"
+APPLICANT = "Nguyễn Thị Hoa"
+
+
+def text_of(pdf: bytes) -> str:
+    pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+    return unicodedata.normalize("NFC", " ".join(" ".join(p.extract_text() for p in pages).split()))
+
+
+def slips_of(app, code: str) -> list[Attachment]:
+    with app.app_context():
+        dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+        return list(
+            db.session.scalars(
+                select(Attachment)
+                .where(Attachment.dossier_id == dossier.id, Attachment.kind == AttachmentKind.SLIP)
+                .order_by(Attachment.id)
+            )
+        )
+
+
+def slip_events(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Event.id)).where(Event.kind == "slip_issued"))
+
+
+def test_printing_a_receipt_stores_it_and_serves_exactly_the_stored_bytes(
+    app, officer, make_dossier
+):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    desk = officer("clo.mc1")
+
+    response = desk.get(f"/dossiers/{code}/slips/01.pdf")
+
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    name = f"01-giay-tiep-nhan-hen-tra-ket-qua-{code}.pdf"
+    assert response.headers["Content-Disposition"].startswith(f'inline; filename="{name}"')
+    [slip] = slips_of(app, code)
+    assert slip.file_name == name
+    assert hashlib.sha256(response.data).hexdigest() == slip.sha256
+    # The stored file, fetched as any file of the dossier, is the same paper.
+    stored = desk.get(f"/dossiers/{code}/files/{slip.id}")
+    assert stored.status_code == 200 and stored.data == response.data
+    text = text_of(response.data)
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
+    assert f"Tiếp nhận hồ sơ của: {APPLICANT}" in text and code in text
+    # The lookup address is the site's own, from the request.
+    assert "http://localhost/lookup" in text
+
+    # Printed again: a second slip, kept beside the first.
+    assert desk.get(f"/dossiers/{code}/slips/01.pdf").status_code == 200
+    assert len(slips_of(app, code)) == 2
+
+
+def test_the_control_slip_prints_for_an_officer_who_handles_the_dossier(app, officer, make_dossier):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+
+    response = officer("clo.ld1").get(f"/dossiers/{code}/slips/05.pdf")
+
+    assert response.status_code == 200
+    [slip] = slips_of(app, code)
+    assert slip.file_name == f"05-phieu-kiem-soat-{code}.pdf"
+    assert hashlib.sha256(response.data).hexdigest() == slip.sha256
+    text = text_of(response.data)
+    assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
+    assert "Tiếp nhận, kiểm tra hồ sơ" in text
+
+
+def test_the_dossier_page_and_the_slips_page_list_the_slips_given(app, officer, make_dossier):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    desk = officer("clo.mc1")
+    page = desk.page(f"/dossiers/{code}")
+    assert "Phiếu / giấy tờ đã phát" in page and "Chưa phát phiếu nào." in page
+    assert f"/dossiers/{code}/slips/01.pdf" in page and f"/dossiers/{code}/slips/05.pdf" in page
+
+    desk.get(f"/dossiers/{code}/slips/01.pdf")
+    [slip] = slips_of(app, code)
+
+    for path in (f"/dossiers/{code}", f"/dossiers/{code}/slips"):
+        page = desk.page(path)
+        assert 'data-form="01"' in page
+        assert f"/dossiers/{code}/files/{slip.id}" in page
+        assert slip.sha256 in page and "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in page
+
+
+def test_the_receipt_page_links_to_its_pdf(officer, make_dossier):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    page = officer("clo.mc1").page(f"/desk/receipts/{code}")
+    assert f"/dossiers/{code}/slips/01.pdf" in page
+
+
+def test_the_receipt_counts_each_paper_the_desk_checked(app, officer):
+    desk = officer("clo.mc1")
+    form = desk.page(f"/desk/receive/{HOUSEHOLD}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    response = desk.client.post(
+        f"/desk/receive/{HOUSEHOLD}",
+        data={
+            "csrf_token": token,
+            "unit": "CLO",
+            "channel": "direct",
+            "applicant.name": "Lê Thị Mai",
+            "applicant.id_number": "042190007777",
+            "applicant.address": "Xã Thiên Lộc, huyện Can Lộc",
+            "complete-0": "1",
+            "doc-0": [(io.BytesIO(b"%PDF-1.4 a"), "a.pdf"), (io.BytesIO(b"%PDF-1.4 b"), "b.pdf")],
+            "complete-1": "1",
+            "doc-1": [(io.BytesIO(b"%PDF-1.4 c"), "c.pdf")],
+            "complete": "1",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    code = response.headers["Location"].rsplit("/", 1)[-1]
+
+    text = text_of(desk.get(f"/dossiers/{code}/slips/01.pdf").data)
+
+    assert "1 Giấy đề nghị đăng ký hộ kinh doanh (Phụ lục III-1" in text
+    assert "Thông tư số 01/2021/TT-BKHĐT) 2 2 Bản sao giấy tờ pháp lý" in text
+    assert "Lê Thị Mai" in text
+
+
+def test_an_officer_of_another_district_gets_no_slip_of_a_dossier(app, officer, make_dossier):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    outsider = officer("hkh.mc1")
+    for path in (
+        f"/dossiers/{code}/slips/01.pdf",
+        f"/dossiers/{code}/slips/05.pdf",
+        f"/dossiers/{code}/slips",
+    ):
+        response = outsider.get(path)
+        assert response.status_code == 404, path
+        assert f"Không có hồ sơ {code}." in response.get_data(as_text=True)
+    assert slips_of(app, code) == [] and slip_events(app) == 0
+
+
+def test_only_the_receipt_and_the_control_slip_print_on_demand(app, officer, make_dossier):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    desk = officer("clo.mc1")
+    for form in ("02", "03", "04", "06", "07", "x"):
+        response = desk.get(f"/dossiers/{code}/slips/{form}.pdf")
+        assert response.status_code == 404, form
+        assert "Không in được mẫu" in response.get_data(as_text=True)
+    assert desk.get("/dossiers/CLO-000000-0000/slips/01.pdf").status_code == 404
+    assert slips_of(app, code) == [] and slip_events(app) == 0
+
+
+def register(client, unit="CLO", start="2026-01-01", end="2026-12-31"):
+    return client.get(f"/registers/{unit}.pdf?from={start}&to={end}")
+
+
+def test_the_register_is_for_the_units_desk_leaders_and_supervisors(officer, make_dossier):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    other = make_dossier("HKH", HOUSEHOLD)["code"]
+    period = {"start": "2000-01-01", "end": "2000-12-31"}
+    for username in ("clo.mc1", "clo.ld1", "hti.giamsat", "admin"):
+        response = register(officer(username), start=period["start"], end=period["end"])
+        assert response.status_code == 200, username
+        assert response.mimetype == "application/pdf"
+        assert "SỔ THEO DÕI HỒ SƠ" in text_of(response.data)
+    for username in ("hkh.mc1", "clo.cv.tckh1", "hkh.ld1"):
+        response = register(officer(username))
+        assert response.status_code == 403, username
+        assert "sổ theo dõi hồ sơ" in response.get_data(as_text=True)
+    assert register(officer("admin"), unit="NOPE").status_code == 404
+
+    # Today's dossier is in a register that covers today, the other district's is not.
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+    text = text_of(register(officer("hti.giamsat"), start=today, end=today).data)
+    assert code in text and other not in text and APPLICANT in text
+
+
+def test_bad_register_dates_give_a_vietnamese_page_and_no_pdf(officer):
+    desk = officer("clo.mc1")
+    for start, end, message in (
+        ("2026-13-01", "2026-12-31", "Từ ngày phải là một ngày có thật, dạng YYYY-MM-DD."),
+        ("2026-02-30", "2026-03-31", "Từ ngày phải là một ngày có thật"),
+        ("20260101", "2026-03-31", "Từ ngày phải là một ngày có thật"),
+        ("2026-01-01", "", "Đến ngày phải là một ngày có thật"),
+        ("2026-03-02", "2026-03-01", "Ngày cuối kỳ phải từ ngày đầu kỳ trở đi."),
+        ("2024-01-01", "2025-06-30", "Sổ theo dõi in tối đa 366 ngày một lần."),
+    ):
+        response = register(desk, start=start, end=end)
+        assert response.status_code == 422, (start, end)
+        assert response.mimetype == "text/html"
+        assert message in response.get_data(as_text=True)
+    response = desk.get("/registers/CLO.pdf")
+    assert response.status_code == 422
+
+
+def test_the_register_form_sends_the_browser_to_the_pdf(officer):
+    desk = officer("clo.mc1")
+    page = desk.page("/registers")
+    assert 'value="CLO"' in page and 'value="HKH"' not in page
+    response = desk.get("/registers?unit=CLO&from=2026-03-01&to=2026-03-31")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/registers/CLO.pdf?from=2026-03-01&to=2026-03-31")
+    assert officer("clo.cv.tckh1").get("/registers").status_code == 403
+
+
+def test_a_slip_is_in_vietnamese_for_an_officer_who_reads_the_pages_in_english(
+    officer, make_dossier
+):
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    leader = officer("clo.ld1")
+    assert leader.post("/language/en").status_code == 302
+    assert "Dossiers to process" in leader.page("/inbox")  # the pages follow the choice
+
+    text = text_of(leader.get(f"/dossiers/{code}/slips/05.pdf").data)
+
+    # The status comes through the pages' translated labels: still Vietnamese on the slip.
+    assert "Tình trạng hồ sơ khi in phiếu" in text and "Mới tiếp nhận" in text
+    assert "Received" not in text
