@@ -73,6 +73,31 @@ def create_admin_command(username, unit_code, province_name):
     click.echo(f"Đã tạo quản trị hệ thống {username}.")
 
 
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Chạy một vòng rồi thoát (cho cron và kiểm thử).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    help="Số giây giữa hai vòng (mặc định MOTCUA_WORKER_INTERVAL, 30).",
+)
+@with_appcontext
+def worker_command(once, interval):
+    """Send the queued emails and queue due-soon reminders, until SIGTERM or Ctrl-C."""
+    import logging
+
+    from motcua import worker
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    app = current_app._get_current_object()
+    if once:
+        click.echo(worker.run_once(app).summary())
+    else:
+        worker.serve(app, interval=interval)
+
+
 @main.group("bpmn")
 def bpmn_group():
     """Check and dry-run BPMN diagrams."""

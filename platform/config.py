@@ -38,6 +38,34 @@ class Config:
     # Reverse proxies in front of the app, whose X-Forwarded-For is trusted (the public lookup
     # counts failures per client address).
     PROXY_HOPS: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PROXY_HOPS", "0")))
+    # Outgoing mail (see motcua.services.notifications and `motcua worker`). An empty host
+    # sends nothing: mails wait in the outbox until one is set. "console" writes each mail to
+    # the worker's log and marks it sent (for the demo and development).
+    SMTP_HOST: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_HOST", ""))
+    SMTP_PORT: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SMTP_PORT", "587")))
+    SMTP_USER: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_USER", ""))
+    SMTP_PASSWORD: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_PASSWORD", ""))
+    SMTP_STARTTLS: bool = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SMTP_STARTTLS", "1") == "1"
+    )
+    SMTP_TIMEOUT: float = field(
+        default_factory=lambda: float(os.environ.get("MOTCUA_SMTP_TIMEOUT", "20"))
+    )
+    MAIL_FROM: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_MAIL_FROM", "motcua@localhost")
+    )
+    # Where links in mails point (the lookup page, a dossier); no request to ask when the
+    # worker writes a reminder.
+    PUBLIC_URL: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:5000")
+    )
+    # Seconds between two rounds of the worker; attempts before a mail is given up (failed).
+    WORKER_INTERVAL: float = field(
+        default_factory=lambda: float(os.environ.get("MOTCUA_WORKER_INTERVAL", "30"))
+    )
+    MAIL_MAX_ATTEMPTS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_MAIL_MAX_ATTEMPTS", "8"))
+    )
     BABEL_DEFAULT_LOCALE: str = "vi"
     LANGUAGES: tuple = ("vi", "en")
     TESTING: bool = False

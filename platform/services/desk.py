@@ -28,7 +28,16 @@ from motcua.models import (
     Unit,
     User,
 )
-from motcua.services import catalogue, dossiers, formdata, intake, org, processing, workflow
+from motcua.services import (
+    catalogue,
+    dossiers,
+    formdata,
+    intake,
+    notifications,
+    org,
+    processing,
+    workflow,
+)
 
 REQUIRED = "Trường này là bắt buộc."
 
@@ -287,6 +296,7 @@ def return_result(
                 )
             except Invalid as exc:
                 raise Invalid(exc.message, code=exc.code, details={"result": exc.message}) from exc
+        notifications.to_applicant(dossier, "result", **data)
         return processing.complete(actor, step.task.id, data)
     except Exception:
         db.session.rollback()

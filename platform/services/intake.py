@@ -23,7 +23,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import org, processes, workflow
+from motcua.services import notifications, org, processes, workflow
 from motcua.services.deadlines import calendar_for
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -148,6 +148,7 @@ def open_dossier(
         to_step=workflow.step_names(created),
         data=data,
     )
+    notifications.dossier_received(dossier, held)
     return dossier, held
 
 

@@ -25,7 +25,7 @@ from motcua.models import (
     TaskStatus,
     User,
 )
-from motcua.services import org
+from motcua.services import notifications, org
 from motcua.services.deadlines import calendar_for
 from motcua.workcalendar import WorkCalendar
 
@@ -133,6 +133,7 @@ def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: da
         candidates=[TaskCandidate(user_id=u.id) for u in candidates],
     )
     db.session.add(task)
+    notifications.to_officers(task)
     return task
 
 

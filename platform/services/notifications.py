@@ -1,0 +1,324 @@
+"""Emails to applicants and officers, written to the outbox (table notifications).
+
+Every function here only adds rows to the session: the mail is stored in the transaction of
+the change it tells about, and commits or rolls back with it. Nothing is sent during a
+request; `motcua worker` (motcua.worker) sends the outbox and retries failures.
+
+The subject and body are rendered when the mail is queued, from the plain-text Jinja
+templates in web/templates/mail (first line: the subject; the rest: the body), always in
+Vietnamese: the applicant is told in the language of the slips, whatever language the officer
+who acted reads the pages in.
+
+Kinds: receipt, supplement, refusal, delay, result (to the applicant, when an address was
+given); task (a new step, to the officers who may work it); due_soon (a step due within one
+working day, to its holder or, while nobody holds it, to the officers who may take it).
+"""
+
+import functools
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import String, cast, delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
+
+from motcua.extensions import db
+from motcua.models import (
+    ACTIVE_TASK_STATUSES,
+    Dossier,
+    DossierStatus,
+    Notification,
+    Task,
+    User,
+    utcnow,
+)
+from motcua.services.deadlines import calendar_for
+
+APPLICANT_KINDS = ("receipt", "supplement", "refusal", "delay", "result")
+TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates" / "mail"
+RETURN_METHODS = {
+    "at_desk": "trực tiếp tại Bộ phận Một cửa",
+    "post": "qua dịch vụ bưu chính công ích",
+    "online": "trực tuyến (bản điện tử)",
+}
+# Steps of a dossier whose clock is stopped cannot be worked: no reminders for them.
+STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
+LOOKBACK = timedelta(days=7)
+MAX_SUBJECT = 250
+_CHUNK = 500
+
+
+def to_applicant(dossier: Dossier, kind: str, **context) -> Notification | None:
+    """Queue the email telling the applicant about the dossier; None when no address was given
+    (or the same mail is already queued).
+
+    ``kind``: receipt; supplement (``request`` = the SupplementRequest, or ``reason`` and
+    ``items``); refusal (``reason``); delay (``apology`` = the Apology, or ``reason`` and
+    ``new_appointment``); result (``returned_to`` and ``method`` once it is handed over; without
+    them the mail says the result is ready to collect). Raises ValueError for another kind.
+    """
+    if kind not in APPLICANT_KINDS:
+        raise ValueError(f"unknown applicant mail kind {kind!r}")
+    address = (dossier.applicant_email or "").strip()
+    if not address:
+        return None
+    values = _applicant_context(dossier, kind, context)
+    key = _applicant_key(dossier, kind, values)
+    if key is not None and _queued(key):
+        return None
+    subject, body = render(kind, **values)
+    notification = Notification(
+        kind=kind,
+        to_address=address,
+        subject=subject,
+        body=body,
+        dossier_id=dossier.id,
+        dedup_key=key,
+    )
+    db.session.add(notification)
+    return notification
+
+
+def to_officers(task: Task) -> list[Notification]:
+    """Queue a "new task" email to each officer who may work the step and has an address."""
+    # The task's id, for the link in the mail (it was only just added to the session).
+    db.session.flush()
+    ids = {c.user_id for c in task.candidates}
+    if task.assignee_id:
+        ids.add(task.assignee_id)
+    queued = []
+    for user in _reachable(ids):
+        subject, body = render("task", **_task_context(task, user))
+        notification = Notification(
+            kind="task",
+            to_address=user.email.strip(),
+            subject=subject,
+            body=body,
+            dossier_id=task.dossier_id,
+            user_id=user.id,
+            dedup_key=f"task:{task.id}:{user.id}",
+        )
+        db.session.add(notification)
+        queued.append(notification)
+    return queued
+
+
+def dossier_received(dossier: Dossier, held: list[Task]) -> Notification | None:
+    """After a dossier is received: the receipt to the applicant; and no "new task" mail for
+    the steps the receiving officer took at once (they are doing them now)."""
+    for task in held:
+        db.session.execute(
+            delete(Notification)
+            .where(Notification.dedup_key.like(f"task:{task.id}:%"))
+            .execution_options(synchronize_session="fetch")
+        )
+    return to_applicant(dossier, "receipt")
+
+
+def queue_due_soon(now: datetime | None = None) -> int:
+    """Queue one reminder per step due within one working day of ``now`` (or overdue) and per
+    officer: its holder, or while nobody holds it, the officers who may take it. A reminder is
+    never queued twice for the same step and officer (dedup key due-soon:<task>:<user>).
+
+    A step that was already due within one working day when it opened gets none: the "new
+    task" mail gave its deadline minutes ago (otherwise every short step would mail its
+    officers twice at once).
+
+    Steps overdue by more than a week are left alone (their time to be reminded has passed;
+    the overdue watch lists them), and so are steps reminded already, in the query itself:
+    each round reads only the few steps that may need a reminder now.
+
+    Returns how many were queued. Safe to run from several workers at once.
+    """
+    now = now or utcnow()
+    calendar = calendar_for(db.session, current_app.config)
+    limit = calendar.add(now, hours=calendar.hours_per_day)
+    reminded = (
+        select(Notification.id)
+        .where(
+            Notification.dossier_id == Task.dossier_id,  # indexed: a dossier has few mails
+            Notification.kind == "due_soon",
+            Notification.dedup_key.like(
+                literal("due-soon:") + cast(Task.id, String) + literal(":%")
+            ),
+        )
+        .exists()
+    )
+    tasks = db.session.scalars(
+        select(Task)
+        .join(Task.dossier)
+        .options(
+            joinedload(Task.dossier).joinedload(Dossier.procedure),
+            joinedload(Task.unit),
+            selectinload(Task.candidates),
+        )
+        .where(
+            Task.status.in_(ACTIVE_TASK_STATUSES),
+            Task.due_at <= limit,
+            Task.due_at > now - LOOKBACK,
+            Dossier.status.not_in(STOPPED),
+            ~reminded,
+        )
+        .order_by(Task.due_at, Task.id)
+    ).all()
+    wanted = {}  # dedup key -> (task, user id)
+    for task in tasks:
+        if task.due_at <= calendar.add(task.created_at, hours=calendar.hours_per_day):
+            continue
+        ids = [task.assignee_id] if task.assignee_id else [c.user_id for c in task.candidates]
+        for user_id in ids:
+            wanted[f"due-soon:{task.id}:{user_id}"] = (task, user_id)
+    for chunk in _chunks(list(wanted)):
+        for key in db.session.scalars(
+            select(Notification.dedup_key).where(Notification.dedup_key.in_(chunk))
+        ):
+            del wanted[key]
+    users = {u.id: u for u in _reachable({user_id for _, user_id in wanted.values()})}
+    rows = []
+    for key, (task, user_id) in wanted.items():
+        user = users.get(user_id)
+        if user is None:
+            continue
+        subject, body = render("due_soon", **_task_context(task, user), overdue=task.due_at <= now)
+        rows.append(
+            {
+                "kind": "due_soon",
+                "to_address": user.email.strip(),
+                "subject": subject,
+                "body": body,
+                "dossier_id": task.dossier_id,
+                "user_id": user.id,
+                "dedup_key": key,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    return _insert_new(rows)
+
+
+def render(kind: str, **context) -> tuple[str, str]:
+    """(subject, body) of the mail template ``kind``: its first line and the rest."""
+    text = _environment().get_template(f"{kind}.txt").render(**context)
+    subject, _, body = text.strip().partition("\n")
+    subject = " ".join(subject.split())  # one header line, whatever the data holds
+    if len(subject) > MAX_SUBJECT:
+        subject = subject[: MAX_SUBJECT - 1] + "…"
+    return subject, body.strip() + "\n"
+
+
+def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
+    values = {
+        "dossier": dossier,
+        "procedure": dossier.procedure,
+        "unit": dossier.unit,
+        "lookup_url": _url("/lookup"),
+        **context,
+    }
+    if kind == "supplement":
+        request = context.get("request")
+        values["reason"] = request.reason if request else context.get("reason", "")
+        values["items"] = list(request.items or []) if request else context.get("items", [])
+    elif kind == "refusal":
+        values["reason"] = context.get("reason") or ""
+    elif kind == "delay":
+        apology = context.get("apology")
+        values["reason"] = apology.reason if apology else context.get("reason", "")
+        values["new_appointment"] = (
+            apology.new_appointment_at
+            if apology
+            else context.get("new_appointment") or dossier.appointment_at
+        )
+        values["old_appointment"] = (
+            apology.old_appointment_at if apology else context.get("old_appointment")
+        )
+    elif kind == "result":
+        values["returned_to"] = (context.get("returned_to") or "").strip()
+        method = context.get("method") or "at_desk"
+        values["method_label"] = RETURN_METHODS.get(method, method)
+        values["at"] = context.get("at") or utcnow()
+    return values
+
+
+def _applicant_key(dossier: Dossier, kind: str, values: dict) -> str | None:
+    """One receipt, refusal, delay and result mail per dossier; one per supplement request."""
+    if kind == "supplement":
+        request = values.get("request")
+        return f"supplement:{request.id}" if request is not None and request.id else None
+    if kind == "result":
+        return f"result:{dossier.id}:{'returned' if values['returned_to'] else 'ready'}"
+    return f"{kind}:{dossier.id}"
+
+
+def _task_context(task: Task, user: User) -> dict:
+    dossier = task.dossier
+    return {
+        "task": task,
+        "user": user,
+        "dossier": dossier,
+        "procedure": dossier.procedure,
+        "task_url": _url(f"/tasks/{task.id}"),
+        "inbox_url": _url("/inbox"),
+    }
+
+
+def _reachable(user_ids) -> list[User]:
+    """The active officers among ``user_ids`` who have an email address."""
+    if not user_ids:
+        return []
+    users = db.session.scalars(
+        select(User).where(User.id.in_(user_ids), User.active.is_(True)).order_by(User.id)
+    )
+    return [u for u in users if u.email and u.email.strip()]
+
+
+def _queued(key: str) -> bool:
+    return (
+        db.session.scalar(select(Notification.id).where(Notification.dedup_key == key)) is not None
+    )
+
+
+def _insert_new(rows: list[dict]) -> int:
+    """Insert the rows, skipping any whose dedup key another worker stored meanwhile."""
+    if not rows:
+        return 0
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = 0
+    for row in rows:
+        statement = dialect.insert(Notification).values(**row)
+        result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["dedup_key"]))
+        inserted += result.rowcount
+    return inserted
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _url(path: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def _local(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+
+
+@functools.cache
+def _environment() -> Environment:
+    # Plain text: no HTML escaping. StrictUndefined: a missing value is a bug, not a blank.
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,  # an included line keeps its line break
+    )
+    env.filters["dt"] = _local
+    return env
