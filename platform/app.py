@@ -18,6 +18,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.from_mapping(overrides)
 
+    if app.config["SUPPLEMENT_RULE"] not in ("restart", "resume"):
+        raise ValueError("MOTCUA_SUPPLEMENT_RULE must be 'restart' or 'resume'")
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
     db.init_app(app)

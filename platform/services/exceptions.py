@@ -164,7 +164,7 @@ def receive_supplement(actor: User, code: str, note: str | None = None) -> Dossi
     )
     now = utcnow()
     calendar = calendar_for(db.session, current_app.config)
-    if current_app.config.get("SUPPLEMENT_RULE", "restart") == "resume":
+    if current_app.config["SUPPLEMENT_RULE"] == "resume":
         appointment = _moved(calendar, dossier.appointment_at, dossier.clock_stopped_at, now)
     else:
         appointment = calendar.add(now, days=dossier.procedure.legal_limit_days)
