@@ -30,6 +30,8 @@ class Task(Base):
         Index("ix_tasks_status_due", "status", "due_at"),
         # The "done" tab: an officer's finished steps, newest first.
         Index("ix_tasks_assignee_status_completed", "assignee_id", "status", "completed_at"),
+        # Reports: the steps completed in a period, by officer.
+        Index("ix_tasks_completed_at", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from motcua.web import (  # noqa: E402,F401  (routes register themselves on bp)
     auth,
     desk,
     dossier,
+    exceptions,
     filters,
     inbox,
     lookup,

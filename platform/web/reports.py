@@ -1,1 +1,385 @@
-"""Statistics reports: issue 5."""
+"""Statistics reports: the page with its table and chart, and the same report as Excel and PDF.
+
+The figures come from motcua.services.reports; this module only lays them out. The header of
+the table (three rows, as on the national form) is described once, in ``header_rows``, and the
+page, the workbook and the PDF all draw it from there.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from motcua.errors import Invalid
+from motcua.models import Role
+from motcua.services import report_periods as periods
+from motcua.services import reports as service
+from motcua.web import bp
+from motcua.web.auth import login_required
+from motcua.web.pages import NAV
+
+NAV.append(
+    ("web.reports", _l("Báo cáo thống kê"), {Role.SUPERVISOR, Role.LEADER, Role.SYSTEM_ADMIN})
+)
+
+KIND_LABELS = {
+    "week": _l("Tuần"),
+    "month": _l("Tháng"),
+    "year": _l("Năm"),
+    "custom": _l("Tùy chọn khoảng ngày"),
+}
+GROUP_LABELS = {
+    "field": _l("Lĩnh vực"),
+    "procedure": _l("Thủ tục hành chính"),
+    "unit": _l("Đơn vị"),
+}
+RECENT = {"week": 26, "month": 24, "year": 5}  # how many periods the chooser offers
+
+
+# -- the chosen report -------------------------------------------------------------------------
+
+
+def _chosen() -> dict:
+    """The form's values: period "month:2026-11" (kind and key) or "custom" with from and to."""
+    args = request.args
+    kind, _sep, key = args.get("period", "").partition(":")
+    return {
+        "kind": kind or "month",
+        "key": key,
+        "from": args.get("from", ""),
+        "to": args.get("to", ""),
+        "unit": args.get("unit", ""),
+        "group": args.get("group", "field"),
+    }
+
+
+def _report(chosen: dict, trend: bool) -> service.Report:
+    period = periods.parse_period(chosen["kind"], chosen["key"], chosen["from"], chosen["to"])
+    return service.statistics(g.user, chosen["unit"], period, chosen["group"], trend=trend)
+
+
+def _period_choices(
+    today: date, chosen: periods.Period | None
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The recent periods of each kind, latest first, and the chosen one if it is older."""
+    groups = []
+    for kind, count in RECENT.items():
+        offered = periods.recent(kind, today, count)
+        if chosen is not None and chosen.kind == kind and chosen not in offered:
+            offered.append(chosen)
+        options = [
+            (f"{kind}:{p.key}", f"{period_label(p)} ({range_label(p, short=True)})")
+            for p in offered
+        ]
+        groups.append((str(KIND_LABELS[kind]), options))
+    return groups
+
+
+def _query(chosen: dict) -> dict:
+    """The arguments that ask for the same report (for the download links)."""
+    query = {"unit": chosen["unit"], "group": chosen["group"]}
+    if chosen["kind"] == "custom":
+        query.update({"period": "custom", "from": chosen["from"], "to": chosen["to"]})
+    else:
+        query["period"] = f"{chosen['kind']}:{chosen['key']}"
+    return query
+
+
+@bp.get("/reports")
+@login_required
+def reports():
+    """Raises Forbidden (rendered as the error page) for officers who may not see reports."""
+    units = service.units_in_reach(g.user)
+    chosen = _chosen()
+    report, errors, status = None, {}, 200
+    try:
+        report = _report(chosen, trend=True)
+    except Invalid as exc:
+        errors = dict(exc.details or {}) or {"period": exc.message}
+        status = 422
+    if report is not None:  # what was shown, defaults filled in, for the form and the files
+        period = report.period
+        chosen.update(unit=report.unit.code, kind=period.kind, key=period.key)
+        if period.kind == "custom":
+            chosen.update({"from": period.start.isoformat(), "to": period.last_day.isoformat()})
+    return (
+        render_template(
+            "reports/statistics.html",
+            report=report,
+            units=units,
+            chosen=chosen,
+            errors=errors,
+            period_choices=_period_choices(
+                periods.today_local(), report.period if report else None
+            ),
+            group_labels=GROUP_LABELS,
+            header=header_rows(chosen["group"] if chosen["group"] in GROUP_LABELS else "field"),
+            chart=chart(report.trend) if report else None,
+            download=_query(chosen),
+            labels=_labels(),
+        ),
+        status,
+    )
+
+
+@bp.get("/reports/statistics.xlsx")
+@login_required
+def reports_xlsx():
+    from motcua.web.report_workbook import workbook  # it draws on this module's words
+
+    report = _report(_chosen(), trend=False)
+    return send_file(
+        io.BytesIO(workbook(report)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"bao-cao-{report.unit.code}-{report.period.key}.xlsx",
+    )
+
+
+@bp.get("/reports/statistics.pdf")
+@login_required
+def reports_pdf():
+    from weasyprint import HTML  # heavy; only when a PDF is asked for
+
+    report = _report(_chosen(), trend=True)
+    html = render_template(
+        "reports/statistics_pdf.html",
+        report=report,
+        header=header_rows(report.group),
+        chart=chart(report.trend),
+        labels=_labels(),
+    )
+    return send_file(
+        io.BytesIO(HTML(string=html).write_pdf()),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"bao-cao-{report.unit.code}-{report.period.key}.pdf",
+    )
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def period_label(period: periods.Period) -> str:
+    if period.kind == "week":
+        year, number = period.key.split("-W")
+        return _("Tuần %(number)s/%(year)s", number=int(number), year=year)
+    if period.kind == "month":
+        year, number = period.key.split("-")
+        return _("Tháng %(number)s/%(year)s", number=int(number), year=year)
+    if period.kind == "year":
+        return _("Năm %(year)s", year=period.key)
+    return _("Từ %(first)s đến %(last)s", first=_d(period.start), last=_d(period.last_day))
+
+
+def range_label(period: periods.Period, short: bool = False) -> str:
+    if short:
+        return f"{_d(period.start)} – {_d(period.last_day)}"
+    return _(
+        "từ ngày %(first)s đến ngày %(last)s", first=_d(period.start), last=_d(period.last_day)
+    )
+
+
+def row_label(report: service.Report, row: service.Row) -> str:
+    return f"{row.key} — {row.label}" if report.group in ("procedure", "unit") else row.label
+
+
+def _labels() -> dict:
+    """The words the templates and the workbook share."""
+    return {
+        "title": _("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"),
+        "columns": service.COLUMNS,
+        "period": period_label,
+        "range": range_label,
+        "row": row_label,
+        "local": local_time,
+        "notes": notes(),
+    }
+
+
+def local_time(moment) -> str:
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
+def notes() -> list[str]:
+    """How each column is counted, printed under the table."""
+    return [
+        _(
+            "Số hồ sơ nhận giải quyết = kỳ trước chuyển qua (tiếp nhận trước kỳ, chưa kết thúc "
+            "trước kỳ) + mới tiếp nhận trong kỳ (trực tuyến, trực tiếp, qua dịch vụ bưu chính)."
+        ),
+        _(
+            "Đã giải quyết = kết thúc trong kỳ với kết quả trả cho người nộp hoặc văn bản từ "
+            "chối; so ngày kết thúc với ngày hẹn trả (theo ngày lịch): ngày sớm hơn là trước "
+            "hạn, cùng ngày là đúng hạn, ngày muộn hơn là quá hạn. Hồ sơ đã có phiếu xin lỗi "
+            "và hẹn lại luôn tính quá hạn."
+        ),
+        _(
+            "Đang giải quyết = chưa kết thúc khi hết kỳ; quá hạn nếu ngày hẹn đã qua lúc hết kỳ "
+            "(trừ hồ sơ đang chờ bổ sung hoặc tạm dừng từ trước ngày hẹn) hoặc đã có phiếu xin "
+            "lỗi. Hồ sơ rút không tính là đã giải quyết: nhận = đã giải quyết + rút + đang "
+            "giải quyết."
+        ),
+        _(
+            "Tỷ lệ tiếp nhận trực tuyến = số mới tiếp nhận trực tuyến / số mới tiếp nhận trong "
+            "kỳ. Thời gian trung bình một bước của cán bộ tính theo giờ đồng hồ, từ khi bước "
+            "được mở đến khi hoàn thành."
+        ),
+    ]
+
+
+# -- the header, once for the page, the workbook and the PDF -----------------------------------
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def header_rows(group: str) -> list[list[HeaderCell]]:
+    """The three header rows of the form (Biểu II.06a/VPCP/KSTT) and our four added columns,
+    in the order of service.COLUMNS after the STT and name columns."""
+    h = HeaderCell
+    return [
+        [
+            h(_("STT"), rowspan=3),
+            h(str(GROUP_LABELS[group]), rowspan=3),
+            h(_("Số hồ sơ nhận giải quyết"), colspan=5),
+            h(_("Kết quả giải quyết"), colspan=7),
+            h(_("Yêu cầu bổ sung"), rowspan=3),
+            h(_("Từ chối"), rowspan=3),
+            h(_("Rút hồ sơ"), rowspan=3),
+            h(_("Tỷ lệ tiếp nhận trực tuyến (%)"), rowspan=3),
+        ],
+        [
+            h(_("Tổng số"), rowspan=2),
+            h(_("Trong đó"), colspan=4),
+            h(_("Số hồ sơ đã giải quyết"), colspan=4),
+            h(_("Số hồ sơ đang giải quyết"), colspan=3),
+        ],
+        [
+            h(_("Kỳ trước chuyển qua")),
+            h(_("Mới tiếp nhận trực tuyến")),
+            h(_("Mới tiếp nhận trực tiếp")),
+            h(_("Mới tiếp nhận qua bưu chính")),
+            h(_("Tổng số")),
+            h(_("Trước hạn")),
+            h(_("Đúng hạn")),
+            h(_("Quá hạn")),
+            h(_("Tổng số")),
+            h(_("Trong hạn")),
+            h(_("Quá hạn")),
+        ],
+    ]
+
+
+def placed(rows: list[list[HeaderCell]]) -> list[tuple[HeaderCell, int, int]]:
+    """(cell, row, column) from 0, placing cells as an HTML table does around the spans."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, cells in enumerate(rows):
+        c = 0
+        for cell in cells:
+            while (r, c) in taken:
+                c += 1
+            out.append((cell, r, c))
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    taken.add((r + dr, c + dc))
+            c += cell.colspan
+    return out
+
+
+# -- the chart: inline SVG, drawn here ---------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    bars: list[dict]
+    ticks: list[dict]
+    labels: list[dict]
+    series: list[tuple[str, str, str]]  # (key, label, css class)
+    summary: str
+
+
+CHART_SERIES = (
+    ("received", _l("Tiếp nhận mới"), "bar-received"),
+    ("resolved", _l("Đã giải quyết"), "bar-resolved"),
+    ("late", _l("Giải quyết quá hạn"), "bar-late"),
+)
+
+
+def _nice_max(value: int) -> int:
+    step = 1
+    while step * 10 < value:
+        step *= 10
+    for m in (1, 2, 5, 10):
+        if value <= m * step:
+            return m * step
+    return 10 * step
+
+
+def _tick_label(period: periods.Period) -> str:
+    if period.kind == "week":
+        return _("T.%(number)s", number=int(period.key.split("-W")[1]))
+    if period.kind == "month":
+        year, number = period.key.split("-")
+        return f"{int(number)}/{year[2:]}"
+    return period.start.strftime("%d/%m")
+
+
+def chart(points: list[service.TrendPoint]) -> Chart | None:
+    """Grouped bars: received, resolved and resolved late in each week or month."""
+    if not points:
+        return None
+    left, top, bottom, group_width = 48, 12, 36, 54
+    width, height = left + group_width * len(points) + 8, 240
+    plot = height - top - bottom
+    top_value = _nice_max(max(max(p.received, p.resolved, p.late) for p in points) or 1)
+    bar = (group_width - 12) / 3
+    bars, labels = [], []
+    for i, point in enumerate(points):
+        x0 = left + i * group_width + 6
+        for j, (key, label, css) in enumerate(CHART_SERIES):
+            value = getattr(point, key)
+            h = plot * value / top_value
+            bars.append(
+                {
+                    "x": round(x0 + j * bar, 1),
+                    "y": round(top + plot - h, 1),
+                    "w": round(bar - 1, 1),
+                    "h": round(h, 1),
+                    "css": css,
+                    "title": f"{period_label(point.period)} — {label}: {value}",
+                }
+            )
+        labels.append(
+            {"x": x0 + 1.5 * bar, "y": height - bottom + 16, "text": _tick_label(point.period)}
+        )
+    ticks = [
+        {"y": round(top + plot - plot * k / 4, 1), "value": top_value * k // 4} for k in range(5)
+    ]
+    summary = "; ".join(
+        _(
+            "%(period)s: tiếp nhận %(received)s, giải quyết %(resolved)s, quá hạn %(late)s",
+            period=period_label(p.period),
+            received=p.received,
+            resolved=p.resolved,
+            late=p.late,
+        )
+        for p in points
+    )
+    series = [(key, str(label), css) for key, label, css in CHART_SERIES]
+    return Chart(width, height, bars, ticks, labels, series, summary)
