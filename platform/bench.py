@@ -381,7 +381,7 @@ SELECT d.id, 'bench-' || d.id || '-' || step, 'buoc_' || step, 'Bước ' || ste
 FROM dossiers AS d
 CROSS JOIN generate_series(1, 2) AS step
 CROSS JOIN LATERAL (
-    SELECT (CAST(:officers AS integer[]))[1 + (d.id * 7 + step) % cardinality(CAST(:officers AS
+    SELECT (CAST(:officers AS integer[]))[1 + (d.id + step * 31) % cardinality(CAST(:officers AS
         integer[]))] AS officer
 ) AS o
 WHERE d.code LIKE 'BENCH-%'

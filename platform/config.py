@@ -71,6 +71,14 @@ class Config:
     SUPPLEMENT_RULE: str = field(
         default_factory=lambda: os.environ.get("MOTCUA_SUPPLEMENT_RULE", "restart")
     )
+    # Report periods (services.report_periods): months from this day of the previous month
+    # (15: the 15th–14th rule; 1: calendar months), weeks from this weekday (4: Friday).
+    REPORT_MONTH_START_DAY: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_REPORT_MONTH_START_DAY", "15"))
+    )
+    REPORT_WEEK_START_DAY: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_REPORT_WEEK_START_DAY", "4"))
+    )
     BABEL_DEFAULT_LOCALE: str = "vi"
     LANGUAGES: tuple = ("vi", "en")
     TESTING: bool = False

@@ -1,0 +1,209 @@
+"""The periods of the statistics reports: weeks, months and years as the rules count them.
+
+Periods (a setting each, because provinces' own rules differ)
+------------------------------------------------------------
+- Month and year: Decree 09/2019/NĐ-CP on the reporting regime of state administrative agencies
+  (art. 12, "thời gian chốt số liệu", article number from knowledge of the text, not verified)
+  closes monthly figures from the 15th of the previous month to the 14th of the reporting
+  month, and annual ones from 15 December of the previous year to 14 December; provincial
+  decisions repeat it word for word (e.g. Khánh Hòa's 01/2023/QĐ-UBND, art. 4). The monthly
+  report is then sent by the 20th. REPORT_MONTH_START_DAY (default 15) is the day a month
+  period starts on; 1 gives calendar months and calendar years.
+- Week: no national rule was found; the weekly report is due on Friday at 17:00 by the
+  provincial letters, so a week runs from Friday to Thursday and the report of ISO week W ends
+  on the Thursday of week W. REPORT_WEEK_START_DAY (0 = Monday … 6 = Sunday, default 4 =
+  Friday) is the day a week period starts on.
+A period is [start, end) in local days of TIMEZONE; a custom period is any range of days.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from motcua.errors import Invalid
+from motcua.models import utcnow
+
+KINDS = ("week", "month", "year", "custom")
+MAX_DAYS = 3 * 366  # the longest custom period
+TREND_SIZE = 12  # points of the chart for a week or a month
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days [start, end) of one report."""
+
+    kind: str
+    key: str  # "2026-W47", "2026-11", "2026" or "2026-10-15_2026-11-14"
+    start: date
+    end: date
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """The period as UTC instants."""
+        return (
+            datetime.combine(self.start, time(), tz).astimezone(UTC),
+            datetime.combine(self.end, time(), tz).astimezone(UTC),
+        )
+
+
+def _settings() -> tuple[int, int]:
+    week_start = int(current_app.config.get("REPORT_WEEK_START_DAY", 4))
+    month_start = int(current_app.config.get("REPORT_MONTH_START_DAY", 15))
+    if not (0 <= week_start <= 6 and 1 <= month_start <= 28):
+        raise ValueError("REPORT_WEEK_START_DAY must be 0–6 and REPORT_MONTH_START_DAY 1–28")
+    return week_start, month_start
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + n
+    return index // 12, index % 12 + 1
+
+
+def week(year: int, number: int) -> Period:
+    """The week period that ends in ISO week ``number`` of ``year``."""
+    week_start, _ = _settings()
+    last = date.fromisocalendar(year, number, (week_start - 1) % 7 + 1)
+    return Period("week", f"{year}-W{number:02d}", last - timedelta(days=6), last + timedelta(1))
+
+
+def month(year: int, number: int) -> Period:
+    """Month ``number`` of ``year``: from the start day of the previous month to the day before
+    the start day of this one (or the calendar month when the start day is 1)."""
+    _, day = _settings()
+    if day == 1:
+        next_year, next_month = _add_months(year, number, 1)
+        start, end = date(year, number, 1), date(next_year, next_month, 1)
+    else:
+        prev_year, prev_month = _add_months(year, number, -1)
+        start, end = date(prev_year, prev_month, day), date(year, number, day)
+    return Period("month", f"{year}-{number:02d}", start, end)
+
+
+def year_period(year: int) -> Period:
+    _, day = _settings()
+    if day == 1:
+        return Period("year", str(year), date(year, 1, 1), date(year + 1, 1, 1))
+    return Period("year", str(year), date(year - 1, 12, day), date(year, 12, day))
+
+
+def custom(first: date, last: date) -> Period:
+    """From ``first`` to ``last``, both days included."""
+    key = f"{first.isoformat()}_{last.isoformat()}"
+    return Period("custom", key, first, last + timedelta(days=1))
+
+
+def containing(kind: str, day: date) -> Period:
+    """The week, month or year period that contains the day."""
+    week_start, month_start = _settings()
+    if kind == "week":
+        last = day + timedelta(days=((week_start - 1) % 7 - day.weekday()) % 7)
+        iso = last.isocalendar()
+        return week(iso.year, iso.week)
+    if kind == "month":
+        if month_start == 1 or day.day < month_start:
+            return month(day.year, day.month)
+        return month(*_add_months(day.year, day.month, 1))
+    if kind == "year":
+        later = month_start > 1 and day.month == 12 and day.day >= month_start
+        return year_period(day.year + 1 if later else day.year)
+    raise ValueError(kind)
+
+
+def previous(period: Period) -> Period:
+    return containing(period.kind, period.start - timedelta(days=1))
+
+
+def recent(kind: str, today: date, count: int) -> list[Period]:
+    """The period that contains today and the ones before it, latest first."""
+    periods = [containing(kind, today)]
+    while len(periods) < count:
+        periods.append(previous(periods[-1]))
+    return periods
+
+
+def latest_ended(kind: str, today: date) -> Period:
+    """The latest period that is over by today: the one a report is due for."""
+    return previous(containing(kind, today))
+
+
+def today_local() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def parse_period(kind: str, key: str = "", first: str = "", last: str = "") -> Period:
+    """The period chosen by its kind and key ("2026-W47", "2026-11", "2026"), the latest one
+    over when the key is empty, or a custom range of days (ISO dates, both included).
+
+    Raises Invalid with the faulty field in ``details``: kind, period, from or to.
+    """
+    kind = (kind or "month").strip()
+    key = (key or "").strip()
+    if kind not in KINDS:
+        raise Invalid(
+            "Loại kỳ báo cáo không hợp lệ.", code="invalid_period", details={"kind": kind}
+        )
+    if kind == "custom":
+        return _parse_custom(first, last)
+    if not key:
+        return latest_ended(kind, today_local())
+    try:
+        if kind == "week":
+            year, number = key.split("-W")
+            return week(int(year), int(number))
+        if kind == "month":
+            year, number = key.split("-")
+            return month(int(year), int(number))
+        if len(key) != 4:
+            raise ValueError(key)
+        return year_period(int(key))
+    except ValueError:
+        raise Invalid(
+            "Kỳ báo cáo không hợp lệ.",
+            code="invalid_period",
+            details={"period": "Dạng 2026-W47 (tuần), 2026-11 (tháng) hoặc 2026 (năm)."},
+        ) from None
+
+
+def _parse_custom(first: str, last: str) -> Period:
+    errors, days = {}, {}
+    for name, text in (("from", first), ("to", last)):
+        text = (text or "").strip()
+        try:
+            days[name] = date.fromisoformat(text)
+        except ValueError:
+            errors[name] = "Cần một ngày dạng YYYY-MM-DD." if text else "Cần nhập ngày."
+    if not errors and days["to"] < days["from"]:
+        errors["to"] = "Ngày kết thúc phải từ ngày bắt đầu trở đi."
+    if not errors and (days["to"] - days["from"]).days >= MAX_DAYS:
+        errors["to"] = f"Một báo cáo dài nhất {MAX_DAYS} ngày."
+    if errors:
+        raise Invalid("Khoảng thời gian báo cáo chưa hợp lệ.", code="invalid_dates", details=errors)
+    return custom(days["from"], days["to"])
+
+
+def trend_buckets(period: Period) -> list[Period]:
+    """The points of the chart: the last weeks or months up to the period, the months of a
+    year, the weeks (up to 92 days) or calendar months of a custom range."""
+    if period.kind in ("week", "month"):
+        buckets = [period]
+        while len(buckets) < TREND_SIZE:
+            buckets.append(previous(buckets[-1]))
+        return buckets[::-1]
+    if period.kind == "year":
+        return [month(int(period.key), n) for n in range(1, 13)]
+    weekly = period.end - period.start <= timedelta(days=92)
+    buckets, start = [], period.start
+    while start < period.end:
+        if weekly:
+            end = start + timedelta(days=7)
+        else:
+            end = date(*_add_months(start.year, start.month, 1), 1)
+        end = min(end, period.end)
+        buckets.append(custom(start, end - timedelta(days=1)))
+        start = end
+    return buckets
