@@ -52,8 +52,8 @@ class Period:
 
 
 def _settings() -> tuple[int, int]:
-    week_start = int(current_app.config.get("REPORT_WEEK_START_DAY", 4))
-    month_start = int(current_app.config.get("REPORT_MONTH_START_DAY", 15))
+    week_start = current_app.config["REPORT_WEEK_START_DAY"]
+    month_start = current_app.config["REPORT_MONTH_START_DAY"]
     if not (0 <= week_start <= 6 and 1 <= month_start <= 28):
         raise ValueError("REPORT_WEEK_START_DAY must be 0–6 and REPORT_MONTH_START_DAY 1–28")
     return week_start, month_start

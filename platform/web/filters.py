@@ -16,7 +16,7 @@ DOSSIER_STATUS = {
     "returned": _l("Đã trả kết quả"),
     "refused": _l("Từ chối"),
     "withdrawn": _l("Đã rút"),
-    "paused": _l("Tạm dừng"),
+    "paused": _l("Đang tạm dừng"),
 }
 ATTACHMENT_KINDS = {
     "component": _l("Thành phần hồ sơ"),
