@@ -278,18 +278,15 @@ def test_a_month_runs_from_the_15th_to_the_14th_and_a_year_from_15_december(ctx)
     assert periods.containing("year", date(2026, 12, 15)).key == "2027"
 
 
-def test_the_start_days_are_settings(app):
-    app.config.update(REPORT_MONTH_START_DAY=1, REPORT_WEEK_START_DAY=0)
-    try:
-        with app.app_context():
-            assert periods.month(2026, 2).start == date(2026, 2, 1)
-            assert periods.month(2026, 2).end == date(2026, 3, 1)
-            assert periods.containing("month", date(2026, 2, 28)).key == "2026-02"
-            assert periods.year_period(2026).start == date(2026, 1, 1)
-            assert periods.week(2026, 47).start == date(2026, 11, 16)  # Monday to Sunday
-    finally:
-        app.config.pop("REPORT_MONTH_START_DAY")
-        app.config.pop("REPORT_WEEK_START_DAY")
+def test_the_start_days_are_settings(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_MONTH_START_DAY", 1)
+    monkeypatch.setitem(app.config, "REPORT_WEEK_START_DAY", 0)
+    with app.app_context():
+        assert periods.month(2026, 2).start == date(2026, 2, 1)
+        assert periods.month(2026, 2).end == date(2026, 3, 1)
+        assert periods.containing("month", date(2026, 2, 28)).key == "2026-02"
+        assert periods.year_period(2026).start == date(2026, 1, 1)
+        assert periods.week(2026, 47).start == date(2026, 11, 16)  # Monday to Sunday
 
 
 def test_the_chart_covers_twelve_weeks_or_months_or_the_months_of_a_year(ctx):
