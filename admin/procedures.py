@@ -305,8 +305,8 @@ def diff(code):
         old, new = new, old
     changes = diagrams.diff(old, new)
     markers = {
-        "old": {c.step_id: c.kind for c in changes if c.kind in ("removed", "changed")},
-        "new": {c.step_id: c.kind for c in changes if c.kind in ("added", "changed")},
+        "old": {c.step_id: f"diff-{c.kind}" for c in changes if c.kind in ("removed", "changed")},
+        "new": {c.step_id: f"diff-{c.kind}" for c in changes if c.kind in ("added", "changed")},
     }
     return render_template(
         "admin/procedures/diff.html",
