@@ -10,6 +10,7 @@ import pytest
 from motcua import engine
 from motcua.engine.bpmnxml import BPMN_NS, SPIFF_NS, properties
 from motcua.engine.lint import UNSUPPORTED
+from tests.engine.test_variants import assert_only_changed, shape
 
 THIRD_PARTY = Path(__file__).resolve().parents[2].parent / "shared" / "third-party-bpmn"
 FILES = sorted(THIRD_PARTY.rglob("*.bpmn")) if THIRD_PARTY.is_dir() else []
@@ -164,29 +165,6 @@ def test_configuring_a_third_party_diagram_changes_nothing_else(path):
         assert [p.element_id for p in problems_after] == [p.element_id for p in problems]
 
 
-def span(xml: bytes, element_id: str, whole: bool = True) -> tuple[int, int]:
-    """Where the element with that id lies in the file: all of it, or its start tag only."""
-    found = list(re.finditer(rb"""\sid\s*=\s*(["'])%s\1""" % re.escape(element_id.encode()), xml))
-    assert len(found) == 1, f"id {element_id} found {len(found)} times"
-    start = xml.rindex(b"<", 0, found[0].start())  # no "<" can stand inside an attribute value
-    tag_end = re.compile(rb"""(?:[^>"']|"[^"]*"|'[^']*')*>""").match(xml, found[0].end()).end()
-    if not whole or xml[tag_end - 2 : tag_end] == b"/>":
-        return start, tag_end
-    name = re.match(rb"<([^\s/>]+)", xml[start:]).group(1)
-    return start, re.compile(rb"</%s\s*>" % re.escape(name)).search(xml, tag_end).end()
-
-
-def assert_only_changed(before: bytes, after: bytes, step_ids=(), lane_ids=()):
-    """Every byte outside the edited tasks and the edited lanes' start tags is the same."""
-    wanted = [(i, True) for i in step_ids] + [(i, False) for i in lane_ids]
-    pairs = sorted((span(before, i, whole), span(after, i, whole)) for i, whole in wanted)
-    at_before = at_after = 0
-    for (start_before, end_before), (start_after, end_after) in pairs:
-        assert before[at_before:start_before] == after[at_after:start_after]
-        at_before, at_after = end_before, end_after
-    assert before[at_before:] == after[at_after:]
-
-
 def normalized(xml: bytes, changes: dict, lane_ids) -> tuple:
     """The tree without the configured properties (nor the containers left empty by their
     removal) and without the configured lanes' names."""
@@ -205,21 +183,3 @@ def normalized(xml: bytes, changes: dict, lane_ids) -> tuple:
         if lane.get("id") in lane_ids:
             lane.attrib.pop("name", None)
     return shape(root)
-
-
-def shape(element):
-    """What a tree says, leaving out the blanks between elements and namespace declarations."""
-
-    def text(value):
-        return value if value and value.strip() else None
-
-    if not isinstance(element.tag, str):
-        return (type(element).__name__, element.text, text(element.tail))
-    kids = [shape(child) for child in element]
-    return (
-        element.tag,
-        sorted(element.attrib.items()),
-        text(element.text),
-        kids,
-        text(element.tail),
-    )
