@@ -19,6 +19,7 @@ bp = Blueprint(
 from motcua.admin import (  # noqa: E402,F401  (routes register themselves on bp)
     calendar,
     catalogue,
+    mails,
     modeler,
     people,
     procedures,

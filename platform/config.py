@@ -41,8 +41,20 @@ class Config:
     # Outgoing mail (see motcua.services.notifications and `motcua worker`). An empty host
     # sends nothing: mails wait in the outbox until one is set. "console" writes each mail to
     # the worker's log and marks it sent (for the demo and development).
+    # MOTCUA_SMTP_SSL=1: TLS from the connection's first byte (SMTPS, port 465 unless
+    # MOTCUA_SMTP_PORT says otherwise); otherwise MOTCUA_SMTP_STARTTLS=1 (the default) upgrades
+    # the connection on port 587 and sends nothing if the server cannot. The server's
+    # certificate is verified against the system's CAs, or MOTCUA_SMTP_CA_FILE (a PEM file of a
+    # private CA) when set.
     SMTP_HOST: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_HOST", ""))
-    SMTP_PORT: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_SMTP_PORT", "587")))
+    SMTP_SSL: bool = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_SSL", "0") == "1")
+    SMTP_PORT: int = field(
+        default_factory=lambda: int(
+            os.environ.get("MOTCUA_SMTP_PORT")
+            or ("465" if os.environ.get("MOTCUA_SMTP_SSL", "0") == "1" else "587")
+        )
+    )
+    SMTP_CA_FILE: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_CA_FILE", ""))
     SMTP_USER: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_USER", ""))
     SMTP_PASSWORD: str = field(default_factory=lambda: os.environ.get("MOTCUA_SMTP_PASSWORD", ""))
     SMTP_STARTTLS: bool = field(

@@ -2,7 +2,8 @@
 
 One round (``run_once``):
 
-1. queue the reminders for steps due within one working day (one transaction);
+1. queue the reminders for steps due within one working day, and the warnings of appointments
+   within one working day (form 04 before it passes), in one transaction;
 2. claim a batch of pending mails whose time has come, in a short transaction of its own:
    ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that several workers never take the
    same mail (on SQLite every transaction holds the write lock, so claims are serialised
@@ -16,6 +17,9 @@ One round (``run_once``):
 
 SMTP_HOST empty: nothing is sent, mails wait in the outbox (a warning says how many).
 SMTP_HOST "console": each mail is written to the log and marked sent.
+SMTP_SSL: TLS from the first byte (SMTPS, port 465); otherwise SMTP_STARTTLS upgrades a plain
+connection (port 587) and refuses to go on without TLS. Either way the server's certificate and
+name are checked, against the system's CAs or SMTP_CA_FILE (a private CA).
 """
 
 import logging
@@ -52,6 +56,8 @@ class SmtpSettings:
     starttls: bool = True
     timeout: float = 20.0
     mail_from: str = "motcua@localhost"
+    smtps: bool = False  # TLS from the first byte (SMTP_SSL); starttls does not apply then
+    ca_file: str = ""  # the CAs to trust instead of the system's (PEM)
 
     @classmethod
     def from_config(cls, config) -> "SmtpSettings":
@@ -63,7 +69,13 @@ class SmtpSettings:
             starttls=bool(config.get("SMTP_STARTTLS", True)),
             timeout=float(config.get("SMTP_TIMEOUT", 20)),
             mail_from=config.get("MAIL_FROM") or "motcua@localhost",
+            smtps=bool(config.get("SMTP_SSL", False)),
+            ca_file=(config.get("SMTP_CA_FILE") or "").strip(),
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificate and host name verified, as ssl.create_default_context does."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,7 @@ class Outgoing:
 
 @dataclass
 class Round:
-    queued: int = 0  # due-soon reminders queued
+    queued: int = 0  # due-soon reminders and appointment warnings queued
     sent: int = 0
     retrying: int = 0  # failed this time, will be tried again
     failed: int = 0  # given up
@@ -113,6 +125,7 @@ def run_once(
         result = Round()
         try:
             result.queued = notifications.queue_due_soon(clock())
+            result.queued += notifications.queue_appointment_soon(clock())
             db.session.commit()
             if not settings.host:
                 result.waiting = _count_due(clock())
@@ -218,7 +231,11 @@ def _send_one(sender, mail: Outgoing, settings, clock, max_attempts: int, result
         error = _describe(exc)
         now = clock()
         if _permanent(exc) or mail.attempts >= max_attempts:
-            values = {"status": NotificationStatus.FAILED, "last_error": error}
+            values = {
+                "status": NotificationStatus.FAILED,
+                "last_error": error,
+                "next_attempt_at": now,
+            }
             result.failed += 1
             log.error("mail %d to %s given up: %s", mail.id, mail.to_address, error)
         else:
@@ -291,11 +308,16 @@ class SmtpSender:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if s.smtps:
+            connection = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=s.tls_context()
+            )
+        else:
+            connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         try:
             connection.ehlo()
-            if s.starttls:
-                connection.starttls(context=ssl.create_default_context())
+            if s.starttls and not s.smtps:
+                connection.starttls(context=s.tls_context())
                 connection.ehlo()
             if s.user:
                 connection.login(s.user, s.password)

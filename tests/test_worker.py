@@ -5,8 +5,10 @@ workers never send a mail twice, and the process stops cleanly on SIGTERM."""
 import email
 import email.policy
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -22,8 +24,10 @@ from sqlalchemy import func, select
 
 from motcua import worker
 from motcua.cli import main
+from motcua.config import Config
 from motcua.extensions import db
 from motcua.models import Dossier, Notification, NotificationStatus, Task, User, utcnow
+from motcua.services import notifications
 from motcua.services.formdata import example_data
 from motcua.worker import SmtpSettings
 
@@ -473,3 +477,144 @@ def test_sigterm_stops_the_worker_after_its_round(own_app, tmp_path):
     text = log.read_text()
     assert "mail to nguoi0@example.vn: Thư số 0: hồ sơ đã tiếp nhận" in text
     assert "SIGTERM received" in text and text.rstrip().endswith("worker stopped")
+
+
+# -- TLS: implicit (SMTPS) and STARTTLS, against a private CA --------------------------------
+
+
+@pytest.fixture(scope="module")
+def private_ca(tmp_path_factory):
+    """(ca.pem, server context): a CA made for the test and a certificate it signed for
+    127.0.0.1, as a province's own mail server might have."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make the test certificates")
+    d = tmp_path_factory.mktemp("tls")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    openssl(
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Motcua test CA",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    )  # fmt: skip
+    openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=127.0.0.1",
+    )  # fmt: skip
+    (d / "server.ext").write_text(
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+    )
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem",
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(d / "server.pem", d / "server.key")
+    return str(d / "ca.pem"), context
+
+
+def test_smtps_sends_over_tls_from_the_first_byte(app, make_dossier, smtp_server, private_ca):
+    ca_file, server_context = private_ca
+    inbox, settings = smtp_server(ssl_context=server_context)
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    smtps = replace(settings, smtps=True, starttls=True, ca_file=ca_file)  # starttls: moot
+    assert worker.run_once(app, smtp=smtps).sent == 1
+    [message] = inbox.messages()
+    assert message["Subject"].startswith(f"[{code}] Đã tiếp nhận hồ sơ: ")
+    [envelope] = inbox
+    assert envelope.rcpt_tos == ["hoa@example.vn"]
+
+
+def test_smtps_refuses_a_server_it_cannot_verify(app, make_dossier, smtp_server, private_ca):
+    _, server_context = private_ca
+    inbox, settings = smtp_server(ssl_context=server_context)
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    # Without the CA file the system's CAs do not know this server: nothing is sent.
+    assert worker.run_once(app, smtp=replace(settings, smtps=True)).retrying == 1
+    assert len(inbox) == 0
+    with app.app_context():
+        assert "CERTIFICATE_VERIFY_FAILED" in receipt_of(code).last_error
+
+
+def test_smtps_checks_the_server_name(app, make_dossier, smtp_server, private_ca):
+    ca_file, server_context = private_ca
+    inbox, settings = smtp_server(ssl_context=server_context)
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    # The certificate is for 127.0.0.1, not for "localhost".
+    wrong_name = replace(settings, host="localhost", smtps=True, ca_file=ca_file)
+    assert worker.run_once(app, smtp=wrong_name).retrying == 1
+    assert len(inbox) == 0
+    with app.app_context():
+        assert "CERTIFICATE_VERIFY_FAILED" in receipt_of(code).last_error
+
+
+def test_starttls_verifies_the_server_against_the_ca_file(
+    app, make_dossier, smtp_server, private_ca
+):
+    ca_file, server_context = private_ca
+    inbox, settings = smtp_server(tls_context=server_context, require_starttls=True)
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    unknown = replace(settings, starttls=True)
+    assert worker.run_once(app, smtp=unknown).retrying == 1
+    with app.app_context():
+        assert "CERTIFICATE_VERIFY_FAILED" in receipt_of(code).last_error
+    trusted = replace(settings, starttls=True, ca_file=ca_file)
+    assert worker.run_once(app, now=utcnow() + timedelta(minutes=1), smtp=trusted).sent == 1
+    assert len(inbox) == 1
+
+
+def test_the_smtps_settings_come_from_the_environment(monkeypatch):
+    for name in ("MOTCUA_SMTP_PORT", "MOTCUA_SMTP_SSL", "MOTCUA_SMTP_CA_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    plain = SmtpSettings.from_config(Config().as_dict())
+    assert (plain.port, plain.smtps, plain.starttls, plain.ca_file) == (587, False, True, "")
+    monkeypatch.setenv("MOTCUA_SMTP_SSL", "1")
+    monkeypatch.setenv("MOTCUA_SMTP_CA_FILE", "/etc/motcua/ca.pem")
+    smtps = SmtpSettings.from_config(Config().as_dict())
+    assert (smtps.port, smtps.smtps, smtps.ca_file) == (465, True, "/etc/motcua/ca.pem")
+    monkeypatch.setenv("MOTCUA_SMTP_PORT", "2465")
+    assert SmtpSettings.from_config(Config().as_dict()).port == 2465
+
+
+# -- the unit warned before the appointment; a failed mail sent again ------------------------
+
+
+def test_the_worker_warns_the_unit_before_the_appointment_once(app, make_dossier, smtp_server):
+    inbox, settings = smtp_server()
+    code = make_dossier("CLO", HOUSEHOLD, applicant=NO_EMAIL)["code"]
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == "clo.ld1")).email = "ld1@canloc.vn"
+        dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+        dossier.received_at = dossier.appointment_at - timedelta(days=20)
+        appointment = dossier.appointment_at
+        db.session.commit()
+    first = worker.run_once(app, now=appointment - timedelta(hours=3), smtp=settings)
+    again = worker.run_once(app, now=appointment - timedelta(hours=1), smtp=settings)
+    assert (first.queued, first.sent, again.queued, again.sent) == (1, 1, 0, 0)
+    [message] = inbox.messages()
+    assert message["To"] == "ld1@canloc.vn"
+    assert message["Subject"].startswith(f"[{code}] Sắp đến ngày hẹn trả kết quả: ")
+    assert "(Mẫu số 04)" in message.get_content()
+
+
+def test_a_given_up_mail_sent_again_by_the_admin_goes_out(
+    app, make_dossier, dead_smtp, smtp_server, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)
+    code = make_dossier("CLO", HOUSEHOLD)["code"]
+    now = utcnow()
+    assert worker.run_once(app, now=now, smtp=dead_smtp).failed == 1
+    with app.app_context():
+        mail = receipt_of(code)
+        assert mail.next_attempt_at == now  # for a failed mail: when it was given up
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        notifications.retry(admin, mail.id, now=now + timedelta(hours=1))
+    inbox, settings = smtp_server()
+    assert worker.run_once(app, now=now + timedelta(hours=1), smtp=settings).sent == 1
+    assert [e.rcpt_tos for e in inbox] == [["hoa@example.vn"]]
+    with app.app_context():
+        mail = receipt_of(code)
+        assert mail.status == NotificationStatus.SENT and mail.attempts == 1

@@ -2,9 +2,10 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
+from motcua.models.dossier import Dossier
 
 
 class NotificationStatus(enum.StrEnum):
@@ -34,6 +35,9 @@ class Notification(Base):
         str_enum(NotificationStatus), default=NotificationStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Pending: when the worker may take it (again). Failed: when it was given up.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    dossier: Mapped[Dossier | None] = relationship()

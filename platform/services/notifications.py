@@ -10,31 +10,44 @@ Vietnamese: the applicant is told in the language of the slips, whatever languag
 who acted reads the pages in.
 
 Kinds: receipt, supplement, refusal, delay, result (to the applicant, when an address was
-given); task (a new step, to the officers who may work it); due_soon (a step due within one
-working day, to its holder or, while nobody holds it, to the officers who may take it).
+given); task (a new step, to the officers who may work it); reassigned (a step a leader gave
+to another officer, to that officer); due_soon (a step due within one working day, to its
+holder or, while nobody holds it, to the officers who may take it); appointment_soon (a
+dossier's appointment within one working day and no apology yet, to the leaders and the desk
+of its unit, who must issue form 04 before it passes if the result will be late).
+
+The last functions are the outbox as the system administrator sees it: the mails that could
+not be sent, and sending one again (``problems``, ``retry``); those commit.
 """
 
 import functools
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import String, cast, delete, literal, select
+from sqlalchemy import String, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
+from motcua.errors import Conflict, NotFound
 from motcua.extensions import db
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
+    Apology,
     Dossier,
     DossierStatus,
     Notification,
+    NotificationStatus,
+    Role,
     Task,
     User,
+    UserRole,
     utcnow,
 )
+from motcua.services import audit, org
 from motcua.services.deadlines import calendar_for
 
 APPLICANT_KINDS = ("receipt", "supplement", "refusal", "delay", "result")
@@ -46,6 +59,11 @@ RETURN_METHODS = {
 }
 # Steps of a dossier whose clock is stopped cannot be worked: no reminders for them.
 STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
+# Dossiers that can still miss their appointment: the clock runs and no result is ready yet (a
+# result ready and waiting for the applicant is on time, as in the overdue watch).
+RUNNING = (DossierStatus.RECEIVED, DossierStatus.PROCESSING)
+# Who may issue the apology (form 04) for a unit's dossier (services.exceptions.apologize).
+APOLOGIZERS = (Role.LEADER, Role.RECEPTIONIST)
 LOOKBACK = timedelta(days=7)
 MAX_SUBJECT = 250
 _CHUNK = 500
@@ -106,6 +124,29 @@ def to_officers(task: Task) -> list[Notification]:
     return queued
 
 
+def task_reassigned(
+    task: Task, leader: User, reason: str, previous: User | None = None
+) -> Notification | None:
+    """Queue the mail telling the officer a leader just gave the step to (``task.assignee``)
+    why, and by when; None when that officer has no address or is the leader themself."""
+    user = task.assignee
+    if user is None or user.id == leader.id or not _reachable({user.id}):
+        return None
+    context = _task_context(task, user)
+    subject, body = render("reassigned", **context, leader=leader, reason=reason, previous=previous)
+    notification = Notification(
+        kind="reassigned",
+        to_address=user.email.strip(),
+        subject=subject,
+        body=body,
+        dossier_id=task.dossier_id,
+        user_id=user.id,
+        # None: a step may come back to the same officer; each reassignment is its own mail.
+    )
+    db.session.add(notification)
+    return notification
+
+
 def dossier_received(dossier: Dossier, held: list[Task]) -> Notification | None:
     """After a dossier is received: the receipt to the applicant; and no "new task" mail for
     the steps the receiving officer took at once (they are doing them now)."""
@@ -116,6 +157,19 @@ def dossier_received(dossier: Dossier, held: list[Task]) -> Notification | None:
             .execution_options(synchronize_session="fetch")
         )
     return to_applicant(dossier, "receipt")
+
+
+def cancel_queued(dossier: Dossier, kind: str) -> None:
+    """Take back an applicant's mail not sent yet (a receipt, when the desk found the dossier
+    incomplete and gave form 02 instead)."""
+    db.session.execute(
+        delete(Notification)
+        .where(
+            Notification.dedup_key == _applicant_key(dossier, kind, {}),
+            Notification.sent_at.is_(None),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def queue_due_soon(now: datetime | None = None) -> int:
@@ -199,6 +253,146 @@ def queue_due_soon(now: datetime | None = None) -> int:
     return _insert_new(rows)
 
 
+def queue_appointment_soon(now: datetime | None = None) -> int:
+    """Warn the unit of each running dossier whose appointment falls within one working day of
+    ``now`` and that has no apology yet: if the result will be late, the unit must issue the
+    apology with a new appointment (form 04) before the appointment passes. One mail per
+    dossier, appointment and officer, to the active leaders and desk officers of the dossier's
+    unit (dedup key appointment-soon:<dossier>:<appointment>:<user>); a new appointment (after
+    a supplement, say) is warned about again.
+
+    Left out: dossiers whose clock is stopped or whose result is ready, appointments already
+    passed (the overdue watch lists them), and dossiers whose appointment was already within
+    one working day when they were received (the unit set that appointment knowing it).
+
+    Returns how many were queued. Safe to run from several workers at once.
+    """
+    now = now or utcnow()
+    calendar = calendar_for(db.session, current_app.config)
+    limit = calendar.add(now, hours=calendar.hours_per_day)
+    apologized = select(Apology.id).where(Apology.dossier_id == Dossier.id).exists()
+    dossiers = db.session.scalars(
+        select(Dossier)
+        .options(joinedload(Dossier.procedure), joinedload(Dossier.unit))
+        .where(
+            Dossier.finished_at.is_(None),  # ix_dossiers_finished_at: only the open dossiers
+            Dossier.status.in_(RUNNING),
+            Dossier.appointment_at > now,
+            Dossier.appointment_at <= limit,
+            ~apologized,
+        )
+        .order_by(Dossier.appointment_at, Dossier.id)
+    ).all()
+    dossiers = [
+        d
+        for d in dossiers
+        if d.appointment_at > calendar.add(d.received_at, hours=calendar.hours_per_day)
+    ]
+    officers = _officers_of({d.unit_id for d in dossiers}, APOLOGIZERS)
+    wanted = {}  # dedup key -> (dossier, user)
+    for dossier in dossiers:
+        stamp = dossier.appointment_at.astimezone(UTC).strftime("%Y%m%dT%H%M")
+        for user in officers.get(dossier.unit_id, []):
+            wanted[f"appointment-soon:{dossier.id}:{stamp}:{user.id}"] = (dossier, user)
+    for chunk in _chunks(list(wanted)):
+        for key in db.session.scalars(
+            select(Notification.dedup_key).where(Notification.dedup_key.in_(chunk))
+        ):
+            del wanted[key]
+    steps = _open_steps({dossier.id for dossier, _ in wanted.values()})
+    rows = []
+    for key, (dossier, user) in wanted.items():
+        subject, body = render(
+            "appointment_soon",
+            dossier=dossier,
+            procedure=dossier.procedure,
+            unit=dossier.unit,
+            user=user,
+            steps=steps.get(dossier.id, []),
+            dossier_url=_url(f"/dossiers/{dossier.code}"),
+        )
+        rows.append(
+            {
+                "kind": "appointment_soon",
+                "to_address": user.email.strip(),
+                "subject": subject,
+                "body": body,
+                "dossier_id": dossier.id,
+                "user_id": user.id,
+                "dedup_key": key,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+    return _insert_new(rows)
+
+
+@dataclass
+class Problems:
+    """The mails the worker could not send: given up (failed), and still being retried."""
+
+    failed: list[Notification]
+    failed_total: int
+    retrying: list[Notification]
+    retrying_total: int
+
+
+def problems(actor: User, limit: int = 100) -> Problems:
+    """The newest ``limit`` failed mails and pending mails with an error, for the system
+    administrator (Forbidden for anyone else), with how many there are of each."""
+    org.require_system_admin(actor)
+    failed = Notification.status == NotificationStatus.FAILED
+    retrying = (Notification.status == NotificationStatus.PENDING) & (
+        Notification.last_error.is_not(None)
+    )
+
+    def newest(condition):
+        return list(
+            db.session.scalars(
+                select(Notification)
+                .options(joinedload(Notification.dossier))
+                .where(condition)
+                .order_by(Notification.id.desc())
+                .limit(limit)
+            )
+        )
+
+    def count(condition):
+        return db.session.scalar(select(func.count()).select_from(Notification).where(condition))
+
+    return Problems(newest(failed), count(failed), newest(retrying), count(retrying))
+
+
+def retry(actor: User, notification_id: int, now: datetime | None = None) -> Notification:
+    """Give a failed or failing mail to the worker again, as if new: all its attempts, at the
+    next round (the last error stays until it is sent). Records "mail.retry".
+
+    Raises Forbidden unless the actor is a system admin, NotFound for no such mail, Conflict
+    for a mail already sent. A pending mail that a worker is sending at this very moment may
+    go out twice: receivers can tell by its Message-ID, the same on every attempt.
+    """
+    org.require_system_admin(actor)
+    mail = db.session.get(Notification, notification_id, with_for_update=True)
+    if mail is None:
+        raise NotFound("Không có thư này.", code="mail_not_found")
+    if mail.status == NotificationStatus.SENT:
+        raise Conflict("Thư này đã được gửi.", code="mail_already_sent")
+    before = {"status": mail.status.value, "attempts": mail.attempts, "error": mail.last_error}
+    mail.status = NotificationStatus.PENDING
+    mail.attempts = 0
+    mail.next_attempt_at = now or utcnow()
+    audit.record(
+        actor,
+        "mail.retry",
+        "notification",
+        str(mail.id),
+        f"Gửi lại thư #{mail.id} ({mail.kind}) đến {mail.to_address}: {mail.subject}",
+        data=before,
+    )
+    db.session.commit()
+    return mail
+
+
 def render(kind: str, **context) -> tuple[str, str]:
     """(subject, body) of the mail template ``kind``: its first line and the rest."""
     text = _environment().get_template(f"{kind}.txt").render(**context)
@@ -272,6 +466,38 @@ def _reachable(user_ids) -> list[User]:
         select(User).where(User.id.in_(user_ids), User.active.is_(True)).order_by(User.id)
     )
     return [u for u in users if u.email and u.email.strip()]
+
+
+def _officers_of(unit_ids: set[int], roles) -> dict[int, list[User]]:
+    """unit id -> the active officers holding one of ``roles`` there who have an address."""
+    if not unit_ids:
+        return {}
+    pairs = db.session.execute(
+        select(UserRole.unit_id, User)
+        .join(UserRole.user)
+        .where(UserRole.unit_id.in_(unit_ids), UserRole.role.in_(roles), User.active.is_(True))
+        .order_by(UserRole.unit_id, User.id)
+    ).all()
+    officers: dict[int, list[User]] = {}
+    for unit_id, user in pairs:
+        found = officers.setdefault(unit_id, [])
+        if user.email and user.email.strip() and user not in found:
+            found.append(user)
+    return officers
+
+
+def _open_steps(dossier_ids: set[int]) -> dict[int, list[Task]]:
+    steps: dict[int, list[Task]] = {}
+    if not dossier_ids:
+        return steps
+    for task in db.session.scalars(
+        select(Task)
+        .options(joinedload(Task.unit), joinedload(Task.assignee))
+        .where(Task.dossier_id.in_(dossier_ids), Task.status.in_(ACTIVE_TASK_STATUSES))
+        .order_by(Task.created_at, Task.id)
+    ):
+        steps.setdefault(task.dossier_id, []).append(task)
+    return steps
 
 
 def _queued(key: str) -> bool:

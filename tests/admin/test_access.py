@@ -19,6 +19,7 @@ PAGES = {
     "/admin/users/import": {"admin", "clo.qt", "hkh.qt"},
     "/admin/calendar": {"admin", "clo.qt", "hkh.qt", "hti.giamsat"},
     "/admin/audit": {"admin", "clo.qt", "hkh.qt", "hti.phantich"},
+    "/admin/mails": {"admin"},
 }
 PEOPLE = ["admin", "hti.phantich", "clo.qt", "hkh.qt", "hti.giamsat", "clo.cv.tckh1", "clo.mc1"]
 
