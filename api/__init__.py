@@ -12,5 +12,6 @@ from motcua.api import (  # noqa: E402,F401  (routes register themselves on bp)
     lookup,
     procedures,
     reports,
+    slips,
     tasks,
 )

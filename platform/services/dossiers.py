@@ -1,6 +1,7 @@
 """Reading dossiers and adding their files."""
 
 import mimetypes
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
@@ -23,6 +24,14 @@ from motcua.models import (
 from motcua.services import org, storage, workflow
 
 MAX_NAME = 255
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper of the dossier as the receipt lists it: its name and how many files came."""
+
+    name: str
+    files: int
 
 
 def get(actor: User, code: str) -> Dossier:
@@ -52,6 +61,21 @@ def events_of(dossier: Dossier) -> list[Event]:
     return list(
         db.session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.id))
     )
+
+
+def papers_received(dossier: Dossier) -> list[Paper]:
+    """The papers received, as the receipt (on screen and form 01) lists them: the desk's check
+    list kept in the "received" event (the papers ticked or given a file), else (received
+    through the API) each component file as one paper."""
+    received = db.session.scalar(
+        select(Event).where(Event.dossier_id == dossier.id, Event.kind == "received").limit(1)
+    )
+    checklist = (received.data or {}).get("documents") if received else None
+    if checklist is not None:
+        return [Paper(d["name"], d["files"]) for d in checklist if d["complete"] or d["files"]]
+    return [
+        Paper(a.file_name, 1) for a in attachments_of(dossier) if a.kind == AttachmentKind.COMPONENT
+    ]
 
 
 def add_attachment(
@@ -108,17 +132,52 @@ def store_attachment(
     media_type: str | None = None,
     event_data: dict | None = None,
 ) -> Attachment:
-    """Store a file and add its attachment row and event, without committing.
+    """Store a file and add its attachment row and event ``attachment_added``, without
+    committing.
 
     For services that attach files inside a larger transaction; the caller has checked who
     may do it and holds the dossier. ``event_data`` is added to the event's data (the desk
     says which paper of the procedure the file is). Raises Invalid (bad name, empty file).
     """
+    attachment = new_attachment(
+        actor, dossier, task, file_name=file_name, stream=stream, kind=kind, media_type=media_type
+    )
+    workflow.record(
+        dossier,
+        "attachment_added",
+        actor=actor,
+        at=attachment.uploaded_at,
+        task_id=attachment.task_id,
+        data={
+            "attachment_id": attachment.id,
+            "file_name": attachment.file_name,
+            "kind": kind.value,
+            "sha256": attachment.sha256,
+            "size": attachment.size,
+            **(event_data or {}),
+        },
+    )
+    return attachment
+
+
+def new_attachment(
+    actor: User,
+    dossier: Dossier,
+    task: Task | None,
+    *,
+    file_name: str,
+    stream: BinaryIO,
+    kind: AttachmentKind,
+    media_type: str | None = None,
+) -> Attachment:
+    """Store a file and add its attachment row (flushed, so it has its id), with no event and
+    without committing: the one way a file joins a dossier. ``store_attachment`` records it as
+    "attachment_added"; an act that makes a file records its own event instead (issuing a slip:
+    "slip_issued"). Raises Invalid (bad name, empty file)."""
     file_name = _clean_file_name(file_name)
     sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], stream)
     if size == 0:
         raise Invalid("Tệp rỗng.", code="invalid_file", details={"file": "Tệp rỗng."})
-    now = utcnow()
     attachment = Attachment(
         dossier_id=dossier.id,
         task_id=task.id if task else None,
@@ -129,25 +188,10 @@ def store_attachment(
         sha256=sha256,
         storage_key=key,
         uploaded_by_id=actor.id,
-        uploaded_at=now,
+        uploaded_at=utcnow(),
     )
     db.session.add(attachment)
     db.session.flush()
-    workflow.record(
-        dossier,
-        "attachment_added",
-        actor=actor,
-        at=now,
-        task_id=task.id if task else None,
-        data={
-            "attachment_id": attachment.id,
-            "file_name": file_name,
-            "kind": kind.value,
-            "sha256": sha256,
-            "size": size,
-            **(event_data or {}),
-        },
-    )
     return attachment
 
 

@@ -5,21 +5,30 @@
 05 Phiếu kiểm soát quá trình giải quyết hồ sơ, 06 Sổ theo dõi hồ sơ.
 
 A slip given to the applicant (01–05) is stored as an attachment of kind ``slip`` under its
-sha256, so the record shows exactly what was handed over; the register (06) is a report and is
-not stored. The forms are legal papers in Vietnamese: they are rendered in Vietnamese whatever
+sha256, so the record shows exactly what was handed over; the register (06) is a report, as
+PDF or, for a long period, as an Excel workbook laid out alike (WeasyPrint lays out a few dozen
+rows a second: a busy unit's year takes minutes as PDF, seconds as Excel), and is not stored.
+The forms are legal papers in Vietnamese: they are rendered in Vietnamese whatever
 language the officer's pages use, and their wording is not put through translation.
 """
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import weasyprint
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, selectinload
 
 from motcua.errors import Forbidden, Invalid, NotFound
 from motcua.extensions import db
@@ -28,7 +37,6 @@ from motcua.models import (
     Attachment,
     AttachmentKind,
     Dossier,
-    Event,
     Role,
     SupplementRequest,
     Task,
@@ -37,7 +45,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import dossiers, org, storage, workflow
+from motcua.services import dossiers, org, timeline, workflow
 from motcua.services.deadlines import calendar_for
 from motcua.services.timeline import Verdict, timing
 
@@ -96,6 +104,8 @@ ON_DEMAND = ("01", "05")
 REGISTER_TEMPLATE = "slips/06_register.html"
 # A register longer than a year is a report, not a printout (and would take minutes to lay out).
 MAX_REGISTER_DAYS = 366
+# WeasyPrint lays out about 40 register rows a second: beyond this the Excel register is the way.
+MAX_REGISTER_PDF_ROWS = 1000
 
 # How the control slip words a step's timing (the form's column: trước hạn/đúng hạn/quá hạn).
 VERDICT_WORDS = {
@@ -105,6 +115,17 @@ VERDICT_WORDS = {
     Verdict.IN_PROGRESS: "Đang giải quyết",
     Verdict.OVERDUE: "Đang giải quyết, đã quá hạn",
     Verdict.CANCELLED: "Đã hủy",
+}
+# How the forms word a dossier's status (legal papers: not the pages' translated labels).
+STATUS_WORDS = {
+    "received": "Mới tiếp nhận",
+    "processing": "Đang xử lý",
+    "waiting_applicant": "Chờ bổ sung",
+    "result_ready": "Có kết quả",
+    "returned": "Đã trả kết quả",
+    "refused": "Từ chối",
+    "withdrawn": "Đã rút",
+    "paused": "Đang tạm dừng",
 }
 OUTCOME_WORDS = {
     "approve": "Đồng ý",
@@ -133,12 +154,6 @@ class Handover:
     note: str
 
 
-@dataclass(frozen=True)
-class Paper:
-    name: str
-    count: int
-
-
 # --- rendering -------------------------------------------------------------------------------
 
 
@@ -158,7 +173,8 @@ def render(form: str, **objects) -> bytes:
 
 def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
     """Render a slip and store it as an attachment of kind ``slip`` of the dossier, with an
-    event ``slip_issued``; commits. The caller has checked that the actor may do it.
+    event ``slip_issued``, in the caller's transaction: a slip that cannot be made stops the act
+    it records. The caller has checked that the actor may do it, and commits.
 
     issue(d, "01"|"05", actor); issue(d, "02", actor, request=SupplementRequest);
     issue(d, "03", actor, reason=str); issue(d, "04", actor, apology=Apology).
@@ -166,42 +182,35 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
     """
     spec = _form(form)
     pdf = render(spec.number, dossier=dossier, actor=actor, **objects)
-    sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], io.BytesIO(pdf))
-    now = utcnow()
-    file_name = f"{spec.number}-{spec.slug}-{dossier.code}.pdf"
-    attachment = Attachment(
-        dossier_id=dossier.id,
+    attachment = dossiers.new_attachment(
+        actor,
+        dossier,
+        None,
+        file_name=f"{spec.number}-{spec.slug}-{dossier.code}.pdf",
+        stream=io.BytesIO(pdf),
         kind=AttachmentKind.SLIP,
-        file_name=file_name,
-        size=size,
         media_type="application/pdf",
-        sha256=sha256,
-        storage_key=key,
-        uploaded_by_id=actor.id,
-        uploaded_at=now,
     )
-    db.session.add(attachment)
-    db.session.flush()
     # One event for the slip (not also "attachment_added"): issuing it is the act on record.
     workflow.record(
         dossier,
         "slip_issued",
         actor=actor,
-        at=now,
+        at=attachment.uploaded_at,
         data={
             "form": spec.number,
-            "sha256": sha256,
+            "sha256": attachment.sha256,
             "attachment_id": attachment.id,
-            "file_name": file_name,
+            "file_name": attachment.file_name,
         },
     )
-    workflow.commit()
     return attachment
 
 
-def issue_on_demand(actor: User, code: str, form: str) -> tuple[Attachment, bytes]:
-    """Print a new receipt (01) or control slip (05) of a dossier the actor may see, stored
-    like every slip. Returns the attachment and the bytes stored. Raises NotFound."""
+def issue_on_demand(actor: User, code: str, form: str) -> Attachment:
+    """Issue a new receipt (01) or control slip (05) of a dossier the actor may see, stored
+    like every slip; commits. Raises NotFound (no such dossier, or a form that is not printed
+    on demand)."""
     dossier = dossiers.get(actor, code)
     if form not in ON_DEMAND:
         raise NotFound(
@@ -210,8 +219,8 @@ def issue_on_demand(actor: User, code: str, form: str) -> tuple[Attachment, byte
             code="slip_not_printable",
         )
     attachment = issue(dossier, form, actor)
-    with storage.open_file(current_app.config["STORAGE_DIR"], attachment.storage_key) as stream:
-        return attachment, stream.read()
+    workflow.commit()
+    return attachment
 
 
 def issued(actor: User, code: str) -> tuple[Dossier, list[Attachment]]:
@@ -220,11 +229,24 @@ def issued(actor: User, code: str) -> tuple[Dossier, list[Attachment]]:
     return dossier, [a for a in dossiers.attachments_of(dossier) if a.kind == AttachmentKind.SLIP]
 
 
+def open_issued(actor: User, code: str, attachment_id: int) -> tuple[Attachment, BinaryIO]:
+    """A slip stored for a dossier the actor may see, and its bytes (the caller closes the
+    stream). Raises NotFound (no such dossier, not one of its slips, bytes missing)."""
+    attachment, stream = timeline.open_attachment(actor, code, attachment_id)
+    if attachment.kind != AttachmentKind.SLIP:
+        stream.close()
+        raise NotFound("Không có phiếu này trong hồ sơ.", code="slip_not_found")
+    return attachment, stream
+
+
 def _form(form: str) -> Form:
     spec = FORMS.get(str(form))
     if spec is None:
         raise NotFound(f"Không có mẫu phiếu {form}.", code="slip_form_not_found")
     return spec
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _NoFetching(weasyprint.urls.URLFetcher):
@@ -238,6 +260,9 @@ def _pdf(template: str, context: dict) -> bytes:
     # Legal forms are Vietnamese even when the officer's pages are in English.
     with force_locale("vi"):
         html = render_template(template, **context)
+    # A control character in an applicant's text has no glyph, and the fallback font it brings
+    # in garbles the text of the whole PDF for readers and search: drop them.
+    html = _CONTROL.sub("", html)
     return weasyprint.HTML(string=html, url_fetcher=_NoFetching()).write_pdf()
 
 
@@ -260,7 +285,7 @@ def _common(dossier: Dossier, actor: User | None) -> dict:
 def _receipt(dossier: Dossier, **_objects) -> dict:
     received_by = db.session.get(User, dossier.received_by_id) if dossier.received_by_id else None
     return {
-        "papers": papers(dossier),
+        "papers": dossiers.papers_received(dossier),
         "received_by": received_by,
         "lookup_url": _lookup_url(),
         "number": dossier.code,
@@ -331,23 +356,6 @@ _BUILDERS = {
     "04": _apology,
     "05": _control,
 }
-
-
-def papers(dossier: Dossier) -> list[Paper]:
-    """The papers received, with their counts: the desk's check list kept in the "received"
-    event, else (received through the API) the component files. Same rule as the desk's
-    on-screen receipt (motcua.services.desk.receipt)."""
-    received = db.session.scalar(
-        select(Event).where(Event.dossier_id == dossier.id, Event.kind == "received").limit(1)
-    )
-    checklist = (received.data or {}).get("documents") if received else None
-    if checklist is not None:
-        return [Paper(d["name"], d["files"]) for d in checklist if d["complete"] or d["files"]]
-    return [
-        Paper(a.file_name, 1)
-        for a in dossiers.attachments_of(dossier)
-        if a.kind == AttachmentKind.COMPONENT
-    ]
 
 
 def handovers(dossier: Dossier, *, now: datetime | None = None) -> list[Handover]:
@@ -459,8 +467,10 @@ def register_units(actor: User) -> list[Unit]:
     return list(db.session.scalars(query))
 
 
-def register_for(actor: User, unit_code: str, start: date, end: date) -> bytes:
-    """The register of a unit's desk for a period, if the actor may print it.
+def register_for(actor: User, unit_code: str, start: date, end: date, *, excel=False) -> bytes:
+    """The register of a unit's desk for a period, if the actor may print it: the PDF, or with
+    ``excel`` the same register as an .xlsx workbook (quick for a whole year, when the PDF of
+    thousands of rows takes minutes to lay out).
 
     Raises NotFound (no such unit), Forbidden, Invalid (bad period)."""
     unit = org.unit_by_code(unit_code)
@@ -470,12 +480,28 @@ def register_for(actor: User, unit_code: str, start: date, end: date) -> bytes:
             "được sổ theo dõi hồ sơ của đơn vị này.",
             code="forbidden",
         )
-    return render_register(unit, start, end)
+    return (register_workbook if excel else render_register)(unit, start, end)
 
 
 def render_register(unit: Unit, start: date, end: date) -> bytes:
     """Form 06, Sổ theo dõi hồ sơ: one row per dossier the unit received from ``start`` to
     ``end`` (local days, both included). Not stored. Raises Invalid for a bad period."""
+    rows = register_rows(unit, start, end)
+    if len(rows) > MAX_REGISTER_PDF_ROWS:
+        raise Invalid(
+            f"Sổ có {len(rows)} hồ sơ: bản PDF in tối đa {MAX_REGISTER_PDF_ROWS} hồ sơ một lần "
+            "(dàn trang lâu hơn nữa sẽ làm chậm hệ thống). Chọn kỳ ngắn hơn, hoặc tải bản Excel.",
+            code="register_too_long",
+            details={"to": f"Tối đa {MAX_REGISTER_PDF_ROWS} hồ sơ một bản PDF."},
+        )
+    context = _common_unit(unit)
+    context.update(rows=rows, columns=REGISTER_COLUMNS, start=start, end=end, dated=utcnow())
+    return _pdf(REGISTER_TEMPLATE, context)
+
+
+def register_rows(unit: Unit, start: date, end: date) -> list[Dossier]:
+    """The dossiers the unit received from ``start`` to ``end`` (local days, both included),
+    in the order received, with their procedures. Raises Invalid for a bad period."""
     if end < start:
         raise Invalid(
             "Ngày cuối kỳ phải từ ngày đầu kỳ trở đi.",
@@ -491,9 +517,24 @@ def render_register(unit: Unit, start: date, end: date) -> bytes:
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     since = datetime.combine(start, time(), tz)
     until = datetime.combine(end + timedelta(days=1), time(), tz)
-    rows = list(
+    return list(
         db.session.scalars(
             select(Dossier)
+            # Not the workflow's state (kilobytes a dossier, thousands of dossiers a year).
+            .options(
+                load_only(
+                    Dossier.code,
+                    Dossier.procedure_id,
+                    Dossier.applicant_name,
+                    Dossier.applicant_address,
+                    Dossier.applicant_phone,
+                    Dossier.status,
+                    Dossier.received_at,
+                    Dossier.appointment_at,
+                    Dossier.finished_at,
+                ),
+                selectinload(Dossier.procedure),
+            )
             .where(
                 Dossier.unit_id == unit.id,
                 Dossier.received_at >= since,
@@ -502,9 +543,119 @@ def render_register(unit: Unit, start: date, end: date) -> bytes:
             .order_by(Dossier.received_at, Dossier.id)
         )
     )
-    context = _common_unit(unit)
-    context.update(rows=rows, start=start, end=end, dated=utcnow())
-    return _pdf(REGISTER_TEMPLATE, context)
+
+
+# The register's columns: heading, width in the PDF (%, the last takes the rest), in Excel
+# (characters).
+REGISTER_COLUMNS = (
+    ("STT", 3, 6),
+    ("Mã hồ sơ", 11, 17),
+    ("Tên thủ tục hành chính", 15, 32),
+    ("Số lượng hồ sơ (bộ)", 4, 9),
+    ("Tên tổ chức, cá nhân", 10, 22),
+    ("Địa chỉ, số điện thoại", 11.5, 32),
+    ("Nhận hồ sơ", 6.5, 16),
+    ("Hẹn trả kết quả", 6.5, 16),
+    ("Trả kết quả, kết thúc", 6.5, 16),
+    ("Tình trạng", 7, 15),
+    ("Nhận kết quả (ký, ghi rõ họ tên)", None, 22),
+)
+
+
+def register_workbook(unit: Unit, start: date, end: date) -> bytes:
+    """Form 06 as an .xlsx laid out like the printed register: the unit and the national motto,
+    the title and period, one bordered row per dossier under the same headings (times as
+    dates Excel can sort and filter), the total; landscape A4, headings repeated on each
+    printed page. Not stored. Raises Invalid for a bad period."""
+    rows = register_rows(unit, start, end)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    dated = utcnow()
+    ncols = len(REGISTER_COLUMNS)
+    plain, bold = Font(name="Times New Roman", size=11), Font(name="Times New Roman", bold=True)
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+    book = Workbook()
+    # Named styles, set on a cell by name: styling each of thousands of cells with its own
+    # font, border and alignment objects is most of the time openpyxl takes.
+    for name, horizontal, number_format in (
+        ("register-text", None, "General"),
+        ("register-centre", "center", "General"),
+        ("register-count", "center", "00"),
+        ("register-time", "center", "dd/mm/yyyy hh:mm"),
+    ):
+        book.add_named_style(
+            NamedStyle(
+                name,
+                font=plain,
+                border=border,
+                alignment=Alignment(horizontal=horizontal, vertical="top", wrap_text=True),
+                number_format=number_format,
+            )
+        )
+    styles = ("register-centre", "register-text", "register-text", "register-count")
+    styles += ("register-text",) * 2 + ("register-time",) * 3 + ("register-text",) * 2
+    sheet = book.active
+    sheet.title = "Sổ theo dõi hồ sơ"
+
+    def line(row, first, last, text, font, horizontal="center"):
+        sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+        cell = sheet.cell(row=row, column=first, value=text)
+        cell.font, cell.alignment = font, Alignment(horizontal=horizontal)
+
+    header = desk_header(unit)
+    line(1, 1, 4, header[0], plain)
+    line(2, 1, 4, header[1], bold)
+    line(1, 6, ncols, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold)
+    line(2, 6, ncols, "Độc lập - Tự do - Hạnh phúc", bold)
+    line(3, 6, ncols, f"{place(unit)}, {long_date(dated)}", Font(name=plain.name, italic=True))
+    line(5, 1, ncols, "SỔ THEO DÕI HỒ SƠ", Font(name=plain.name, size=14, bold=True))
+    period = f"{unit.name} ({unit.code}) — từ ngày {day(start)} đến ngày {day(end)}"
+    line(6, 1, ncols, period, plain)
+
+    heading = 8
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for column, (title, _pdf, width) in enumerate(REGISTER_COLUMNS, start=1):
+        cell = sheet.cell(row=heading, column=column, value=title)
+        cell.font, cell.alignment, cell.border = bold, centred, border
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[heading].height = 45
+
+    def local(value):  # Excel has no time zones: the province's wall-clock time
+        return value.astimezone(tz).replace(tzinfo=None) if value else None
+
+    for n, d in enumerate(rows, start=1):
+        values = (
+            n,
+            d.code,
+            d.procedure.name,
+            1,
+            d.applicant_name,
+            "\n".join(v for v in (d.applicant_address, d.applicant_phone) if v),
+            local(d.received_at),
+            local(d.appointment_at),
+            local(d.finished_at),
+            status(d.status),
+            None,
+        )
+        for column, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
+            if isinstance(value, str):  # a control character typed in would stop openpyxl
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            sheet.cell(row=heading + n, column=column, value=value).style = style
+    if not rows:
+        line(heading + 1, 1, ncols, "(Không có hồ sơ nào được tiếp nhận trong kỳ)", plain, "left")
+    total = f"Tổng số hồ sơ tiếp nhận trong kỳ: {len(rows)}. In lúc {stamp(dated)}."
+    sheet.cell(row=heading + max(len(rows), 1) + 2, column=1, value=total).font = plain
+
+    sheet.freeze_panes = sheet.cell(row=heading + 1, column=1)
+    sheet.print_title_rows = f"{heading}:{heading}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _common_unit(unit: Unit) -> dict:
@@ -581,7 +732,20 @@ def days(value: Decimal) -> str:
     return text.replace(".", ",")
 
 
-HELPERS = {"long_date": long_date, "moment": moment, "stamp": stamp, "day": day, "days": days}
+def status(value) -> str:
+    """A dossier's status as the forms word it."""
+    value = getattr(value, "value", value)
+    return STATUS_WORDS.get(value, value)
+
+
+HELPERS = {
+    "long_date": long_date,
+    "moment": moment,
+    "stamp": stamp,
+    "day": day,
+    "days": days,
+    "status": status,
+}
 
 
 def working_time(hours: float) -> str:

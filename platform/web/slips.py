@@ -1,5 +1,6 @@
-"""Printable slips (forms 01–06) as PDF: print a new receipt or control slip of a dossier, list
-the slips a dossier was given, print a unit's register (rules in motcua.services.slips)."""
+"""Printable slips (forms 01–06) as PDF: issue a new receipt or control slip of a dossier (a
+POST that stores it, then the browser is sent to the stored file), list the slips a dossier was
+given, print a unit's register as PDF or Excel (rules in motcua.services.slips)."""
 
 import re
 from datetime import date, datetime
@@ -26,6 +27,9 @@ NAV.append(
 )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _pdf(data: bytes, file_name: str) -> Response:
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("inline", file_name)
@@ -34,12 +38,13 @@ def _pdf(data: bytes, file_name: str) -> Response:
     return response
 
 
-@bp.get("/dossiers/<code>/slips/<form>.pdf")
+@bp.post("/dossiers/<code>/slips")
 @login_required
-def dossier_slip(code, form):
-    """A new receipt (01) or control slip (05), stored with the dossier and shown."""
-    attachment, data = service.issue_on_demand(g.user, code, form)
-    return _pdf(data, attachment.file_name)
+def issue_slip(code):
+    """Issue a new receipt (01) or control slip (05) and store it with the dossier, then show
+    the stored file (POST-redirect-GET: reloading the page shows it again, issues nothing)."""
+    attachment = service.issue_on_demand(g.user, code, request.form.get("form", ""))
+    return redirect(url_for("web.dossier_file", code=code, attachment_id=attachment.id), 303)
 
 
 @bp.get("/dossiers/<code>/slips")
@@ -52,7 +57,8 @@ def dossier_slips(code):
 @bp.get("/registers")
 @login_required
 def registers():
-    """Choose a unit and a period; the form sends the browser to the register's PDF."""
+    """Choose a unit and a period; the form sends the browser to the register's PDF, or to its
+    Excel workbook (format=xlsx)."""
     units = service.register_units(g.user)
     if not units:
         raise Forbidden(
@@ -62,7 +68,10 @@ def registers():
     asked = {k: request.args.get(k, "").strip() for k in ("unit", "from", "to")}
     if all(asked.values()):
         params = {"from": asked["from"], "to": asked["to"]}
-        return redirect(url_for("web.register_pdf", unit_code=asked["unit"], **params))
+        endpoint = (
+            "web.register_xlsx" if request.args.get("format") == "xlsx" else "web.register_pdf"
+        )
+        return redirect(url_for(endpoint, unit_code=asked["unit"], **params))
     today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
     shown = {"unit": "", "from": today.replace(day=1).isoformat(), "to": today.isoformat()}
     shown.update({k: v for k, v in asked.items() if v})
@@ -72,10 +81,30 @@ def registers():
 @bp.get("/registers/<unit_code>.pdf")
 @login_required
 def register_pdf(unit_code):
-    start = _date("from", _("Từ ngày"))
-    end = _date("to", _("Đến ngày"))
+    start, end = _period()
     data = service.register_for(g.user, unit_code, start, end)
-    return _pdf(data, f"06-so-theo-doi-ho-so-{unit_code}-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+    return _pdf(data, f"{_register_name(unit_code, start, end)}.pdf")
+
+
+@bp.get("/registers/<unit_code>.xlsx")
+@login_required
+def register_xlsx(unit_code):
+    start, end = _period()
+    data = service.register_for(g.user, unit_code, start, end, excel=True)
+    response = Response(data, mimetype=XLSX)
+    name = f"{_register_name(unit_code, start, end)}.xlsx"
+    response.headers["Content-Disposition"] = content_disposition("attachment", name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _register_name(unit_code: str, start: date, end: date) -> str:
+    return f"06-so-theo-doi-ho-so-{unit_code}-{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def _period() -> tuple[date, date]:
+    return _date("from", _("Từ ngày")), _date("to", _("Đến ngày"))
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

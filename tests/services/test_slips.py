@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pypdf
 import pytest
 from flask import current_app
@@ -139,6 +140,11 @@ def test_the_receipt_names_the_dossier_with_its_diacritics_and_is_stored_by_its_
             "attachment_id": slip.id,
             "file_name": slip.file_name,
         }
+        # Issuing is the act on record: the slip is not also an "attachment_added".
+        added = db.session.scalars(
+            select(Event).where(Event.dossier_id == dossier.id, Event.kind == "attachment_added")
+        )
+        assert slip.id not in [e.data["attachment_id"] for e in added]
 
         # Set in Noto Serif (the fonts the set-up installs), not a fallback without Vietnamese.
         assert fonts_of(pdf) == {"Noto-Serif", "Noto-Serif-Bold", "Noto-Serif-Italic"}
@@ -378,6 +384,8 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
             dossier = dossier_of(code)
             dossier.received_at = received
             dossier.appointment_at = received + timedelta(days=3)
+        # A control character typed in at the desk: dropped from the PDF and the workbook.
+        dossier_of(codes[0]).applicant_address = "Thôn Phú Lộc,\x0b xã Thiên Lộc"
         returned = dossier_of(codes[1])
         returned.status = DossierStatus.RETURNED
         returned.finished_at = datetime(2020, 4, 2, 10, 15, tzinfo=VN)
@@ -394,7 +402,24 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
         assert "Tổng số hồ sơ tiếp nhận trong kỳ: 2." in text
         assert "01/03/2020 00:30" in text and "31/03/2020 23:30" in text
         assert "02/04/2020 10:15" in text and "Đã trả kết quả" in text
-        assert APPLICANT in text
+        assert APPLICANT in text and "Thôn Phú Lộc, xã Thiên Lộc" in text
+
+        # The Excel workbook has the same rows under the same headings.
+        book = openpyxl.load_workbook(
+            io.BytesIO(slips.register_workbook(unit("CLO"), date(2020, 3, 1), date(2020, 3, 31)))
+        )
+        rows = [[c.value for c in row] for row in book.active.iter_rows()]
+        heading = next(i for i, row in enumerate(rows) if row[0] == "STT")
+        assert rows[heading] == [title for title, *_ in slips.REGISTER_COLUMNS]
+        body = rows[heading + 1 : heading + 3]
+        assert [row[1] for row in body] == codes[:2] and [row[0] for row in body] == [1, 2]
+        assert body[0][6] == datetime(2020, 3, 1, 0, 30)  # local wall-clock time
+        assert body[1][8] == datetime(2020, 4, 2, 10, 15) and body[1][9] == "Đã trả kết quả"
+        assert body[0][4] == APPLICANT and body[0][3] == 1
+        assert body[0][5] == "Thôn Phú Lộc, xã Thiên Lộc\n0912345678"
+        assert rows[heading + 4][0].startswith("Tổng số hồ sơ tiếp nhận trong kỳ: 2.")
+        with pytest.raises(Invalid):
+            slips.register_workbook(unit("CLO"), date(2020, 3, 2), date(2020, 3, 1))
         # A register is a report, not a paper given to anyone: nothing is stored.
         assert not db.session.scalar(select(Attachment.id).where(Attachment.kind == "slip"))
 
