@@ -59,6 +59,11 @@ STRINGS = {
     "noForm": _l("— không có —"),
     "returnsResult": _l("Trả kết quả cho công dân"),
     "returnsResultHelp": _l("Bước này giao kết quả cho người nộp hồ sơ."),
+    "waitsForApplicant": _l("Chờ người nộp bổ sung hồ sơ"),
+    "waitsForApplicantHelp": _l(
+        "Bước trước nó ghi lý do (reason) và giấy tờ cần bổ sung (items); trong khi chờ, "
+        "thời hạn giải quyết dừng lại; hoàn thành bước này là đã nhận đủ giấy tờ bổ sung."
+    ),
     "resultGroup": _l("Kết quả hồ sơ"),
     "dossierStatus": _l("Kết quả hồ sơ"),
     "statusDefault": _l("— mặc định: đã trả kết quả —"),

@@ -57,33 +57,8 @@ def add_attachment(code):
     return serialize.attachment(attachment), 201
 
 
-# The exceptional paths: each takes a written reason and answers with the dossier's summary.
-
-
-@bp.post("/dossiers/<code>/supplement-requests")
-@login_required
-def request_supplement(code):
-    body = json_body()
-    items = body.get("items")
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise Invalid(
-            "items phải là danh sách các giấy tờ cần bổ sung.",
-            code="items_required",
-            details={"items": "Danh sách chuỗi."},
-        )
-    request_ = exceptions.request_supplement(g.user, code, _text(body, "reason"), items)
-    return {
-        "id": request_.id,
-        "requested_at": serialize.iso(request_.requested_at),
-        "dossier": serialize.dossier_summary(request_.dossier),
-    }, 201
-
-
-@bp.post("/dossiers/<code>/supplement-received")
-@login_required
-def receive_supplement(code):
-    dossier = exceptions.receive_supplement(g.user, code, _text(json_body(), "note"))
-    return serialize.dossier_summary(dossier)
+# The exceptional paths that concern the whole dossier: each takes a written reason and answers
+# with the dossier's summary. A supplement request is a step's outcome (POST /tasks/<id>/complete).
 
 
 @bp.post("/dossiers/<code>/apology")

@@ -6,6 +6,11 @@ A user task carries `spiffworkflow:properties` with
   timeLimit    how long it may take: `4h` (working hours) or `2d` (working days);
   form         optional: the name of a form definition (forms/<name>.json);
   returnsResult optional, "true"/"false": this step hands the result to the applicant.
+  waitsForApplicant optional, "true"/"false": this step waits for the applicant's missing
+               papers (a supplement request, Decree 61/2018/NĐ-CP). The step that leads here
+               must give `reason` and `items` (what to add and why, printed on form 02); while
+               it is open the dossier waits with its clock stopped; completing it records the
+               papers' receipt and the new appointment.
 An end event may carry `dossierStatus` (`returned`, the default, or `refused`).
 """
 
@@ -28,7 +33,8 @@ HANDLER = "handler"
 TIME_LIMIT = "timeLimit"
 FORM = "form"
 RETURNS_RESULT = "returnsResult"
-USER_TASK_PROPERTIES = (HANDLER, TIME_LIMIT, FORM, RETURNS_RESULT)
+WAITS_FOR_APPLICANT = "waitsForApplicant"
+USER_TASK_PROPERTIES = (HANDLER, TIME_LIMIT, FORM, RETURNS_RESULT, WAITS_FOR_APPLICANT)
 
 DOSSIER_STATUS = "dossierStatus"
 END_STATUSES = ("returned", "refused")

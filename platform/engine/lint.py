@@ -23,8 +23,10 @@ from .conventions import (
     RETURNS_RESULT,
     TIME_LIMIT,
     USER_TASK_PROPERTIES,
+    WAITS_FOR_APPLICANT,
     Handler,
     form_name_problem,
+    parse_flag,
     parse_handler,
     parse_time_limit,
 )
@@ -157,8 +159,17 @@ def _user_task_problems(node, label, resolve_handler) -> list[Problem]:
                 report(f"người xử lý «{found[name]}» không dùng được: {why}")
     if FORM in found and (why := form_name_problem(found[FORM])):
         report(why)
-    if RETURNS_RESULT in found and found[RETURNS_RESULT].strip().lower() not in ("true", "false"):
-        report(f"returnsResult phải là «true» hoặc «false», không phải «{found[RETURNS_RESULT]}».")
+    for flag in (RETURNS_RESULT, WAITS_FOR_APPLICANT):
+        if flag in found and found[flag].strip().lower() not in ("true", "false"):
+            report(f"{flag} phải là «true» hoặc «false», không phải «{found[flag]}».")
+    if all(
+        (found.get(flag) or "").strip().lower() == "true"
+        for flag in (RETURNS_RESULT, WAITS_FOR_APPLICANT)
+    ):
+        report(
+            "một bước không thể vừa trả kết quả vừa chờ người nộp bổ sung hồ sơ "
+            "(returnsResult và waitsForApplicant)."
+        )
     return problems
 
 
@@ -242,10 +253,14 @@ def _waits_for_people(node) -> bool:
 
 def longest_path_days(diagram: Diagram, hours_per_day: float = 7.5) -> tuple[float, list[str]]:
     """The sum of the steps' time limits, in working days, along the diagram's longest path
-    (send-backs left out), and the user task ids on that path."""
+    (send-backs left out), and the user task ids on that path. Steps that wait for the
+    applicant weigh nothing: the dossier's clock stands still while they are open."""
+
+    def waits(node) -> bool:
+        return parse_flag(dict(properties(node)).get(WAITS_FOR_APPLICANT))
 
     def days(node):
-        if local(node) != "userTask":
+        if local(node) != "userTask" or waits(node):
             return 0.0
         value = dict(properties(node)).get(TIME_LIMIT)
         try:
@@ -254,7 +269,8 @@ def longest_path_days(diagram: Diagram, hours_per_day: float = 7.5) -> tuple[flo
             return 0.0  # reported on its own
 
     total, path = longest_path(diagram.process, days)
-    return total, [i for i in path if local(_by_id(diagram.process, i)) == "userTask"]
+    steps = [_by_id(diagram.process, i) for i in path]
+    return total, [n.get("id") for n in steps if local(n) == "userTask" and not waits(n)]
 
 
 def _limit_problems(diagram, legal_limit_days, hours_per_day) -> list[Problem]:

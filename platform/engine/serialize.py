@@ -23,6 +23,7 @@ from .conventions import (
     HANDLER,
     RETURNS_RESULT,
     TIME_LIMIT,
+    WAITS_FOR_APPLICANT,
     parse_flag,
 )
 from .scripting import SafeScriptEngine
@@ -118,6 +119,7 @@ def step_of(task_spec, properties: dict) -> Step:
         time_limit=properties.get(TIME_LIMIT),
         form=properties.get(FORM) or None,
         returns_result=parse_flag(properties.get(RETURNS_RESULT)),
+        waits_for_applicant=parse_flag(properties.get(WAITS_FOR_APPLICANT)),
     )
 
 

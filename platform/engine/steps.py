@@ -14,6 +14,7 @@ class Step:
     time_limit: str | None
     form: str | None
     returns_result: bool
+    waits_for_applicant: bool = False
 
 
 @dataclass(frozen=True)

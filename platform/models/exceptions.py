@@ -6,7 +6,7 @@ in the events; these two need their own rows because reports and slips read thei
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, utcnow
@@ -21,7 +21,9 @@ class SupplementRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))  # None: at receipt
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))  # the deciding step
+    # Asked at the desk before the dossier was received (form 02 instead of the receipt).
+    at_receipt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)

@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -46,6 +46,11 @@ class Task(Base):
     time_limit: Mapped[str] = mapped_column(String(16))
     form: Mapped[str | None] = mapped_column(String(255))
     returns_result: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The step waits for the applicant's missing papers (a supplement request): while it is
+    # open the dossier's clock stands still, so it is never counted late against an officer.
+    waits_for_applicant: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

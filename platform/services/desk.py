@@ -54,15 +54,9 @@ class IntakeForm:
 
 
 @dataclass
-class ReceiptDocument:
-    name: str
-    files: int
-
-
-@dataclass
 class Receipt:
     dossier: Dossier
-    documents: list[ReceiptDocument]
+    documents: list[dossiers.Paper]
     officer: User | None
 
 
@@ -116,17 +110,21 @@ def receive_at_desk(
     complete: bool,
     checked: set[int] | frozenset[int] = frozenset(),
     note: str = "",
+    supplement: tuple[str, str] | None = None,
 ) -> Dossier:
     """Receive a dossier with its scanned papers and complete the desk's check step.
 
     ``applicant`` may be the raw form values (checked here with the other fields); ``checked``:
     the papers the officer ticked as present, each needing at least one file; ``complete``: the
     officer's statement that the dossier is complete as the procedure requires.
+    ``supplement`` = (reason, papers to add, one per line) instead: the dossier is incomplete;
+    the check step's decision sends it to the diagram's step waiting for the applicant, who
+    gets form 02 (Decree 61: guidance to complete it, in writing, at once).
 
     One transaction: the dossier, its component attachments and the completed receive step
-    (form tiep-nhan), so that it leaves the desk as processing. Raises Forbidden, NotFound or
-    Invalid with the field errors (``applicant.*``, ``unit``, ``channel``, ``complete``,
-    ``doc-<n>``); nothing is stored then.
+    (form tiep-nhan), so that it leaves the desk as processing, or waiting for the applicant.
+    Raises Forbidden, NotFound or Invalid with the field errors (``applicant.*``, ``unit``,
+    ``channel``, ``complete``, ``doc-<n>``, ``reason``, ``items``); nothing is stored then.
     """
     procedure = intake_form(actor, procedure_code).procedure
     papers = list(procedure.required_documents or [])
@@ -142,7 +140,13 @@ def receive_at_desk(
             errors.update(exc.details or {"applicant": exc.message})
     if channel not in {c.value for c in Channel}:
         errors["channel"] = "Giá trị không hợp lệ."
-    if not complete:
+    if supplement is not None:
+        reason, items = (" ".join((text or "").split()) for text in supplement)
+        if not reason:
+            errors["reason"] = "Phải ghi rõ lý do (sẽ in trên phiếu yêu cầu bổ sung)."
+        if not items:
+            errors["items"] = "Ghi ít nhất một giấy tờ cần bổ sung."
+    elif not complete:
         errors["complete"] = "Phải xác nhận hồ sơ đầy đủ theo quy định trước khi tiếp nhận."
     counts = [0] * len(papers)
     for index, *_ in files:
@@ -182,37 +186,41 @@ def receive_at_desk(
                 raise Invalid(
                     exc.message, code=exc.code, details={f"doc-{index}": exc.message}
                 ) from exc
-        if first is None:
-            workflow.commit()  # the diagram's first step is not the desk's: it stays received
-        else:
+        if supplement is not None:
+            _ask_for_papers(actor, first, supplement)
+        elif first is not None:
             data = {"complete": True}
             if note and note.strip():
                 data["note"] = note.strip()
-            processing.complete(actor, first.id, data)  # commits the whole reception
+            processing.complete_uncommitted(actor, first.id, data)
+        # else the diagram's first step is not the desk's: the dossier stays received
+        workflow.commit()
     except Exception:
         db.session.rollback()
         raise
     return dossier
 
 
+def _ask_for_papers(actor: User, first: Task | None, supplement) -> None:
+    reason, items = supplement
+    opened = []
+    if first is not None:
+        _, opened = processing.complete_uncommitted(
+            actor, first.id, {"complete": False, "reason": reason.strip(), "items": items.strip()}
+        )
+    if not any(t.waits_for_applicant for t in opened):
+        raise Invalid(
+            "Quy trình của thủ tục này chưa có bước chờ người nộp bổ sung sau bước tiếp nhận; "
+            "báo quản trị đơn vị bổ sung vào sơ đồ.",
+            code="no_supplement_step",
+        )
+
+
 def receipt(actor: User, code: str) -> Receipt:
     """What the receipt (giấy tiếp nhận và hẹn trả kết quả) shows. NotFound if not visible."""
     dossier = dossiers.get(actor, code)
-    events = dossiers.events_of(dossier)
-    received = next((e for e in events if e.kind == "received"), None)
-    checklist = (received.data or {}).get("documents") if received else None
-    if checklist is not None:
-        documents = [
-            ReceiptDocument(d["name"], d["files"]) for d in checklist if d["complete"] or d["files"]
-        ]
-    else:  # received through the API: the component files are all that is known
-        documents = [
-            ReceiptDocument(a.file_name, 1)
-            for a in dossiers.attachments_of(dossier)
-            if a.kind == AttachmentKind.COMPONENT
-        ]
     officer = db.session.get(User, dossier.received_by_id) if dossier.received_by_id else None
-    return Receipt(dossier, documents, officer)
+    return Receipt(dossier, dossiers.papers_received(dossier), officer)
 
 
 def results_to_return(actor: User) -> list[Task]:

@@ -1,6 +1,13 @@
-"""The exceptional paths of a dossier, each with a written reason, an event and its slip:
-supplement request and the papers' receipt, apology with a new appointment, withdrawal,
-pause and resumption.
+"""The exceptional paths of a dossier, each with a written reason, an event and its slip.
+
+A supplement request is an outcome of a step, as the diagram says: the step's decision leads
+to a step that waits for the applicant (property waitsForApplicant; at receipt, the desk's
+check finding the dossier incomplete; during processing, the specialist's, the request going
+back through the desk). ``supplement_opened`` and ``papers_received`` are what happens when
+such a step opens and when the desk completes it. Refusal is an outcome of the diagram too
+(an end event with dossierStatus refused, services.processing). An apology with a new
+appointment, the withdrawal at the applicant's request, and a pause and its resumption
+concern the whole dossier whatever step it is at, so they are actions on the dossier.
 
 Supplement rule (a setting, SUPPLEMENT_RULE):
   "restart" (default) — when the applicant brings the missing papers, the time limit is counted
@@ -98,39 +105,31 @@ def _active_tasks(dossier: Dossier) -> list[Task]:
     )
 
 
-def _may_request_supplement(actor: User, dossier: Dossier) -> None:
-    """The specialist working one of its steps, or the desk of its unit."""
-    if org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id) or org.is_system_admin(actor):
-        return
-    if any(org.may_work(actor, task) for task in _active_tasks(dossier)):
-        return
-    raise Forbidden(
-        "Chỉ cán bộ đang xử lý hồ sơ hoặc bộ phận một cửa yêu cầu bổ sung được.", code="forbidden"
-    )
-
-
-def request_supplement(actor: User, code: str, reason: str, items: list[str]) -> SupplementRequest:
-    """Ask the applicant to add to or complete the dossier (form 02); its clock stops."""
-    dossier = _locked(code, actor)
-    _require_open(dossier, DossierStatus.RECEIVED, DossierStatus.PROCESSING)
-    _may_request_supplement(actor, dossier)
-    reason = _reason(reason)
-    items = [" ".join(i.split()) for i in items or [] if i and i.strip()]
-    if not items:
-        raise Invalid(
-            "Liệt kê các giấy tờ cần bổ sung, hoàn thiện.",
-            code="items_required",
-            details={"items": "Ghi ít nhất một giấy tờ cần bổ sung."},
-        )
-    now = utcnow()
-    tasks = [t for t in _active_tasks(dossier) if org.may_work(actor, t)]
+def supplement_opened(
+    actor: User,
+    dossier: Dossier,
+    deciding: Task,
+    data: dict,
+    waiting: Task,
+    now: datetime,
+    at_receipt: bool,
+) -> SupplementRequest:
+    """The diagram took the dossier from ``deciding`` (completed by ``actor`` with ``data``)
+    to ``waiting``, a step that waits for the applicant: the request is recorded with the
+    reason and the papers to add given in ``data``, the dossier's clock stops, the applicant
+    is told and gets form 02. ``at_receipt``: the desk found the dossier incomplete before
+    receiving it, so form 02 replaces the receipt. Raises Invalid (``reason``, ``items``);
+    the caller commits."""
+    reason = _reason(data.get("reason"))
+    items = _items(data.get("items"))
     request = SupplementRequest(
         dossier_id=dossier.id,
-        task_id=tasks[0].id if tasks else None,
+        task_id=deciding.id,
         requested_at=now,
         requested_by_id=actor.id,
         reason=reason,
         items=items,
+        at_receipt=at_receipt,
     )
     db.session.add(request)
     dossier.status = DossierStatus.WAITING_APPLICANT
@@ -141,31 +140,45 @@ def request_supplement(actor: User, code: str, reason: str, items: list[str]) ->
         "supplement_requested",
         actor=actor,
         at=now,
+        task_id=deciding.id,
+        from_step=deciding.step_name,
+        to_step=waiting.step_name,
         note=reason,
-        data={"request_id": request.id, "items": items},
+        data={"request_id": request.id, "items": items, "at_receipt": at_receipt},
     )
+    if at_receipt:
+        notifications.cancel_queued(dossier, "receipt")
     tell_applicant(dossier, "supplement", request=request)
-    workflow.commit()
-    issue_slip(dossier, "02", actor, request=request)
+    slips.issue(dossier, "02", actor, request=request)
     return request
 
 
-def receive_supplement(actor: User, code: str, note: str | None = None) -> Dossier:
-    """The desk records the applicant's papers: processing resumes with a new appointment
-    (see the module's rule)."""
-    dossier = _locked(code, actor)
-    _require_open(dossier, DossierStatus.WAITING_APPLICANT)
-    _require_one_of(actor, dossier, {Role.RECEPTIONIST}, "bộ phận một cửa")
+def _items(value) -> list[str]:
+    """The papers to add: a list, or a text with one per line."""
+    lines = value.splitlines() if isinstance(value, str) else value
+    items = [" ".join(i.split()) for i in lines or [] if isinstance(i, str) and i.strip()]
+    if not items:
+        raise Invalid(
+            "Liệt kê các giấy tờ cần bổ sung, hoàn thiện.",
+            code="items_required",
+            details={"items": "Ghi ít nhất một giấy tờ cần bổ sung."},
+        )
+    return items
+
+
+def papers_received(actor: User, dossier: Dossier, note: str | None, now: datetime) -> None:
+    """The desk completed the step that waited for the applicant: the papers came, processing
+    resumes with a new appointment (see the module's rule). The caller commits."""
     request = db.session.scalar(
         select(SupplementRequest)
         .where(SupplementRequest.dossier_id == dossier.id, SupplementRequest.received_at.is_(None))
         .order_by(SupplementRequest.requested_at.desc())
         .limit(1)
     )
-    now = utcnow()
     calendar = calendar_for(db.session, current_app.config)
+    stopped = dossier.clock_stopped_at or now
     if current_app.config["SUPPLEMENT_RULE"] == "resume":
-        appointment = _moved(calendar, dossier.appointment_at, dossier.clock_stopped_at, now)
+        appointment = _moved(calendar, dossier.appointment_at, stopped, now)
     else:
         appointment = calendar.add(now, days=dossier.procedure.legal_limit_days)
     old_appointment = dossier.appointment_at
@@ -173,6 +186,11 @@ def receive_supplement(actor: User, code: str, note: str | None = None) -> Dossi
         request.received_at, request.received_by_id = now, actor.id
         request.new_appointment_at = appointment
     _resume(dossier, now, appointment)
+    if request is not None and request.at_receipt:
+        # Only now is the dossier complete, so received in law (the reports count it from
+        # here); the applicant gets the receipt mail taken back when form 02 was given.
+        dossier.received_at = now
+        tell_applicant(dossier, "receipt")
     workflow.record(
         dossier,
         "supplement_received",
@@ -185,8 +203,6 @@ def receive_supplement(actor: User, code: str, note: str | None = None) -> Dossi
             "new_appointment": appointment.isoformat(),
         },
     )
-    workflow.commit()
-    return dossier
 
 
 def _moved(calendar, appointment: datetime, stopped: datetime, now: datetime) -> datetime:
@@ -252,8 +268,8 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
         },
     )
     tell_applicant(dossier, "delay", apology=apology)
+    slips.issue(dossier, "04", actor, apology=apology)
     workflow.commit()
-    issue_slip(dossier, "04", actor, apology=apology)
     return apology
 
 
@@ -318,13 +334,8 @@ def allowed_actions(actor: User, dossier: Dossier) -> set[str]:
     admin = org.is_system_admin(actor)
     desk = admin or org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id)
     leader = admin or org.has_role(actor, Role.LEADER, dossier.unit_id)
-    working = any(org.may_work(actor, task) for task in _active_tasks(dossier))
     running = dossier.status in (DossierStatus.RECEIVED, DossierStatus.PROCESSING)
     actions = set()
-    if running and (desk or working):
-        actions.add("request_supplement")
-    if dossier.status == DossierStatus.WAITING_APPLICANT and desk:
-        actions.add("receive_supplement")
     if (desk or leader) and not db.session.scalar(
         select(Apology.id).where(Apology.dossier_id == dossier.id)
     ):
@@ -338,9 +349,10 @@ def allowed_actions(actor: User, dossier: Dossier) -> set[str]:
     return actions
 
 
-def require_running(dossier: Dossier) -> None:
-    """Steps of a dossier waiting for the applicant or paused cannot be worked."""
-    if dossier.status == DossierStatus.WAITING_APPLICANT:
+def require_running(dossier: Dossier, task: Task) -> None:
+    """While a dossier waits for the applicant only the step waiting for the papers can be
+    worked; a paused dossier's steps cannot be worked at all."""
+    if dossier.status == DossierStatus.WAITING_APPLICANT and not task.waits_for_applicant:
         raise Conflict(
             "Hồ sơ đang chờ người nộp bổ sung; bộ phận một cửa nhận bổ sung rồi mới xử lý tiếp.",
             code="waiting_applicant",
@@ -352,8 +364,3 @@ def require_running(dossier: Dossier) -> None:
 def tell_applicant(dossier: Dossier, kind: str, **context) -> None:
     """Queue the email to the applicant (sent later by the worker)."""
     notifications.to_applicant(dossier, kind, **context)
-
-
-def issue_slip(dossier: Dossier, form: str, actor: User, **objects) -> None:
-    """The slip the applicant receives, stored with its hash (its own commit)."""
-    slips.issue(dossier, form, actor, **objects)

@@ -55,15 +55,23 @@ def validate(form_name: str | None, data: dict) -> None:
 
 
 def example_data(form_name: str | None, **overrides) -> dict:
-    """Valid data for a form, every field filled, for demos and benchmarks.
+    """Valid data for a form, for demos and benchmarks: every field filled but those its rules
+    ask for only in some cases (a refusal's reason, say), filled when the case arises.
 
     Overrides apply to the fields the form has (say ``decision="refuse"``); others are ignored.
     """
     if not form_name:
         return {}
-    properties = load_form(form_name)["schema"].get("properties", {})
-    data = {name: _example(prop) for name, prop in properties.items()}
+    schema = load_form(form_name)["schema"]
+    properties = schema.get("properties", {})
+    rules = [r for r in schema.get("allOf", []) if "if" in r]
+    conditional = {name for r in rules for name in r.get("then", {}).get("required", [])}
+    data = {name: _example(prop) for name, prop in properties.items() if name not in conditional}
     data.update({k: v for k, v in overrides.items() if k in properties})
+    for rule in rules:
+        if Draft202012Validator(rule["if"]).is_valid(data):
+            for name in rule.get("then", {}).get("required", []):
+                data.setdefault(name, _example(properties[name]))
     return data
 
 

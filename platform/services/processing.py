@@ -16,7 +16,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import exceptions, formdata, org, workflow
+from motcua.services import exceptions, formdata, notifications, org, slips, workflow
 
 
 def get_task(actor: User, task_id: int) -> Task:
@@ -51,7 +51,7 @@ def _locked_task(actor: User, task_id: int) -> Task:
         raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
     if task.status not in ACTIVE_TASK_STATUSES:
         raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
-    exceptions.require_running(dossier)
+    exceptions.require_running(dossier, task)
     if task.assignee_id not in (None, actor.id):
         raise Conflict(
             f"Bước này đang do {task.assignee.display_name} xử lý.", code="claimed_by_other"
@@ -135,6 +135,7 @@ def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> 
         note=reason,
         data={"from": previous.username if previous else None, "to": assignee.username},
     )
+    notifications.task_reassigned(task, actor, reason, previous)
     workflow.commit()
     return task
 
@@ -146,6 +147,14 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
     field errors if the data does not fit the step's form, and Invalid ``result_required``
     when a step that returns the result has no result file.
     """
+    task, _ = complete_uncommitted(actor, task_id, data)
+    workflow.commit()
+    return task
+
+
+def complete_uncommitted(actor: User, task_id: int, data: dict) -> tuple[Task, list[Task]]:
+    """``complete`` without the commit, for callers that check the outcome first (the desk's
+    receipt). Returns the step and the steps it opened."""
     task = _locked_task(actor, task_id)
     formdata.validate(task.form, data)
     dossier = task.dossier
@@ -155,12 +164,18 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
             code="result_required",
         )
     now = utcnow()
+    at_receipt = dossier.status == DossierStatus.RECEIVED
     run = workflow.restore(dossier)
     workflow.run_engine(run.complete, task.engine_task_id, data)
     decision = data.get("decision")
     _finish(task, actor, now, decision if isinstance(decision, str) else "done")
     task.data = data
+    if task.waits_for_applicant:
+        exceptions.papers_received(actor, dossier, data.get("note"), now)
     created, _ = workflow.save(dossier, run, now=now, progressed=True)
+    waiting = next((t for t in created if t.waits_for_applicant), None)
+    if waiting is not None:
+        task.outcome = "supplement"
     workflow.record(
         dossier,
         "step_completed",
@@ -171,7 +186,8 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
         to_step=workflow.step_names(created),
         data={"outcome": task.outcome, "to_units": sorted({t.unit.code for t in created})},
     )
-    refused = run.is_completed and dossier.status == DossierStatus.REFUSED
+    if waiting is not None:
+        exceptions.supplement_opened(actor, dossier, task, data, waiting, now, at_receipt)
     if run.is_completed:
         workflow.record(
             dossier,
@@ -181,14 +197,12 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
             from_step=task.step_name,
             data={"status": dossier.status.value},
         )
-    if refused:
-        reason = _refusal_reason(dossier, data)
-        workflow.record(dossier, "refused", actor=actor, at=now, note=reason)
-        exceptions.tell_applicant(dossier, "refusal", reason=reason)
-    workflow.commit()
-    if refused:
-        exceptions.issue_slip(dossier, "03", actor, reason=reason)
-    return task
+        if dossier.status == DossierStatus.REFUSED:
+            reason = _refusal_reason(dossier, data)
+            workflow.record(dossier, "refused", actor=actor, at=now, note=reason)
+            exceptions.tell_applicant(dossier, "refusal", reason=reason)
+            slips.issue(dossier, "03", actor, reason=reason)
+    return task, created
 
 
 def _refusal_reason(dossier: Dossier, data: dict) -> str:
@@ -216,6 +230,12 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
             details={"reason": "Trường này là bắt buộc."},
         )
     task = _locked_task(actor, task_id)
+    if task.waits_for_applicant:
+        raise Conflict(
+            "Bước chờ người nộp bổ sung không trả lại được: nhận đủ giấy tờ bổ sung để hồ sơ "
+            "được xử lý tiếp, hoặc rút hồ sơ theo đề nghị của người nộp.",
+            code="waiting_applicant",
+        )
     dossier = task.dossier
     now = utcnow()
     run = workflow.restore(dossier)
@@ -223,6 +243,12 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
         previous = workflow.run_engine(run.send_back, task.engine_task_id)
     except ValueError as exc:
         raise Invalid(str(exc), code="no_previous_step") from exc
+    if previous.waits_for_applicant:
+        raise Invalid(
+            f"Bước trước là «{previous.name}», bước chờ người nộp bổ sung: không trả lại về đó "
+            "được (yêu cầu bổ sung lần nữa bằng quyết định của bước này).",
+            code="no_previous_step",
+        )
     _finish(task, actor, now, "sent_back")
     workflow.save(dossier, run, now=now, progressed=True)
     workflow.record(

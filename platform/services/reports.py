@@ -8,7 +8,9 @@ Its columns, plus the ones the provincial letters ask for:
 
 - received (số hồ sơ nhận giải quyết) = carried over + new: carried over (kỳ trước chuyển qua)
   = received before the period and not finished before it; new = received in the period,
-  online (trực tuyến), direct (trực tiếp) and postal (dịch vụ bưu chính);
+  online (trực tuyến), direct (trực tiếp) and postal (dịch vụ bưu chính). A dossier the desk
+  found incomplete (form 02 at receipt) is received when its papers come, its receipt time
+  moving then; while it waits it counts from the day it was brought;
 - resolved (đã giải quyết) = finished in the period as returned or refused (a refusal is an
   answer to the applicant; a withdrawal is not, and is counted on its own). Early / on time /
   late compare the local calendar day of the finishing with that of the appointment: an
@@ -27,7 +29,8 @@ received = resolved + withdrawn + in progress.
 
 Per officer: steps (tasks) completed in the period in the units of the subtree, those completed
 after their due time, and the average step time from the step's opening to its completion in
-wall-clock hours (working hours per row would cost a calendar walk per step).
+wall-clock hours (working hours per row would cost a calendar walk per step). Steps that wait
+for the applicant's papers are left out: their time is the applicant's.
 
 Figures are computed from the dossiers' current rows: a report on a past period shows the
 appointments as they are now (a later supplement or apology moves them).
@@ -493,6 +496,8 @@ def _officers(scope, start_at, end_at) -> list[OfficerRow]:
             t.completed_at >= start_at,
             t.completed_at < end_at,
             t.completed_by_id.is_not(None),
+            # Waiting for the applicant's papers measures the applicant, not the officer.
+            t.waits_for_applicant.is_(False),
             *_in_scope(t.unit_id, scope),
         )
         .group_by(t.completed_by_id)

@@ -22,6 +22,7 @@ from motcua.models import (
     Dossier,
     Event,
     Role,
+    SupplementRequest,
     Task,
     TaskStatus,
     User,
@@ -52,6 +53,7 @@ class TaskPage:
     has_previous_step: bool
     attachment_kinds: tuple[str, ...]  # what kinds of file the actor may attach here
     urgency: str
+    supplement: SupplementRequest | None  # what the applicant was asked for, on a waiting step
 
 
 def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> TaskPage:
@@ -77,9 +79,19 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
         may_release=active and task.assignee_id == actor.id,
         may_reassign=leader,
         officers=_officers_for(task) if leader else [],
-        has_previous_step=_has_previous_step(task),
+        has_previous_step=not task.waits_for_applicant and _has_previous_step(task),
         attachment_kinds=WORKING_KINDS if task.returns_result else ("working",),
         urgency=urgency(due_at=task.due_at, completed_at=task.completed_at, now=now, soon=soon),
+        supplement=_supplement_asked(task) if task.waits_for_applicant else None,
+    )
+
+
+def _supplement_asked(task: Task) -> SupplementRequest | None:
+    return db.session.scalar(
+        select(SupplementRequest)
+        .where(SupplementRequest.dossier_id == task.dossier_id)
+        .order_by(SupplementRequest.requested_at.desc())
+        .limit(1)
     )
 
 

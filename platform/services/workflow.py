@@ -127,6 +127,7 @@ def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: da
         time_limit=step.time_limit,
         form=step.form,
         returns_result=step.returns_result,
+        waits_for_applicant=step.waits_for_applicant,
         status=TaskStatus.OPEN,
         created_at=now,
         due_at=task_due_at(calendar, now, step.time_limit),

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
-from motcua.models import Role
+from motcua.models import DossierStatus, Role
 from motcua.services import desk
 from motcua.web import bp
 from motcua.web.auth import login_required
@@ -61,6 +61,11 @@ def desk_receive_procedure(procedure_code):
             complete=bool(request.form.get("complete")),
             checked=checked,
             note=request.form.get("note", ""),
+            supplement=(
+                (request.form.get("reason", ""), request.form.get("items", ""))
+                if request.form.get("action") == "supplement"
+                else None
+            ),
         )
     except Invalid as exc:
         form = desk.intake_form(g.user, procedure_code)
@@ -74,6 +79,12 @@ def desk_receive_procedure(procedure_code):
             channels=CHANNELS,
         )
         return page, 422
+    if dossier.status == DossierStatus.WAITING_APPLICANT:
+        flash(
+            _("Hồ sơ %(code)s chưa đầy đủ: đã lập phiếu yêu cầu bổ sung.", code=dossier.code),
+            "success",
+        )
+        return redirect(url_for("web.dossier", code=dossier.code))
     flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
     return redirect(url_for("web.desk_receipt", code=dossier.code))
 

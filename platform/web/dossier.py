@@ -33,6 +33,7 @@ OUTCOMES = {
     "send_back": _l("Trả lại"),
     "refuse": _l("Từ chối"),
     "sent_back": _l("Trả lại bước trước"),
+    "supplement": _l("Yêu cầu bổ sung"),
 }
 
 

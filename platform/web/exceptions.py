@@ -1,4 +1,4 @@
-"""Officer pages: the exceptional paths of a dossier (supplement, apology, withdrawal, pause),
+"""Officer pages: the exceptional paths of a whole dossier (apology, withdrawal, pause),
 posted from its page; the rules are in motcua.services.exceptions."""
 
 from datetime import datetime
@@ -29,27 +29,6 @@ def _run(code: str, action, done: str):
     else:
         flash(done, "ok")
     return _back(code)
-
-
-@bp.post("/dossiers/<code>/supplement-request")
-@login_required
-def dossier_request_supplement(code):
-    items = request.form.get("items", "").splitlines()
-    return _run(
-        code,
-        lambda: exceptions.request_supplement(g.user, code, request.form.get("reason"), items),
-        _("Đã gửi yêu cầu bổ sung; hồ sơ chờ người nộp bổ sung, thời hạn tạm dừng."),
-    )
-
-
-@bp.post("/dossiers/<code>/supplement-received")
-@login_required
-def dossier_receive_supplement(code):
-    return _run(
-        code,
-        lambda: exceptions.receive_supplement(g.user, code, request.form.get("note")),
-        _("Đã nhận hồ sơ bổ sung; hồ sơ được xử lý tiếp với ngày hẹn mới."),
-    )
 
 
 @bp.post("/dossiers/<code>/apology")

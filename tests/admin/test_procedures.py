@@ -44,8 +44,14 @@ def clo_version(ctx_app):
 def test_the_table_shows_each_step_in_order_with_its_handler_and_limit(officer):
     page = officer("clo.qt").page(CONFIGURE)
     steps = re.findall(r'<tr data-step="([^"]+)"', page)
-    assert steps[:3] == ["tiep_nhan", "tham_dinh", "xem_xet"]
-    assert set(steps[3:]) == {"vao_so", "tra_ket_qua", "tra_tu_choi"}
+    assert steps[:5] == [
+        "tiep_nhan",
+        "cho_bo_sung_tiep_nhan",
+        "tham_dinh",
+        "cho_bo_sung",
+        "xem_xet",
+    ]
+    assert set(steps[5:]) == {"vao_so", "tra_ket_qua", "tra_tu_choi"}
     values = table(page)
     assert values["h-tham_dinh-mode"] == "role"
     assert values["h-tham_dinh-role"] == "specialist"

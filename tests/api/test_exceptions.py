@@ -1,5 +1,6 @@
-"""The exceptional paths end to end through the API: supplement request and receipt, refusal,
-apology with a new appointment, withdrawal, pause and resumption. Each leaves a reasoned event,
+"""The exceptional paths end to end through the API: supplement request (a step's outcome, as the
+diagram says) and the papers' receipt, refusal, apology with a new appointment, withdrawal,
+pause and resumption. Each leaves a reasoned event,
 its slip (stored with its hash) and, where the applicant gave an address, an email in the
 outbox."""
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from motcua.extensions import db
 from motcua.models import Attachment, AttachmentKind, Dossier, Notification, SupplementRequest
+from motcua.services import slips as slip_service
 from motcua.services.formdata import example_data
 from motcua.workcalendar import WorkCalendar
 
@@ -74,44 +76,67 @@ def in_processing(login_as, make_dossier):
     return code
 
 
+REASON = "Thiếu bản sao giấy tờ pháp lý của chủ hộ"
+
+
+def ask_for_papers(login_as, code: str, **overrides) -> object:
+    """The specialist's appraisal decides the dossier needs papers from the applicant."""
+    task = active(login_as("admin"), code)[0]
+    assert task["step_id"] == "tham_dinh"
+    specialist = login_as("clo.cv.tckh1")
+    assert specialist.post(f"/tasks/{task['id']}/claim").status_code == 200
+    data = {
+        "opinion": "Hồ sơ chưa đủ để thẩm định",
+        "proposal": "supplement",
+        "reason": REASON,
+        "items": "Bản sao CCCD của chủ hộ\n\n  Giấy xác nhận nơi cư trú  ",
+        **overrides,
+    }
+    return specialist.post(f"/tasks/{task['id']}/complete", json={"data": data})
+
+
 def test_a_supplement_request_stops_the_clock_and_the_papers_restart_it(
     app, login_as, in_processing
 ):
     code = in_processing
+    response = ask_for_papers(login_as, code)
+    assert response.status_code == 200, response.get_json()
     specialist = login_as("clo.cv.tckh1")
-    response = specialist.post(
-        f"/dossiers/{code}/supplement-requests",
-        json={"reason": "Thiếu bản sao giấy tờ pháp lý của chủ hộ", "items": ["Bản sao CCCD"]},
-    )
-    assert response.status_code == 201, response.get_json()
     dossier = specialist.get(f"/dossiers/{code}").get_json()
     assert dossier["status"] == "waiting_applicant"
-    event = dossier["events"][-1]
-    assert event["kind"] in ("supplement_requested", "slip_issued")
     requested = next(e for e in dossier["events"] if e["kind"] == "supplement_requested")
-    assert requested["note"] == "Thiếu bản sao giấy tờ pháp lý của chủ hộ"
+    assert requested["note"] == REASON
+    assert requested["from_step"] == "Thẩm định hồ sơ, dự thảo Giấy chứng nhận"
+    assert requested["data"]["items"] == ["Bản sao CCCD của chủ hộ", "Giấy xác nhận nơi cư trú"]
     assert [s.file_name[:2] for s in slips(app, code)] == ["02"]
     assert "supplement" in mails(app, code)
 
-    # The step waits: nobody works it until the desk records the papers.
-    task = active(specialist, code)[0]
-    claim = specialist.post(f"/tasks/{task['id']}/claim")
-    assert claim.status_code == 409 and claim.get_json()["error"]["code"] == "waiting_applicant"
+    # The diagram now waits at the desk's step for the papers; nothing else can be worked.
+    [waiting] = active(specialist, code)
+    assert waiting["step_id"] == "cho_bo_sung"
+    claim = specialist.post(f"/tasks/{waiting['id']}/claim")
+    assert claim.status_code == 403
 
+    desk = login_as("clo.mc1")
     before = datetime.now().astimezone()
-    received = login_as("clo.mc1").post(f"/dossiers/{code}/supplement-received", json={})
+    assert desk.post(f"/tasks/{waiting['id']}/claim").status_code == 200
+    done = desk.post(f"/tasks/{waiting['id']}/complete", json={"data": {"received": True}})
     after = datetime.now().astimezone()
-    assert received.status_code == 200, received.get_json()
-    new = at(received.get_json()["appointment_at"])
+    assert done.status_code == 200, done.get_json()
+    dossier = specialist.get(f"/dossiers/{code}").get_json()
+    new = at(dossier["appointment_at"])
     # Restart (the default rule): the whole 3-day limit again from the papers' receipt.
     assert CALENDAR.add(before, days=3) <= new <= CALENDAR.add(after, days=3)
-    dossier = specialist.get(f"/dossiers/{code}").get_json()
     assert dossier["status"] == "processing"
-    step = active(specialist, code)[0]
+    [step] = active(specialist, code)
+    assert step["step_id"] == "tham_dinh"
     assert CALENDAR.add(before, hours=3.75) <= at(step["due_at"]) <= CALENDAR.add(after, hours=3.75)
+    received = next(e for e in dossier["events"] if e["kind"] == "supplement_received")
+    assert at(received["data"]["new_appointment"]) == new
     with app.app_context():
         request = db.session.scalar(select(SupplementRequest))
         assert request.received_at is not None and request.new_appointment_at == new
+        assert request.items == ["Bản sao CCCD của chủ hộ", "Giấy xác nhận nơi cư trú"]
     work(login_as, code, "tham_dinh")
 
 
@@ -121,39 +146,58 @@ def test_the_resume_rule_only_moves_the_appointment_by_the_wait(
     monkeypatch.setitem(app.config, "SUPPLEMENT_RULE", "resume")
     code = in_processing
     old = at(login_as("admin").get(f"/dossiers/{code}").get_json()["appointment_at"])
-    login_as("clo.cv.tckh1").post(
-        f"/dossiers/{code}/supplement-requests", json={"reason": "Thiếu", "items": ["Đơn"]}
-    )
-    received = login_as("clo.mc1").post(f"/dossiers/{code}/supplement-received", json={})
-    new = at(received.get_json()["appointment_at"])
+    assert ask_for_papers(login_as, code).status_code == 200
+    work(login_as, code, "cho_bo_sung")
+    new = at(login_as("admin").get(f"/dossiers/{code}").get_json()["appointment_at"])
     assert old <= new <= old + timedelta(minutes=5)
 
 
 @pytest.mark.parametrize(
-    ("body", "code_"),
-    [
-        ({"reason": "  ", "items": ["Đơn"]}, "reason_required"),
-        ({"reason": "Thiếu", "items": []}, "items_required"),
-        ({"reason": "Thiếu", "items": "Đơn"}, "items_required"),
-    ],
+    ("overrides", "field"),
+    [({"reason": "  "}, "reason"), ({"items": ""}, "items"), ({"items": " \n "}, "items")],
 )
-def test_a_supplement_request_needs_a_reason_and_items(app, login_as, in_processing, body, code_):
+def test_a_supplement_request_needs_a_reason_and_items(
+    app, login_as, in_processing, overrides, field
+):
     code = in_processing
-    response = login_as("clo.cv.tckh1").post(f"/dossiers/{code}/supplement-requests", json=body)
-    assert response.status_code == 422 and response.get_json()["error"]["code"] == code_
-    assert login_as("admin").get(f"/dossiers/{code}").get_json()["status"] == "processing"
+    response = ask_for_papers(login_as, code, **overrides)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]
+    dossier = login_as("admin").get(f"/dossiers/{code}").get_json()
+    assert dossier["status"] == "processing"
+    assert [t["step_id"] for t in active(login_as("admin"), code)] == ["tham_dinh"]
+    assert not any(e["kind"] == "supplement_requested" for e in dossier["events"])
     assert slips(app, code) == []
 
 
-def test_only_the_dossiers_officers_request_supplements(login_as, in_processing):
-    body = {"reason": "Thiếu", "items": ["Đơn"]}
-    stranger = login_as("hkh.mc1").post(f"/dossiers/{in_processing}/supplement-requests", json=body)
-    assert stranger.status_code == 404
-    # An officer of another office of the district sees nothing of it either.
-    other = login_as("clo.cv.ktht1")
-    assert (
-        other.post(f"/dossiers/{in_processing}/supplement-requests", json=body).status_code == 404
-    )
+def test_an_incomplete_dossier_at_the_desk_gets_form_02_instead_of_a_receipt(
+    app, login_as, make_dossier
+):
+    code = make_dossier("CLO", "1.001612")["code"]
+    [check] = active(login_as("admin"), code)
+    desk = login_as("clo.mc1")
+    assert desk.post(f"/tasks/{check['id']}/claim").status_code == 200
+    data = {"complete": False, "reason": "Thiếu giấy tờ", "items": "Bản sao hợp đồng thuê nhà"}
+    done = desk.post(f"/tasks/{check['id']}/complete", json={"data": data})
+    assert done.status_code == 200, done.get_json()
+    dossier = desk.get(f"/dossiers/{code}").get_json()
+    assert dossier["status"] == "waiting_applicant"
+    assert [t["step_id"] for t in active(desk, code)] == ["cho_bo_sung_tiep_nhan"]
+    requested = next(e for e in dossier["events"] if e["kind"] == "supplement_requested")
+    assert requested["data"]["at_receipt"] is True
+    assert [s.file_name[:2] for s in slips(app, code)] == ["02"]
+    assert "receipt" not in mails(app, code) and "supplement" in mails(app, code)
+    # The papers come: the applicant is told the appointment; the desk checks the dossier
+    # again, then it goes on as usual.
+    before = datetime.now().astimezone()
+    work(login_as, code, "cho_bo_sung_tiep_nhan")
+    assert "receipt" in mails(app, code)
+    received = login_as("admin").get(f"/dossiers/{code}").get_json()
+    assert at(received["received_at"]) >= before
+    assert at(received["appointment_at"]) >= CALENDAR.add(before, days=3)
+    assert [t["step_id"] for t in active(desk, code)] == ["tiep_nhan"]
+    work(login_as, code, "tiep_nhan")
+    assert [t["step_id"] for t in active(desk, code)] == ["tham_dinh"]
 
 
 def test_a_refusal_ends_the_dossier_with_its_reason_and_slip(app, login_as, make_dossier):
@@ -244,3 +288,41 @@ def test_a_paused_dossier_cannot_be_worked_and_resumes_later(login_as, in_proces
     assert old <= at(resumed.get_json()["appointment_at"]) <= old + timedelta(minutes=5)
     kinds = [e["kind"] for e in leader.get(f"/dossiers/{code}").get_json()["events"]]
     assert kinds.index("paused") < kinds.index("resumed")
+
+
+def test_an_act_whose_slip_cannot_be_made_is_not_taken(app, login_as, in_processing, monkeypatch):
+    """The slip is part of the act: if the PDF fails, nothing of the act is kept."""
+
+    def broken(*args, **kwargs):
+        raise OSError("font missing")
+
+    monkeypatch.setattr(slip_service, "render", broken)
+    code = in_processing
+    with pytest.raises(OSError):
+        ask_for_papers(login_as, code)
+    dossier = login_as("admin").get(f"/dossiers/{code}").get_json()
+    assert dossier["status"] == "processing"
+    assert [t["step_id"] for t in active(login_as("admin"), code)] == ["tham_dinh"]
+    assert not any(e["kind"].startswith("supplement") for e in dossier["events"])
+    with app.app_context():
+        assert db.session.scalar(select(SupplementRequest)) is None
+    assert "supplement" not in mails(app, code)
+
+
+def test_nothing_is_sent_back_into_or_out_of_a_waiting_step(login_as, make_dossier):
+    code = make_dossier("CLO", "1.001612")["code"]
+    work(login_as, code, "tiep_nhan", complete=False, reason="Thiếu", items="Tờ khai")
+    [waiting] = active(login_as("admin"), code)
+    desk = login_as("clo.mc1")
+    assert desk.post(f"/tasks/{waiting['id']}/claim").status_code == 200
+    out = desk.post(f"/tasks/{waiting['id']}/send-back", json={"reason": "Nhầm"})
+    assert out.status_code == 409 and out.get_json()["error"]["code"] == "waiting_applicant"
+    work(login_as, code, "cho_bo_sung_tiep_nhan")
+    [check] = active(login_as("admin"), code)
+    assert check["step_id"] == "tiep_nhan"
+    assert desk.post(f"/tasks/{check['id']}/claim").status_code == 200
+    into = desk.post(f"/tasks/{check['id']}/send-back", json={"reason": "Kiểm tra lại"})
+    assert into.status_code == 422 and into.get_json()["error"]["code"] == "no_previous_step"
+    dossier = login_as("admin").get(f"/dossiers/{code}").get_json()
+    assert dossier["status"] == "processing"
+    assert [t["step_id"] for t in active(login_as("admin"), code)] == ["tiep_nhan"]

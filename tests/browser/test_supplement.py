@@ -1,6 +1,7 @@
-"""A specialist finds a paper missing and asks for it from the dossier page; the dossier waits
-with its clock stopped; the desk records the papers and processing resumes with a new
-appointment. In the browser, in Vietnamese."""
+"""A specialist finds a paper missing and asks for it as the appraisal step's decision; the dossier
+waits at the desk's step for the applicant with its clock stopped; the desk records the papers
+and processing resumes with a new appointment. And a dossier found incomplete at the desk gets
+form 02 instead of a receipt. In the browser, in Vietnamese."""
 
 import re
 
@@ -63,23 +64,62 @@ def test_a_supplement_request_and_the_papers_brought_back(live_app, browser, liv
         expect(page.get_by_text(f"({username})")).to_be_visible()
         return page
 
+    # The specialist's appraisal finds papers missing: that is the step's decision.
     specialist = signed_in("hkh.cv.ktht1")
+    open_task(specialist, code)
+    specialist.get_by_role("button", name="Nhận xử lý").click()
+    specialist.fill("[name=opinion]", "Bản vẽ chưa đủ để thẩm định.")
+    specialist.select_option("[name=proposal]", "supplement")
+    specialist.fill("[name=reason]", "Bản vẽ thiết kế chưa có chữ ký của chủ đầu tư")
+    specialist.fill("[name=items]", "Bản vẽ mặt bằng có chữ ký\nBản sao giấy tờ đất")
+    specialist.get_by_role("button", name="Hoàn thành bước").click()
+    expect(specialist.locator(".flash")).to_be_visible()
     specialist.goto(f"/dossiers/{code}")
-    form = specialist.locator("form", has_text="Yêu cầu bổ sung, hoàn thiện hồ sơ")
-    form.locator("textarea[name=reason]").fill("Bản vẽ thiết kế chưa có chữ ký của chủ đầu tư")
-    form.locator("textarea[name=items]").fill("Bản vẽ mặt bằng có chữ ký\nBản sao giấy tờ đất")
-    form.get_by_role("button", name="Gửi yêu cầu bổ sung (mẫu 02)").click()
-    expect(specialist.locator(".flash")).to_contain_text("chờ người nộp bổ sung")
     expect(specialist.locator("dt:has-text('Trạng thái') + dd")).to_have_text("Chờ bổ sung")
     expect(specialist.get_by_role("link", name=re.compile(r"^02-.*\.pdf$"))).to_be_visible()
+    expect(
+        specialist.get_by_text("Lý do: Bản vẽ thiết kế chưa có chữ ký của chủ đầu tư")
+    ).to_be_visible()
     shot(specialist, "supplement-requested")
 
+    # The request goes back through the desk, whose step waits for the applicant's papers.
     desk = signed_in("hkh.mc1")
+    open_task(desk, code)
+    expect(desk.get_by_role("heading", name="Thông báo và nhận hồ sơ bổ sung")).to_be_visible()
+    desk.get_by_role("button", name="Nhận xử lý").click()
+    desk.check("[name=received]")
+    desk.get_by_role("button", name="Hoàn thành bước").click()
+    expect(desk.locator(".flash")).to_be_visible()
     desk.goto(f"/dossiers/{code}")
-    desk.get_by_role("button", name="Đã nhận đủ giấy tờ bổ sung").click()
-    expect(desk.locator(".flash")).to_contain_text("ngày hẹn mới")
     expect(desk.locator("dt:has-text('Trạng thái') + dd")).to_have_text("Đang xử lý")
     expect(desk.get_by_text("Nhận hồ sơ bổ sung; hẹn trả mới")).to_be_visible()
-    expect(desk.get_by_text("Lý do: Bản vẽ thiết kế chưa có chữ ký của chủ đầu tư")).to_be_visible()
     for page in (specialist, desk):
         page.context.close()
+
+
+def open_task(page, code: str):
+    page.goto(f"/inbox?tab=unit&q={code}")
+    row = page.locator("tr[data-task]").filter(has_text=code)
+    expect(row).to_have_count(1)
+    row.get_by_role("link").last.click()
+
+
+def test_an_incomplete_dossier_at_the_desk_gets_form_02(live_server, browser, shot):
+    context = browser.new_context(base_url=live_server, locale="vi-VN")
+    desk = context.new_page()
+    desk.set_default_timeout(15_000)
+    desk.goto("/login")
+    desk.fill("input[name=username]", "hkh.mc1")
+    desk.fill("input[name=password]", "demo")
+    desk.click("main form button[type=submit]")
+    desk.goto("/desk/receive/1.009994")
+    for name, value in APPLICANT.items():
+        desk.fill(f"input[name='applicant.{name}']", value)
+    desk.fill("[name=reason]", "Thiếu bản vẽ thiết kế")
+    desk.fill("[name=items]", "Bản vẽ thiết kế mặt bằng, mặt cắt")
+    desk.get_by_role("button", name="Yêu cầu bổ sung, in phiếu 02").click()
+    expect(desk.locator(".flash")).to_contain_text("chưa đầy đủ")
+    expect(desk.locator("dt:has-text('Trạng thái') + dd")).to_have_text("Chờ bổ sung")
+    expect(desk.get_by_role("link", name=re.compile(r"^02-.*\.pdf$"))).to_be_visible()
+    shot(desk, "supplement-at-receipt")
+    context.close()

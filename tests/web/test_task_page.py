@@ -157,8 +157,11 @@ def test_an_unticked_checkbox_is_false(app, officer, make_dossier):
     code = make_dossier("CLO", HOUSEHOLD)["code"]
     task = task_of(app, code)
     response = officer("clo.mc1").post(f"/tasks/{task.id}/complete", data={"note": "Thiếu tờ khai"})
+    # Not complete: then the dossier needs papers, and the form asks which and why.
     assert response.status_code == 422
-    assert "phải được xác nhận" in field_html(response.get_data(as_text=True), "complete")
+    html = response.get_data(as_text=True)
+    assert "field-error" in field_html(html, "reason")
+    assert "field-error" in field_html(html, "items")
     assert task_of(app, code).id == task.id
 
 

@@ -31,6 +31,7 @@ const HANDLER = "handler";
 const TIME_LIMIT = "timeLimit";
 const FORM = "form";
 const RETURNS_RESULT = "returnsResult";
+const WAITS_FOR_APPLICANT = "waitsForApplicant";
 const DOSSIER_STATUS = "dossierStatus";
 
 function useMotcua() {
@@ -217,6 +218,19 @@ function ReturnsResult({ element, id }) {
   });
 }
 
+function WaitsForApplicant({ element, id }) {
+  const { strings } = useMotcua();
+  const write = useWrite(element);
+  return h(CheckboxEntry, {
+    element,
+    id,
+    label: strings.waitsForApplicant,
+    description: strings.waitsForApplicantHelp,
+    getValue: () => getProperty(element, WAITS_FOR_APPLICANT) === "true",
+    setValue: (checked) => write(WAITS_FOR_APPLICANT, checked ? "true" : ""),
+  });
+}
+
 function DossierStatus({ element, id }) {
   const { strings } = useMotcua();
   const write = useWrite(element);
@@ -264,6 +278,7 @@ function handlingGroup(element, strings) {
       entry(element, "motcua-time-unit", TimeUnit, isSelectEntryEdited),
       entry(element, "motcua-form", Form, isSelectEntryEdited),
       entry(element, "motcua-returns-result", ReturnsResult, isCheckboxEntryEdited),
+      entry(element, "motcua-waits-for-applicant", WaitsForApplicant, isCheckboxEntryEdited),
     ],
   };
 }
