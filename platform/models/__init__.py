@@ -22,6 +22,7 @@ from motcua.models.procedure import (
     ProcessStatus,
     ProcessVersion,
 )
+from motcua.models.report_snapshot import ReportSnapshot
 from motcua.models.task import ACTIVE_TASK_STATUSES, Task, TaskCandidate, TaskStatus
 from motcua.models.unit import Unit, UnitLevel
 from motcua.models.user import Role, User, UserRole
@@ -49,6 +50,7 @@ __all__ = [
     "ProcessDraft",
     "ProcessStatus",
     "ProcessVersion",
+    "ReportSnapshot",
     "Role",
     "SupplementRequest",
     "Task",

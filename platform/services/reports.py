@@ -33,7 +33,8 @@ wall-clock hours (working hours per row would cost a calendar walk per step). St
 for the applicant's papers are left out: their time is the applicant's.
 
 Figures are computed from the dossiers' current rows: a report on a past period shows the
-appointments as they are now (a later supplement or apology moves them).
+appointments as they are now (a later supplement or apology moves them). A report as it was sent
+is kept by freezing it (motcua.services.report_snapshots): its figures and its files are stored.
 
 Periods: see motcua.services.report_periods.
 
@@ -313,6 +314,43 @@ def statistics(
         as_of=as_of,
         generated_at=now,
     )
+
+
+def as_json(report: Report) -> dict:
+    """The report as plain JSON data: what the API answers and what a frozen report keeps."""
+    period = report.period
+    return {
+        "unit": {"code": report.unit.code, "name": report.unit.name},
+        "period": {
+            "kind": period.kind,
+            "key": period.key,
+            "from": period.start.isoformat(),
+            "to": period.last_day.isoformat(),
+            "start_at": report.start_at.isoformat(),
+            "end_at": report.end_at.isoformat(),
+            "as_of": report.as_of.isoformat(),
+            "complete": not report.partial,
+        },
+        "group": report.group,
+        "columns": list(COLUMNS),
+        "rows": [
+            {"key": row.key, "label": row.label, **row.figures.as_dict()} for row in report.rows
+        ],
+        "total": report.total.as_dict(),
+        "officers": [
+            {
+                "username": o.username,
+                "display_name": o.display_name,
+                "unit": o.unit_code,
+                "unit_name": o.unit_name,
+                "completed": o.completed,
+                "late": o.late,
+                "average_hours": o.average_hours,
+            }
+            for o in report.officers
+        ],
+        "generated_at": report.generated_at.isoformat(),
+    }
 
 
 def _scope(unit: Unit) -> set[int] | None:

@@ -1,30 +1,31 @@
-"""Statistics reports: the page with its table and chart, and the same report as Excel and PDF.
+"""Statistics reports: the page with its table and chart, the same report as Excel and PDF, and
+the frozen reports (báo cáo đã chốt): freezing the report shown, their list and their pages.
 
-The figures come from motcua.services.reports; this module only lays them out. The header of
-the table (three rows, as on the national form) is described once, in ``header_rows``, and the
-page, the workbook and the PDF all draw it from there.
+The figures come from motcua.services.reports, the layout (words, header, chart, files) from
+motcua.services.report_files, the frozen reports from motcua.services.report_snapshots; this
+module only chooses and shows them.
 """
 
 import io
-from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
-from flask import current_app, g, render_template, request, send_file
-from flask_babel import gettext as _
+from flask import Response, g, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
 from motcua.models import Role
+from motcua.services import report_files as layout
 from motcua.services import report_periods as periods
+from motcua.services import report_snapshots as snapshots
 from motcua.services import reports as service
 from motcua.web import bp
 from motcua.web.auth import login_required
+from motcua.web.dossier import content_disposition
 from motcua.web.pages import NAV
 
-NAV.append(
-    ("web.reports", _l("Báo cáo thống kê"), {Role.SUPERVISOR, Role.LEADER, Role.SYSTEM_ADMIN})
-)
+REPORT_ROLES = {Role.SUPERVISOR, Role.LEADER, Role.SYSTEM_ADMIN}
+NAV.append(("web.reports", _l("Báo cáo thống kê"), REPORT_ROLES))
+NAV.append(("web.report_snapshots", _l("Báo cáo đã chốt"), REPORT_ROLES))
 
 KIND_LABELS = {
     "week": _l("Tuần"),
@@ -32,34 +33,33 @@ KIND_LABELS = {
     "year": _l("Năm"),
     "custom": _l("Tùy chọn khoảng ngày"),
 }
-GROUP_LABELS = {
-    "field": _l("Lĩnh vực"),
-    "procedure": _l("Thủ tục hành chính"),
-    "unit": _l("Đơn vị"),
-}
+GROUP_LABELS = layout.GROUP_LABELS
 RECENT = {"week": 26, "month": 24, "year": 5}  # how many periods the chooser offers
 
 
 # -- the chosen report -------------------------------------------------------------------------
 
 
-def _chosen() -> dict:
+def _chosen(values=None) -> dict:
     """The form's values: period "month:2026-11" (kind and key) or "custom" with from and to."""
-    args = request.args
-    kind, _sep, key = args.get("period", "").partition(":")
+    values = request.args if values is None else values
+    kind, _sep, key = values.get("period", "").partition(":")
     return {
         "kind": kind or "month",
         "key": key,
-        "from": args.get("from", ""),
-        "to": args.get("to", ""),
-        "unit": args.get("unit", ""),
-        "group": args.get("group", "field"),
+        "from": values.get("from", ""),
+        "to": values.get("to", ""),
+        "unit": values.get("unit", ""),
+        "group": values.get("group", "field"),
     }
 
 
+def _period(chosen: dict) -> periods.Period:
+    return periods.parse_period(chosen["kind"], chosen["key"], chosen["from"], chosen["to"])
+
+
 def _report(chosen: dict, trend: bool) -> service.Report:
-    period = periods.parse_period(chosen["kind"], chosen["key"], chosen["from"], chosen["to"])
-    return service.statistics(g.user, chosen["unit"], period, chosen["group"], trend=trend)
+    return service.statistics(g.user, chosen["unit"], _period(chosen), chosen["group"], trend=trend)
 
 
 def _period_choices(
@@ -72,7 +72,7 @@ def _period_choices(
         if chosen is not None and chosen.kind == kind and chosen not in offered:
             offered.append(chosen)
         options = [
-            (f"{kind}:{p.key}", f"{period_label(p)} ({range_label(p, short=True)})")
+            (f"{kind}:{p.key}", f"{layout.period_label(p)} ({layout.range_label(p, short=True)})")
             for p in offered
         ]
         groups.append((str(KIND_LABELS[kind]), options))
@@ -80,7 +80,7 @@ def _period_choices(
 
 
 def _query(chosen: dict) -> dict:
-    """The arguments that ask for the same report (for the download links)."""
+    """The arguments that ask for the same report (for the download links and the freezing)."""
     query = {"unit": chosen["unit"], "group": chosen["group"]}
     if chosen["kind"] == "custom":
         query.update({"period": "custom", "from": chosen["from"], "to": chosen["to"]})
@@ -89,12 +89,9 @@ def _query(chosen: dict) -> dict:
     return query
 
 
-@bp.get("/reports")
-@login_required
-def reports():
-    """Raises Forbidden (rendered as the error page) for officers who may not see reports."""
+def _page(chosen: dict, freeze_errors: dict | None = None, note: str = ""):
+    """The report page for the chosen values; the form's errors and a 422 for bad ones."""
     units = service.units_in_reach(g.user)
-    chosen = _chosen()
     report, errors, status = None, {}, 200
     try:
         report = _report(chosen, trend=True)
@@ -106,6 +103,8 @@ def reports():
         chosen.update(unit=report.unit.code, kind=period.kind, key=period.key)
         if period.kind == "custom":
             chosen.update({"from": period.start.isoformat(), "to": period.last_day.isoformat()})
+    if freeze_errors:
+        status = 422
     return (
         render_template(
             "reports/statistics.html",
@@ -113,273 +112,111 @@ def reports():
             units=units,
             chosen=chosen,
             errors=errors,
+            freeze_errors=freeze_errors or {},
+            note=note,
             period_choices=_period_choices(
                 periods.today_local(), report.period if report else None
             ),
             group_labels=GROUP_LABELS,
-            header=header_rows(chosen["group"] if chosen["group"] in GROUP_LABELS else "field"),
-            chart=chart(report.trend) if report else None,
+            header=layout.header_rows(
+                chosen["group"] if chosen["group"] in GROUP_LABELS else "field"
+            ),
+            chart=layout.chart(report.trend) if report else None,
             download=_query(chosen),
-            labels=_labels(),
+            labels=layout.labels(),
         ),
         status,
     )
 
 
+@bp.get("/reports")
+@login_required
+def reports():
+    """Raises Forbidden (rendered as the error page) for officers who may not see reports."""
+    return _page(_chosen())
+
+
 @bp.get("/reports/statistics.xlsx")
 @login_required
 def reports_xlsx():
-    from motcua.web.report_workbook import workbook  # it draws on this module's words
-
     report = _report(_chosen(), trend=False)
     return send_file(
-        io.BytesIO(workbook(report)),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        io.BytesIO(layout.workbook(report)),
+        mimetype=snapshots.FORMATS["xlsx"],
         as_attachment=True,
-        download_name=f"bao-cao-{report.unit.code}-{report.period.key}.xlsx",
+        download_name=layout.file_name(report, "xlsx"),
     )
 
 
 @bp.get("/reports/statistics.pdf")
 @login_required
 def reports_pdf():
-    from weasyprint import HTML  # heavy; only when a PDF is asked for
-
     report = _report(_chosen(), trend=True)
-    html = render_template(
-        "reports/statistics_pdf.html",
-        report=report,
-        header=header_rows(report.group),
-        chart=chart(report.trend),
-        labels=_labels(),
-    )
     return send_file(
-        io.BytesIO(HTML(string=html).write_pdf()),
+        io.BytesIO(layout.pdf(report)),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=f"bao-cao-{report.unit.code}-{report.period.key}.pdf",
+        download_name=layout.file_name(report, "pdf"),
     )
 
 
-# -- words -------------------------------------------------------------------------------------
+# -- frozen reports ----------------------------------------------------------------------------
 
 
-def _d(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+@bp.post("/reports/snapshots")
+@login_required
+def freeze_report():
+    """Freeze the report the form names, then show it (POST-redirect-GET: reloading the frozen
+    report's page freezes nothing). Bad choices or note: the report page with the errors, 422."""
+    chosen, note = _chosen(request.form), request.form.get("note", "")
+    try:
+        frozen = snapshots.freeze(g.user, chosen["unit"], _period(chosen), chosen["group"], note)
+    except Invalid as exc:
+        details = dict(exc.details or {})
+        if "note" in details:
+            return _page(chosen, freeze_errors=details, note=note)
+        return _page(chosen)  # shows the choices' errors, as the page itself does
+    return redirect(url_for("web.report_snapshot", snapshot_id=frozen.id), 303)
 
 
-def period_label(period: periods.Period) -> str:
-    if period.kind == "week":
-        year, number = period.key.split("-W")
-        return _("Tuần %(number)s/%(year)s", number=int(number), year=year)
-    if period.kind == "month":
-        year, number = period.key.split("-")
-        return _("Tháng %(number)s/%(year)s", number=int(number), year=year)
-    if period.kind == "year":
-        return _("Năm %(year)s", year=period.key)
-    return _("Từ %(first)s đến %(last)s", first=_d(period.start), last=_d(period.last_day))
-
-
-def range_label(period: periods.Period, short: bool = False) -> str:
-    if short:
-        return f"{_d(period.start)} – {_d(period.last_day)}"
-    return _(
-        "từ ngày %(first)s đến ngày %(last)s", first=_d(period.start), last=_d(period.last_day)
+@bp.get("/reports/snapshots")
+@login_required
+def report_snapshots():
+    unit = request.args.get("unit", "").strip()
+    return render_template(
+        "reports/snapshots.html",
+        frozen=snapshots.snapshots(g.user, unit or None),
+        units=service.units_in_reach(g.user),
+        unit=unit,
+        group_labels=GROUP_LABELS,
+        labels=layout.labels(),
     )
 
 
-def row_label(report: service.Report, row: service.Row) -> str:
-    return f"{row.key} — {row.label}" if report.group in ("procedure", "unit") else row.label
-
-
-def _labels() -> dict:
-    """The words the templates and the workbook share."""
-    return {
-        "title": _("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"),
-        "columns": service.COLUMNS,
-        "period": period_label,
-        "range": range_label,
-        "row": row_label,
-        "local": local_time,
-        "notes": notes(),
-    }
-
-
-def local_time(moment) -> str:
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
-
-
-def notes() -> list[str]:
-    """How each column is counted, printed under the table."""
-    return [
-        _(
-            "Số hồ sơ nhận giải quyết = kỳ trước chuyển qua (tiếp nhận trước kỳ, chưa kết thúc "
-            "trước kỳ) + mới tiếp nhận trong kỳ (trực tuyến, trực tiếp, qua dịch vụ bưu chính)."
-        ),
-        _(
-            "Đã giải quyết = kết thúc trong kỳ với kết quả trả cho người nộp hoặc văn bản từ "
-            "chối; so ngày kết thúc với ngày hẹn trả (theo ngày lịch): ngày sớm hơn là trước "
-            "hạn, cùng ngày là đúng hạn, ngày muộn hơn là quá hạn. Hồ sơ đã có phiếu xin lỗi "
-            "và hẹn lại luôn tính quá hạn."
-        ),
-        _(
-            "Đang giải quyết = chưa kết thúc khi hết kỳ; quá hạn nếu ngày hẹn đã qua lúc hết kỳ "
-            "(trừ hồ sơ đang chờ bổ sung hoặc tạm dừng từ trước ngày hẹn) hoặc đã có phiếu xin "
-            "lỗi. Hồ sơ rút không tính là đã giải quyết: nhận = đã giải quyết + rút + đang "
-            "giải quyết."
-        ),
-        _(
-            "Tỷ lệ tiếp nhận trực tuyến = số mới tiếp nhận trực tuyến / số mới tiếp nhận trong "
-            "kỳ. Thời gian trung bình một bước của cán bộ tính theo giờ đồng hồ, từ khi bước "
-            "được mở đến khi hoàn thành."
-        ),
-    ]
-
-
-# -- the header, once for the page, the workbook and the PDF -----------------------------------
-
-
-@dataclass(frozen=True)
-class HeaderCell:
-    text: str
-    rowspan: int = 1
-    colspan: int = 1
-
-
-def header_rows(group: str) -> list[list[HeaderCell]]:
-    """The three header rows of the form (Biểu II.06a/VPCP/KSTT) and our four added columns,
-    in the order of service.COLUMNS after the STT and name columns."""
-    h = HeaderCell
-    return [
-        [
-            h(_("STT"), rowspan=3),
-            h(str(GROUP_LABELS[group]), rowspan=3),
-            h(_("Số hồ sơ nhận giải quyết"), colspan=5),
-            h(_("Kết quả giải quyết"), colspan=7),
-            h(_("Yêu cầu bổ sung"), rowspan=3),
-            h(_("Từ chối"), rowspan=3),
-            h(_("Rút hồ sơ"), rowspan=3),
-            h(_("Tỷ lệ tiếp nhận trực tuyến (%)"), rowspan=3),
-        ],
-        [
-            h(_("Tổng số"), rowspan=2),
-            h(_("Trong đó"), colspan=4),
-            h(_("Số hồ sơ đã giải quyết"), colspan=4),
-            h(_("Số hồ sơ đang giải quyết"), colspan=3),
-        ],
-        [
-            h(_("Kỳ trước chuyển qua")),
-            h(_("Mới tiếp nhận trực tuyến")),
-            h(_("Mới tiếp nhận trực tiếp")),
-            h(_("Mới tiếp nhận qua bưu chính")),
-            h(_("Tổng số")),
-            h(_("Trước hạn")),
-            h(_("Đúng hạn")),
-            h(_("Quá hạn")),
-            h(_("Tổng số")),
-            h(_("Trong hạn")),
-            h(_("Quá hạn")),
-        ],
-    ]
-
-
-def placed(rows: list[list[HeaderCell]]) -> list[tuple[HeaderCell, int, int]]:
-    """(cell, row, column) from 0, placing cells as an HTML table does around the spans."""
-    taken: set[tuple[int, int]] = set()
-    out = []
-    for r, cells in enumerate(rows):
-        c = 0
-        for cell in cells:
-            while (r, c) in taken:
-                c += 1
-            out.append((cell, r, c))
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    taken.add((r + dr, c + dc))
-            c += cell.colspan
-    return out
-
-
-# -- the chart: inline SVG, drawn here ---------------------------------------------------------
-
-
-@dataclass
-class Chart:
-    width: int
-    height: int
-    bars: list[dict]
-    ticks: list[dict]
-    labels: list[dict]
-    series: list[tuple[str, str, str]]  # (key, label, css class)
-    summary: str
-
-
-CHART_SERIES = (
-    ("received", _l("Tiếp nhận mới"), "bar-received"),
-    ("resolved", _l("Đã giải quyết"), "bar-resolved"),
-    ("late", _l("Giải quyết quá hạn"), "bar-late"),
-)
-
-
-def _nice_max(value: int) -> int:
-    step = 1
-    while step * 10 < value:
-        step *= 10
-    for m in (1, 2, 5, 10):
-        if value <= m * step:
-            return m * step
-    return 10 * step
-
-
-def _tick_label(period: periods.Period) -> str:
-    if period.kind == "week":
-        return _("T.%(number)s", number=int(period.key.split("-W")[1]))
-    if period.kind == "month":
-        year, number = period.key.split("-")
-        return f"{int(number)}/{year[2:]}"
-    return period.start.strftime("%d/%m")
-
-
-def chart(points: list[service.TrendPoint]) -> Chart | None:
-    """Grouped bars: received, resolved and resolved late in each week or month."""
-    if not points:
-        return None
-    left, top, bottom, group_width = 48, 12, 36, 54
-    width, height = left + group_width * len(points) + 8, 240
-    plot = height - top - bottom
-    top_value = _nice_max(max(max(p.received, p.resolved, p.late) for p in points) or 1)
-    bar = (group_width - 12) / 3
-    bars, labels = [], []
-    for i, point in enumerate(points):
-        x0 = left + i * group_width + 6
-        for j, (key, label, css) in enumerate(CHART_SERIES):
-            value = getattr(point, key)
-            h = plot * value / top_value
-            bars.append(
-                {
-                    "x": round(x0 + j * bar, 1),
-                    "y": round(top + plot - h, 1),
-                    "w": round(bar - 1, 1),
-                    "h": round(h, 1),
-                    "css": css,
-                    "title": f"{period_label(point.period)} — {label}: {value}",
-                }
-            )
-        labels.append(
-            {"x": x0 + 1.5 * bar, "y": height - bottom + 16, "text": _tick_label(point.period)}
-        )
-    ticks = [
-        {"y": round(top + plot - plot * k / 4, 1), "value": top_value * k // 4} for k in range(5)
-    ]
-    summary = "; ".join(
-        _(
-            "%(period)s: tiếp nhận %(received)s, giải quyết %(resolved)s, quá hạn %(late)s",
-            period=period_label(p.period),
-            received=p.received,
-            resolved=p.resolved,
-            late=p.late,
-        )
-        for p in points
+@bp.get("/reports/snapshots/<int:snapshot_id>")
+@login_required
+def report_snapshot(snapshot_id):
+    frozen = snapshots.snapshot(g.user, snapshot_id)
+    report = snapshots.as_report(frozen.snapshot)
+    return render_template(
+        "reports/snapshot.html",
+        frozen=frozen,
+        report=report,
+        header=layout.header_rows(report.group),
+        group_labels=GROUP_LABELS,
+        labels=layout.labels(),
     )
-    series = [(key, str(label), css) for key, label, css in CHART_SERIES]
-    return Chart(width, height, bars, ticks, labels, series, summary)
+
+
+@bp.get("/reports/snapshots/<int:snapshot_id>.<any(xlsx, pdf):fmt>")
+@login_required
+def report_snapshot_file(snapshot_id, fmt):
+    found, data = snapshots.open_file(g.user, snapshot_id, fmt)
+    response = Response(data, mimetype=snapshots.FORMATS[fmt])
+    response.headers["Content-Disposition"] = content_disposition(
+        "attachment", snapshots.file_name(found, fmt)
+    )
+    response.headers["ETag"] = f'"{getattr(found, f"{fmt}_sha256")}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

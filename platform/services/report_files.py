@@ -1,0 +1,428 @@
+"""The statistics report laid out as the national form: its words, its header, its chart, and
+the report as an Excel workbook and as a PDF.
+
+The page (motcua.web.reports), its downloads and the frozen reports (report_snapshots) all draw
+on this module, so a frozen file is made by the very code that makes a download. The header of
+the table (three rows, as on the form) is described once, in ``header_rows``.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from motcua.services import report_periods as periods
+from motcua.services import reports as service
+
+GROUP_LABELS = {
+    "field": _l("Lĩnh vực"),
+    "procedure": _l("Thủ tục hành chính"),
+    "unit": _l("Đơn vị"),
+}
+
+
+# -- the files ---------------------------------------------------------------------------------
+
+
+def file_name(report: service.Report, extension: str) -> str:
+    return f"bao-cao-{report.unit.code}-{report.period.key}.{extension}"
+
+
+def pdf(report: service.Report) -> bytes:
+    """The report as a PDF: the table, the chart when the report has its points, the officers."""
+    from weasyprint import HTML  # heavy; only when a PDF is asked for
+
+    html = render_template(
+        "reports/statistics_pdf.html",
+        report=report,
+        header=header_rows(report.group),
+        chart=chart(report.trend),
+        labels=labels(),
+    )
+    return HTML(string=html).write_pdf()
+
+
+def workbook(report: service.Report) -> bytes:
+    """The report as an .xlsx laid out like the form: title rows, merged bold header cells with
+    borders, column numbers, one row per group and the total, number formats; the officers and
+    the notes on sheets of their own."""
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    bold = Font(name="Times New Roman", bold=True, size=11)
+    plain = Font(name="Times New Roman", size=11)
+    ncols = 2 + len(service.COLUMNS)
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Báo cáo")[:31]
+    titles = [
+        (
+            _("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"),
+            Font(name="Times New Roman", bold=True, size=14),
+        ),
+        (_("Đơn vị báo cáo: %(unit)s (gồm các đơn vị trực thuộc)", unit=report.unit.name), bold),
+        (
+            _(
+                "Kỳ báo cáo: %(period)s (%(range)s)",
+                period=period_label(report.period),
+                range=range_label(report.period),
+            ),
+            bold,
+        ),
+    ]
+    if report.partial:
+        titles.append(
+            (_("Kỳ chưa kết thúc: số liệu tính đến %(at)s", at=local_time(report.as_of)), plain)
+        )
+    for r, (text, font) in enumerate(titles, start=1):
+        sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        cell = sheet.cell(row=r, column=1, value=text)
+        cell.font, cell.alignment = font, Alignment(horizontal="center", vertical="center")
+    unit_row = len(titles) + 1
+    note = sheet.cell(row=unit_row, column=ncols - 3, value=_("Đơn vị tính: Số hồ sơ TTHC"))
+    note.font = Font(name="Times New Roman", italic=True, size=11)
+    sheet.merge_cells(
+        start_row=unit_row, start_column=ncols - 3, end_row=unit_row, end_column=ncols
+    )
+
+    first = unit_row + 1
+    for cell, r, c in placed(header_rows(report.group)):
+        row, column = first + r, 1 + c
+        sheet.cell(row=row, column=column, value=cell.text)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            sheet.merge_cells(
+                start_row=row,
+                start_column=column,
+                end_row=row + cell.rowspan - 1,
+                end_column=column + cell.colspan - 1,
+            )
+    numbers = first + 3
+    for column in range(1, ncols + 1):
+        sheet.cell(row=numbers, column=column, value=f"({column})")
+    for row in sheet.iter_rows(min_row=first, max_row=numbers, max_col=ncols):
+        for cell in row:
+            cell.font, cell.alignment, cell.border = bold, center, border
+    for row in range(first, first + 3):
+        sheet.row_dimensions[row].height = 45
+
+    r = numbers + 1
+    for n, row in enumerate(report.rows, start=1):
+        _write_row(sheet, r, n, row_label(report, row), row.figures, plain, border)
+        r += 1
+    _write_row(sheet, r, "", _("Tổng cộng"), report.total, bold, border)
+
+    sheet.column_dimensions["A"].width = 6
+    sheet.column_dimensions["B"].width = 48
+    for column in range(3, ncols + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = 11.5
+    sheet.freeze_panes = sheet.cell(row=numbers + 1, column=3)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"{first}:{numbers}"
+
+    _officers_sheet(book, report, bold, plain, border, center)
+    notes_sheet = book.create_sheet(_("Ghi chú")[:31])
+    notes_sheet.column_dimensions["A"].width = 140
+    for i, text in enumerate(notes(), start=1):
+        cell = notes_sheet.cell(row=i, column=1, value=text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write_row(sheet, r, number, label, figures: service.Figures, font, border) -> None:
+    values = figures.as_dict()
+    sheet.cell(row=r, column=1, value=number).alignment = Alignment(horizontal="center")
+    sheet.cell(row=r, column=2, value=label).alignment = Alignment(wrap_text=True, vertical="top")
+    for i, key in enumerate(service.COLUMNS, start=3):
+        value = values[key]
+        if key == "online_share":
+            cell = sheet.cell(row=r, column=i, value=None if value is None else value / 100)
+            cell.number_format = "0.0%"
+        else:
+            cell = sheet.cell(row=r, column=i, value=value)
+            cell.number_format = "#,##0"
+    for column in range(1, 3 + len(service.COLUMNS)):
+        cell = sheet.cell(row=r, column=column)
+        cell.font, cell.border = font, border
+
+
+def _officers_sheet(book, report, bold, plain, border, center) -> None:
+    sheet = book.create_sheet(_("Cán bộ")[:31])
+    heads = [
+        _("STT"),
+        _("Cán bộ"),
+        _("Tài khoản"),
+        _("Đơn vị"),
+        _("Số bước đã xử lý"),
+        _("Số bước trễ hạn"),
+        _("Thời gian trung bình một bước (giờ)"),
+    ]
+    title = sheet.cell(
+        row=1,
+        column=1,
+        value=_(
+            "Kết quả xử lý của cán bộ — %(unit)s — %(period)s",
+            unit=report.unit.name,
+            period=period_label(report.period),
+        ),
+    )
+    title.font = bold
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(heads))
+    for c, text in enumerate(heads, start=1):
+        cell = sheet.cell(row=3, column=c, value=text)
+        cell.font, cell.alignment, cell.border = bold, center, border
+    for n, officer in enumerate(report.officers, start=1):
+        values = [
+            n,
+            officer.display_name,
+            officer.username,
+            officer.unit_name,
+            officer.completed,
+            officer.late,
+            officer.average_hours,
+        ]
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=3 + n, column=c, value=value)
+            cell.font, cell.border = plain, border
+            if c in (5, 6):
+                cell.number_format = "#,##0"
+            if c == 7:
+                cell.number_format = "0.0"
+    for letter, width in zip("ABCDEFG", (6, 28, 18, 36, 14, 14, 18), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def period_label(period: periods.Period) -> str:
+    if period.kind == "week":
+        year, number = period.key.split("-W")
+        return _("Tuần %(number)s/%(year)s", number=int(number), year=year)
+    if period.kind == "month":
+        year, number = period.key.split("-")
+        return _("Tháng %(number)s/%(year)s", number=int(number), year=year)
+    if period.kind == "year":
+        return _("Năm %(year)s", year=period.key)
+    return _("Từ %(first)s đến %(last)s", first=_d(period.start), last=_d(period.last_day))
+
+
+def range_label(period: periods.Period, short: bool = False) -> str:
+    if short:
+        return f"{_d(period.start)} – {_d(period.last_day)}"
+    return _(
+        "từ ngày %(first)s đến ngày %(last)s", first=_d(period.start), last=_d(period.last_day)
+    )
+
+
+def row_label(report: service.Report, row: service.Row) -> str:
+    return f"{row.key} — {row.label}" if report.group in ("procedure", "unit") else row.label
+
+
+def labels() -> dict:
+    """The words the templates and the workbook share."""
+    return {
+        "title": _("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"),
+        "columns": service.COLUMNS,
+        "period": period_label,
+        "range": range_label,
+        "row": row_label,
+        "local": local_time,
+        "notes": notes(),
+    }
+
+
+def local_time(moment) -> str:
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
+def notes() -> list[str]:
+    """How each column is counted, printed under the table."""
+    return [
+        _(
+            "Số hồ sơ nhận giải quyết = kỳ trước chuyển qua (tiếp nhận trước kỳ, chưa kết thúc "
+            "trước kỳ) + mới tiếp nhận trong kỳ (trực tuyến, trực tiếp, qua dịch vụ bưu chính)."
+        ),
+        _(
+            "Đã giải quyết = kết thúc trong kỳ với kết quả trả cho người nộp hoặc văn bản từ "
+            "chối; so ngày kết thúc với ngày hẹn trả (theo ngày lịch): ngày sớm hơn là trước "
+            "hạn, cùng ngày là đúng hạn, ngày muộn hơn là quá hạn. Hồ sơ đã có phiếu xin lỗi "
+            "và hẹn lại luôn tính quá hạn."
+        ),
+        _(
+            "Đang giải quyết = chưa kết thúc khi hết kỳ; quá hạn nếu ngày hẹn đã qua lúc hết kỳ "
+            "(trừ hồ sơ đang chờ bổ sung hoặc tạm dừng từ trước ngày hẹn) hoặc đã có phiếu xin "
+            "lỗi. Hồ sơ rút không tính là đã giải quyết: nhận = đã giải quyết + rút + đang "
+            "giải quyết."
+        ),
+        _(
+            "Tỷ lệ tiếp nhận trực tuyến = số mới tiếp nhận trực tuyến / số mới tiếp nhận trong "
+            "kỳ. Thời gian trung bình một bước của cán bộ tính theo giờ đồng hồ, từ khi bước "
+            "được mở đến khi hoàn thành."
+        ),
+    ]
+
+
+# -- the header, once for the page, the workbook and the PDF -----------------------------------
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def header_rows(group: str) -> list[list[HeaderCell]]:
+    """The three header rows of the form (Biểu II.06a/VPCP/KSTT) and our four added columns,
+    in the order of service.COLUMNS after the STT and name columns."""
+    h = HeaderCell
+    return [
+        [
+            h(_("STT"), rowspan=3),
+            h(str(GROUP_LABELS[group]), rowspan=3),
+            h(_("Số hồ sơ nhận giải quyết"), colspan=5),
+            h(_("Kết quả giải quyết"), colspan=7),
+            h(_("Yêu cầu bổ sung"), rowspan=3),
+            h(_("Từ chối"), rowspan=3),
+            h(_("Rút hồ sơ"), rowspan=3),
+            h(_("Tỷ lệ tiếp nhận trực tuyến (%)"), rowspan=3),
+        ],
+        [
+            h(_("Tổng số"), rowspan=2),
+            h(_("Trong đó"), colspan=4),
+            h(_("Số hồ sơ đã giải quyết"), colspan=4),
+            h(_("Số hồ sơ đang giải quyết"), colspan=3),
+        ],
+        [
+            h(_("Kỳ trước chuyển qua")),
+            h(_("Mới tiếp nhận trực tuyến")),
+            h(_("Mới tiếp nhận trực tiếp")),
+            h(_("Mới tiếp nhận qua bưu chính")),
+            h(_("Tổng số")),
+            h(_("Trước hạn")),
+            h(_("Đúng hạn")),
+            h(_("Quá hạn")),
+            h(_("Tổng số")),
+            h(_("Trong hạn")),
+            h(_("Quá hạn")),
+        ],
+    ]
+
+
+def placed(rows: list[list[HeaderCell]]) -> list[tuple[HeaderCell, int, int]]:
+    """(cell, row, column) from 0, placing cells as an HTML table does around the spans."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, cells in enumerate(rows):
+        c = 0
+        for cell in cells:
+            while (r, c) in taken:
+                c += 1
+            out.append((cell, r, c))
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    taken.add((r + dr, c + dc))
+            c += cell.colspan
+    return out
+
+
+# -- the chart: inline SVG, drawn here ---------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    bars: list[dict]
+    ticks: list[dict]
+    labels: list[dict]
+    series: list[tuple[str, str, str]]  # (key, label, css class)
+    summary: str
+
+
+CHART_SERIES = (
+    ("received", _l("Tiếp nhận mới"), "bar-received"),
+    ("resolved", _l("Đã giải quyết"), "bar-resolved"),
+    ("late", _l("Giải quyết quá hạn"), "bar-late"),
+)
+
+
+def _nice_max(value: int) -> int:
+    step = 1
+    while step * 10 < value:
+        step *= 10
+    for m in (1, 2, 5, 10):
+        if value <= m * step:
+            return m * step
+    return 10 * step
+
+
+def _tick_label(period: periods.Period) -> str:
+    if period.kind == "week":
+        return _("T.%(number)s", number=int(period.key.split("-W")[1]))
+    if period.kind == "month":
+        year, number = period.key.split("-")
+        return f"{int(number)}/{year[2:]}"
+    return period.start.strftime("%d/%m")
+
+
+def chart(points: list[service.TrendPoint]) -> Chart | None:
+    """Grouped bars: received, resolved and resolved late in each week or month."""
+    if not points:
+        return None
+    left, top, bottom, group_width = 48, 12, 36, 54
+    width, height = left + group_width * len(points) + 8, 240
+    plot = height - top - bottom
+    top_value = _nice_max(max(max(p.received, p.resolved, p.late) for p in points) or 1)
+    bar = (group_width - 12) / 3
+    bars, labels = [], []
+    for i, point in enumerate(points):
+        x0 = left + i * group_width + 6
+        for j, (key, label, css) in enumerate(CHART_SERIES):
+            value = getattr(point, key)
+            h = plot * value / top_value
+            bars.append(
+                {
+                    "x": round(x0 + j * bar, 1),
+                    "y": round(top + plot - h, 1),
+                    "w": round(bar - 1, 1),
+                    "h": round(h, 1),
+                    "css": css,
+                    "title": f"{period_label(point.period)} — {label}: {value}",
+                }
+            )
+        labels.append(
+            {"x": x0 + 1.5 * bar, "y": height - bottom + 16, "text": _tick_label(point.period)}
+        )
+    ticks = [
+        {"y": round(top + plot - plot * k / 4, 1), "value": top_value * k // 4} for k in range(5)
+    ]
+    summary = "; ".join(
+        _(
+            "%(period)s: tiếp nhận %(received)s, giải quyết %(resolved)s, quá hạn %(late)s",
+            period=period_label(p.period),
+            received=p.received,
+            resolved=p.resolved,
+            late=p.late,
+        )
+        for p in points
+    )
+    series = [(key, str(label), css) for key, label, css in CHART_SERIES]
+    return Chart(width, height, bars, ticks, labels, series, summary)
