@@ -214,6 +214,10 @@ def _moved(calendar, appointment: datetime, stopped: datetime, now: datetime) ->
 
 def _resume(dossier: Dossier, now: datetime, appointment: datetime) -> None:
     calendar = calendar_for(db.session, current_app.config)
+    # The promised date moves with the rules (papers received, a pause ended); only an
+    # apology's new date leaves it behind, so that the dossier still counts as late.
+    if not db.session.scalar(select(Apology.id).where(Apology.dossier_id == dossier.id)):
+        dossier.first_appointment_at = appointment
     dossier.appointment_at = appointment
     dossier.clock_stopped_at = None
     dossier.status = DossierStatus.PROCESSING

@@ -137,6 +137,8 @@ def test_a_supplement_request_stops_the_clock_and_the_papers_restart_it(
         request = db.session.scalar(select(SupplementRequest))
         assert request.received_at is not None and request.new_appointment_at == new
         assert request.items == ["Bản sao CCCD của chủ hộ", "Giấy xác nhận nơi cư trú"]
+        # The promised date moved by the rule: a result on the new date is not late.
+        assert request.dossier.first_appointment_at == new
     work(login_as, code, "tham_dinh")
 
 
