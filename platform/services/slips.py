@@ -104,8 +104,9 @@ ON_DEMAND = ("01", "05")
 REGISTER_TEMPLATE = "slips/06_register.html"
 # A register longer than a year is a report, not a printout (and would take minutes to lay out).
 MAX_REGISTER_DAYS = 366
-# WeasyPrint lays out about 40 register rows a second: beyond this the Excel register is the way.
-MAX_REGISTER_PDF_ROWS = 1000
+# WeasyPrint lays out 30–60 register rows a second (33 s for 1 000 rows measured): a longer
+# register holds a server thread too long, and its Excel download is the way.
+MAX_REGISTER_PDF_ROWS = 500
 
 # How the control slip words a step's timing (the form's column: trước hạn/đúng hạn/quá hạn).
 VERDICT_WORDS = {

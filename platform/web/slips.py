@@ -75,7 +75,12 @@ def registers():
     today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
     shown = {"unit": "", "from": today.replace(day=1).isoformat(), "to": today.isoformat()}
     shown.update({k: v for k, v in asked.items() if v})
-    return render_template("slips/registers.html", units=units, asked=shown)
+    return render_template(
+        "slips/registers.html",
+        units=units,
+        asked=shown,
+        max_pdf_rows=service.MAX_REGISTER_PDF_ROWS,
+    )
 
 
 @bp.get("/registers/<unit_code>.pdf")
