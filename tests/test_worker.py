@@ -28,8 +28,8 @@ from motcua.config import Config
 from motcua.extensions import db
 from motcua.models import Dossier, Notification, NotificationStatus, Task, User, utcnow
 from motcua.services import notifications
-from motcua.services.formdata import example_data
 from motcua.worker import SmtpSettings
+from tests.services.test_notifications import give_emails, work_desk_step
 
 REPO = Path(__file__).resolve().parents[1]
 HOUSEHOLD = "1.001612"
@@ -329,17 +329,12 @@ def test_console_mode_writes_the_mail_to_the_log(app, make_dossier, caplog):
 def test_a_new_step_mail_reaches_its_officer(app, login_as, make_dossier, smtp_server):
     inbox, settings = smtp_server()
     with app.app_context():
-        officer = db.session.scalar(select(User).where(User.username == "clo.cv.tckh1"))
-        officer.email = "tckh1@canloc.gov.vn"
-        db.session.commit()
+        give_emails("clo.cv.tckh1")
     code = make_dossier("CLO", HOUSEHOLD, applicant=NO_EMAIL)["code"]
-    desk = login_as("clo.mc1")
-    task = next(t for t in desk.get(f"/dossiers/{code}").get_json()["tasks"] if t["assignee"])
-    done = desk.post(f"/tasks/{task['id']}/complete", json={"data": example_data(task["form"])})
-    assert done.status_code == 200, done.get_json()
+    work_desk_step(login_as, code)
     assert worker.run_once(app, smtp=settings).sent == 1
     [message] = inbox.messages()
-    assert message["To"] == "tckh1@canloc.gov.vn"
+    assert message["To"] == "clo.cv.tckh1@canloc.gov.vn"
     assert message["Subject"].startswith(f"[{code}] Việc mới: ")
     assert "/tasks/" in message.get_content()
 
@@ -347,18 +342,12 @@ def test_a_new_step_mail_reaches_its_officer(app, login_as, make_dossier, smtp_s
 def test_due_soon_reminders_are_queued_by_the_worker_once(app, login_as, make_dossier, smtp_server):
     inbox, settings = smtp_server()
     with app.app_context():
-        officer = db.session.scalar(select(User).where(User.username == "clo.cv.tckh2"))
-        officer.email = "tckh2@canloc.gov.vn"
-        db.session.commit()
+        give_emails("clo.cv.tckh2")
     code = make_dossier("CLO", HOUSEHOLD, applicant=NO_EMAIL)["code"]
-    desk = login_as("clo.mc1")
-    task = next(t for t in desk.get(f"/dossiers/{code}").get_json()["tasks"] if t["assignee"])
-    done = desk.post(f"/tasks/{task['id']}/complete", json={"data": example_data(task["form"])})
-    assert done.status_code == 200, done.get_json()
+    work_desk_step(login_as, code)
     worker.run_once(app, smtp=settings)  # the "new step" mail
-    step = next(
-        t for t in desk.get(f"/dossiers/{code}").get_json()["tasks"] if t["status"] == "open"
-    )
+    tasks = login_as("clo.mc1").get(f"/dossiers/{code}").get_json()["tasks"]
+    step = next(t for t in tasks if t["status"] == "open")
     due = datetime.fromisoformat(step["due_at"])
     with app.app_context():  # opened long before its deadline (its own limit is half a day)
         db.session.get(Task, step["id"]).created_at = due - timedelta(days=10)

@@ -107,21 +107,10 @@ def to_officers(task: Task) -> list[Notification]:
     ids = {c.user_id for c in task.candidates}
     if task.assignee_id:
         ids.add(task.assignee_id)
-    queued = []
-    for user in _reachable(ids):
-        subject, body = render("task", **_task_context(task, user))
-        notification = Notification(
-            kind="task",
-            to_address=user.email.strip(),
-            subject=subject,
-            body=body,
-            dossier_id=task.dossier_id,
-            user_id=user.id,
-            dedup_key=f"task:{task.id}:{user.id}",
-        )
-        db.session.add(notification)
-        queued.append(notification)
-    return queued
+    return [
+        _to_officer("task", task, user, dedup_key=f"task:{task.id}:{user.id}")
+        for user in _reachable(ids)
+    ]
 
 
 def task_reassigned(
@@ -132,16 +121,21 @@ def task_reassigned(
     user = task.assignee
     if user is None or user.id == leader.id or not _reachable({user.id}):
         return None
-    context = _task_context(task, user)
-    subject, body = render("reassigned", **context, leader=leader, reason=reason, previous=previous)
+    # No dedup key: a step may come back to the same officer; each reassignment is its own mail.
+    return _to_officer("reassigned", task, user, leader=leader, reason=reason, previous=previous)
+
+
+def _to_officer(kind: str, task: Task, user: User, dedup_key: str | None = None, **context):
+    """Queue the mail ``kind`` about a step to one officer (who has an address)."""
+    subject, body = render(kind, **_task_context(task, user), **context)
     notification = Notification(
-        kind="reassigned",
+        kind=kind,
         to_address=user.email.strip(),
         subject=subject,
         body=body,
         dossier_id=task.dossier_id,
         user_id=user.id,
-        # None: a step may come back to the same officer; each reassignment is its own mail.
+        dedup_key=dedup_key,
     )
     db.session.add(notification)
     return notification

@@ -4,7 +4,6 @@ reassigns a step, the desk returns the result, and the citizen looks the dossier
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 APPLICANT = {
@@ -13,30 +12,6 @@ APPLICANT = {
     "applicant.phone": "0913 222 333",
     "applicant.address": "Thôn Trung Tiến, xã Thiên Lộc",
 }
-
-
-@pytest.fixture
-def as_officer(browser, live_server):
-    """as_officer("clo.mc1") → a page signed in as that officer, in a context of its own."""
-    contexts = []
-
-    def open_as(username: str):
-        context = browser.new_context(
-            base_url=live_server, locale="vi-VN", viewport={"width": 1366, "height": 900}
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto("/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "demo")
-        page.click("main form button[type=submit]")
-        expect(page.get_by_text(f"({username})")).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def open_task(page, code: str, tab: str):

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from motcua.services.formdata import example_data
+from tests.browser.test_day_at_the_centre import open_task
 
 APPLICANT = {
     "name": "Lê Thị Thu Hà",
@@ -50,23 +51,12 @@ def received_at_the_desk(client) -> str:
     return code
 
 
-def test_a_supplement_request_and_the_papers_brought_back(live_app, browser, live_server, shot):
+def test_a_supplement_request_and_the_papers_brought_back(live_app, as_officer, shot):
     code = received_at_the_desk(live_app.test_client())
 
-    def signed_in(username):
-        context = browser.new_context(base_url=live_server, locale="vi-VN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto("/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "demo")
-        page.click("main form button[type=submit]")
-        expect(page.get_by_text(f"({username})")).to_be_visible()
-        return page
-
     # The specialist's appraisal finds papers missing: that is the step's decision.
-    specialist = signed_in("hkh.cv.ktht1")
-    open_task(specialist, code)
+    specialist = as_officer("hkh.cv.ktht1")
+    open_task(specialist, code, "unit")
     specialist.get_by_role("button", name="Nhận xử lý").click()
     specialist.fill("[name=opinion]", "Bản vẽ chưa đủ để thẩm định.")
     specialist.select_option("[name=proposal]", "supplement")
@@ -83,8 +73,8 @@ def test_a_supplement_request_and_the_papers_brought_back(live_app, browser, liv
     shot(specialist, "supplement-requested")
 
     # The request goes back through the desk, whose step waits for the applicant's papers.
-    desk = signed_in("hkh.mc1")
-    open_task(desk, code)
+    desk = as_officer("hkh.mc1")
+    open_task(desk, code, "unit")
     expect(desk.get_by_role("heading", name="Thông báo và nhận hồ sơ bổ sung")).to_be_visible()
     desk.get_by_role("button", name="Nhận xử lý").click()
     desk.check("[name=received]")
@@ -93,25 +83,10 @@ def test_a_supplement_request_and_the_papers_brought_back(live_app, browser, liv
     desk.goto(f"/dossiers/{code}")
     expect(desk.locator("dt:has-text('Trạng thái') + dd")).to_have_text("Đang xử lý")
     expect(desk.get_by_text("Nhận hồ sơ bổ sung; hẹn trả mới")).to_be_visible()
-    for page in (specialist, desk):
-        page.context.close()
 
 
-def open_task(page, code: str):
-    page.goto(f"/inbox?tab=unit&q={code}")
-    row = page.locator("tr[data-task]").filter(has_text=code)
-    expect(row).to_have_count(1)
-    row.get_by_role("link").last.click()
-
-
-def test_an_incomplete_dossier_at_the_desk_gets_form_02(live_server, browser, shot):
-    context = browser.new_context(base_url=live_server, locale="vi-VN")
-    desk = context.new_page()
-    desk.set_default_timeout(15_000)
-    desk.goto("/login")
-    desk.fill("input[name=username]", "hkh.mc1")
-    desk.fill("input[name=password]", "demo")
-    desk.click("main form button[type=submit]")
+def test_an_incomplete_dossier_at_the_desk_gets_form_02(as_officer, shot):
+    desk = as_officer("hkh.mc1")
     desk.goto("/desk/receive/1.009994")
     for name, value in APPLICANT.items():
         desk.fill(f"input[name='applicant.{name}']", value)
@@ -122,4 +97,3 @@ def test_an_incomplete_dossier_at_the_desk_gets_form_02(live_server, browser, sh
     expect(desk.locator("dt:has-text('Trạng thái') + dd")).to_have_text("Chờ bổ sung")
     expect(desk.get_by_role("link", name=re.compile(r"^02-.*\.pdf$"))).to_be_visible()
     shot(desk, "supplement-at-receipt")
-    context.close()

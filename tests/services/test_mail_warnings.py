@@ -3,45 +3,26 @@ appointment (form 04 must come before it passes), the officer a leader gives a s
 outbox's failed mails as the system administrator sees and sends them again."""
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
-from motcua.models import AuditEntry, Dossier, Notification, NotificationStatus, Task, User
+from motcua.models import AuditEntry, Notification, NotificationStatus, Task, User
 from motcua.services import exceptions, notifications, processing
 from motcua.services.formdata import example_data
-
-HOUSEHOLD = "1.001612"
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local(value: datetime) -> str:
-    value = value.astimezone(TZ)
-    return f"{value:%H:%M} ngày {value:%d/%m/%Y}"
-
-
-def outbox(**where) -> list[Notification]:
-    query = select(Notification).order_by(Notification.id)
-    for name, value in where.items():
-        query = query.where(getattr(Notification, name) == value)
-    return list(db.session.scalars(query.execution_options(populate_existing=True)))
+from tests.services.test_notifications import (
+    HOUSEHOLD,
+    dossier_of,
+    give_emails,
+    local,
+    outbox,
+)
 
 
 def user(username: str) -> User:
     return db.session.scalar(select(User).where(User.username == username))
-
-
-def give_emails(*usernames: str) -> None:
-    for username in usernames:
-        user(username).email = f"{username}@canloc.gov.vn"
-    db.session.commit()
-
-
-def dossier_of(code: str) -> Dossier:
-    return db.session.scalar(select(Dossier).where(Dossier.code == code))
 
 
 # -- one working day before the appointment ------------------------------------------------
