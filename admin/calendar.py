@@ -8,6 +8,7 @@ from motcua.admin import bp
 from motcua.errors import Invalid
 from motcua.models import CalendarDayKind, Role
 from motcua.services import calendar_days as service
+from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
 
@@ -55,11 +56,12 @@ def calendar():
 @login_required
 def calendar_add():
     form = request.form
-    try:
+    with refusal(Invalid) as refused:
         change = service.add_day(
             g.user, form.get("day", ""), form.get("kind", ""), form.get("note", "")
         )
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         # Back to the year the form was on, with the messages next to the fields.
         return _render(
             form.get("year"), status=422, errors=exc.details, values=form, message=exc.message
@@ -74,9 +76,10 @@ def calendar_add():
 @login_required
 def calendar_update(day: str):
     form = request.form
-    try:
+    with refusal(Invalid) as refused:
         change = service.update_day(g.user, day, form.get("note", ""))
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _render(
             day[:4],
             status=422,

@@ -14,6 +14,7 @@ from motcua.admin import bp
 from motcua.errors import Conflict, Invalid
 from motcua.models import OnlineLevel, ProcedureLevel, Role
 from motcua.services import catalogue, catalogue_import
+from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
 
@@ -113,9 +114,10 @@ def catalogue_new():
     catalogue.require_editor(g.user)
     if request.method == "GET":
         return _form_page(values={"online_level": "none"})
-    try:
+    with refusal(Invalid, Conflict) as refused:
         procedure = catalogue.create(g.user, request.form.to_dict())
-    except (Invalid, Conflict) as exc:
+    if refused:
+        exc = refused.error
         return _form_page(
             values=request.form, errors=exc.details, message=exc.message, status=exc.status
         )
@@ -144,9 +146,10 @@ def catalogue_edit(code):
     procedure = catalogue.get(g.user, code)
     if request.method == "GET":
         return _form_page(procedure, _values(procedure))
-    try:
+    with refusal(Invalid, Conflict) as refused:
         procedure, changes = catalogue.update(g.user, code, request.form.to_dict())
-    except (Invalid, Conflict) as exc:
+    if refused:
+        exc = refused.error
         return _form_page(procedure, request.form, exc.details, exc.message, status=exc.status)
     if changes:
         flash(_("Đã lưu thủ tục %(code)s.", code=procedure.code), "success")
@@ -179,9 +182,10 @@ def catalogue_import_page():
     if upload is None or not upload.filename:
         return _render("import.html", 422, plan=None, message=_("Chọn tệp cần nhập."))
     data = upload.stream.read(catalogue_import.MAX_BYTES + 1)
-    try:
+    with refusal(Invalid) as refused:
         plan = catalogue_import.parse_import(data, upload.filename)
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _render("import.html", 422, plan=None, message=exc.message)
     key = catalogue_import.stage_import(data)
     session[STAGED] = {"key": key, "sha256": plan.sha256, "filename": upload.filename}
@@ -201,16 +205,16 @@ def catalogue_import_confirm():
             plan=None,
             message=_("Không còn tệp đã kiểm tra (hoặc đã nhập rồi); hãy tải tệp lên lại."),
         )
-    try:
+    with refusal(Invalid, Conflict) as refused:
         data = catalogue_import.load_staged(staged["key"])
         plan = catalogue_import.apply_import(
             g.user, data, staged["filename"], expected=request.form.get("fingerprint", "")
         )
-    except Invalid as exc:
-        session.pop(STAGED, None)
-        return _render("import.html", 422, plan=None, message=exc.message)
-    except Conflict as exc:
+    if isinstance(refused.error, Conflict):
         plan = catalogue_import.parse_import(data, staged["filename"])
-        return _render("import.html", 409, plan=plan, message=exc.message)
+        return _render("import.html", 409, plan=plan, message=refused.error.message)
+    if refused:
+        session.pop(STAGED, None)
+        return _render("import.html", 422, plan=None, message=refused.error.message)
     session.pop(STAGED, None)
     return _render("import.html", plan=plan, message=None)

@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from motcua.admin import bp
-from motcua.errors import Invalid, MotcuaError
+from motcua.errors import Invalid, as_json
 from motcua.models import Role
 from motcua.services import catalogue, diagrams, org, processes
+from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 from motcua.web.dossier import content_disposition
 from motcua.web.filters import local_datetime
@@ -153,13 +154,10 @@ def json_errors(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        try:
+        with refusal() as refused:
             return view(*args, **kwargs)
-        except MotcuaError as exc:
-            body = {"code": exc.code, "message": exc.message}
-            if exc.details is not None:
-                body["details"] = exc.details
-            return jsonify({"error": body}), exc.status
+        body, status = as_json(refused.error)
+        return jsonify(body), status
 
     return wrapper
 

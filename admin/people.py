@@ -13,6 +13,7 @@ from motcua.errors import Invalid
 from motcua.models import Role, UnitLevel
 from motcua.services import accounts, org, user_import
 from motcua.services import units as unit_service
+from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
 
@@ -94,7 +95,7 @@ def units():
 @login_required
 def unit_create():
     form = request.form
-    try:
+    with refusal(Invalid) as refused:
         unit = unit_service.create_unit(
             g.user,
             form.get("parent", ""),
@@ -102,7 +103,8 @@ def unit_create():
             form.get("name", ""),
             form.get("level", ""),
         )
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _units_page(form, exc.details or {"": exc.message}, 422)
     flash(_("Đã tạo đơn vị %(code)s.", code=unit.code), "success")
     return redirect(url_for("admin.units") + f"#unit-{unit.code}")
@@ -121,9 +123,10 @@ def unit_edit(code):
             may_edit=org.is_system_admin(g.user),
             **_labels(),
         )
-    try:
+    with refusal(Invalid) as refused:
         unit_service.rename_unit(g.user, code, request.form.get("name", ""))
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         page = render_template(
             "admin/people/unit.html",
             unit=unit,
@@ -185,7 +188,7 @@ def user_new():
         return _user_form("admin/people/user_new.html", values={}, errors={}, checked=set())
     form = request.form
     checked = form.getlist("roles")
-    try:
+    with refusal(Invalid) as refused:
         user, temporary = accounts.create_user(
             g.user,
             form.get("username", ""),
@@ -195,7 +198,8 @@ def user_new():
             form.get("password", ""),
             checked,
         )
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _user_form(
             "admin/people/user_new.html",
             422,
@@ -243,7 +247,7 @@ def user_edit(user_id):
     if request.method == "GET":
         return _edit_page(user)
     form = request.form
-    try:
+    with refusal(Invalid) as refused:
         accounts.update_user(
             g.user,
             user_id,
@@ -251,7 +255,8 @@ def user_edit(user_id):
             form.get("email", ""),
             form.get("unit", ""),
         )
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _edit_page(user, 422, values=form, errors=exc.details, message=exc.message)
     flash(_("Đã lưu thông tin cán bộ %(username)s.", username=user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))
@@ -261,11 +266,12 @@ def user_edit(user_id):
 @login_required
 def user_grant_role(user_id):
     user = accounts.get_user(g.user, user_id)
-    try:
+    with refusal(Invalid) as refused:
         accounts.grant_role(
             g.user, user_id, request.form.get("grant_unit", ""), request.form.get("grant_role", "")
         )
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _edit_page(user, 422, errors=exc.details, message=exc.message, grant=request.form)
     flash(_("Đã cấp vai trò cho %(username)s.", username=user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user_id) + "#roles")
@@ -329,12 +335,13 @@ def users_import():
     if request.method == "GET":
         return _import_form()
     upload = request.files.get("file")
-    try:
+    with refusal(Invalid) as refused:
         if upload is None or not upload.filename:
             raise Invalid("Hãy chọn tệp CSV.", details={"file": "Hãy chọn tệp CSV."})
         sha256 = user_import.stage(upload.stream)
         report = user_import.preview(g.user, user_import.load(sha256))
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _import_form(422, exc.details or {"file": exc.message})
     session[_IMPORT_KEY] = sha256
     return render_template(
@@ -352,9 +359,10 @@ def users_import_confirm():
         return _import_form(
             422, {"file": _("Phiên xem trước đã hết; hãy tải tệp lên và xem trước lại.")}
         )
-    try:
+    with refusal(Invalid) as refused:
         report = user_import.apply(g.user, user_import.load(sha256))
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         return _import_form(422, exc.details or {"file": exc.message})
     session.pop(_IMPORT_KEY, None)
     page = render_template("admin/people/import_result.html", report=report, actions=IMPORT_ACTIONS)

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from motcua import engine
 from motcua.admin import bp
-from motcua.errors import Forbidden, Invalid
+from motcua.errors import Forbidden, Invalid, as_json
 from motcua.extensions import db
 from motcua.models import Procedure, Role, Unit, UnitLevel
 from motcua.services import audit, configurator, diagrams, org, processes
+from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
 
@@ -184,21 +185,23 @@ def configure_save(code, unit_code):
     procedure, unit = diagrams.procedure_by_code(code), _unit(unit_code)
     config = configurator.configuration(procedure, unit, g.user)
     steps, lanes = _table_from_form(config)
-    try:
-        config = configurator.configure(procedure, unit, g.user, steps, lanes)
-    except Invalid as exc:
+    publish = request.form.get("action") == "publish"
+    with refusal(Invalid) as refused:
+        saved = configurator.configure(procedure, unit, g.user, steps, lanes, publish=publish)
+    if refused:
+        exc = refused.error
         return _render_configurator(
             config, entered=steps, errors=exc.details or [{"message": exc.message}], status=422
         )
-    if request.form.get("action") != "publish":
+    if saved.not_published is not None:  # kept as a draft, with what stops publishing it
+        exc = saved.not_published
+        return _render_configurator(
+            saved.config, errors=exc.details or [{"message": exc.message}], status=422
+        )
+    if not publish:
         flash(_("Đã lưu bản nháp."), "ok")
         return redirect(url_for("admin.configure", code=code, unit_code=unit_code))
-    try:
-        version = diagrams.publish(procedure, unit, g.user)
-    except Invalid as exc:
-        return _render_configurator(
-            config, errors=exc.details or [{"message": exc.message}], status=422
-        )
+    version = saved.version
     flash(
         _(
             "Đã ban hành phiên bản %(n)d: hồ sơ tiếp nhận từ nay dùng cấu hình này; hồ sơ "
@@ -217,12 +220,10 @@ def configure_check(code, unit_code):
     procedure, unit = diagrams.procedure_by_code(code), _unit(unit_code)
     config = configurator.configuration(procedure, unit, g.user)
     steps, lanes = _table_from_form(config)
-    try:
+    with refusal(Invalid) as refused:
         return jsonify(configurator.preview(procedure, unit, g.user, steps, lanes))
-    except Invalid as exc:
-        return jsonify(
-            {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
-        ), 422
+    body, _status = as_json(refused.error)
+    return jsonify(body), 422
 
 
 @bp.post("/procedures/<code>/units/<unit_code>/rebase")

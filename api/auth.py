@@ -3,6 +3,7 @@ from functools import wraps
 from flask import g, request
 
 from motcua.api import bp
+from motcua.api.errors import error_response
 from motcua.api.serialize import json_body
 from motcua.errors import Unauthorized
 from motcua.services import auth
@@ -24,5 +25,8 @@ def login_required(view):
 @bp.post("/auth/token")
 def token():
     body = json_body()
-    user = auth.authenticate(str(body.get("username", "")), str(body.get("password", "")))
-    return {"token": auth.issue_token(user), "username": user.username}
+    attempt = auth.sign_in(str(body.get("username", "")), str(body.get("password", "")))
+    if attempt.refused:  # answered, not raised: the attempt is kept (the lockout counts it)
+        refused = attempt.refused
+        return error_response(refused.status, refused.code, refused.message)
+    return {"token": auth.issue_token(attempt.user), "username": attempt.user.username}

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime
 
 from flask import g, request
@@ -12,16 +13,63 @@ from motcua.services import dossiers, exceptions, intake
 @bp.post("/dossiers")
 @login_required
 def receive_dossier():
-    body = json_body()
-    applicant = intake.parse_applicant(body.get("applicant"))
+    """Receive a dossier: a JSON body, or multipart with that JSON in the part ``dossier`` and
+    the papers' files in parts ``doc-<n>`` (n: the paper's place in the procedure's list), as
+    the desk's page sends them. With ``complete`` (or ``supplement``) the desk's check step is
+    done in the same act, as at the desk."""
+    if request.mimetype == "multipart/form-data":
+        try:
+            body = json.loads(request.form.get("dossier", ""))
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise Invalid(
+                "Phần dossier phải là một đối tượng JSON.",
+                code="invalid_json",
+                details={"dossier": "Đối tượng JSON của hồ sơ."},
+            )
+        files = intake.paper_files(request.files)
+    else:
+        body, files = json_body(), []
     dossier = intake.receive(
         g.user,
         str(body.get("procedure_code", "")),
         str(body.get("unit_code", "")),
-        applicant,
+        body.get("applicant"),
         str(body.get("channel", "direct")),
+        files,
+        _check(body),
     )
     return serialize.dossier_summary(dossier), 201
+
+
+def _check(body: dict) -> intake.Check | None:
+    """The desk's check as the call states it; None when it states none (the check step then
+    stays with the receiving officer)."""
+    supplement = body.get("supplement")
+    if "complete" not in body and supplement is None:
+        return None
+    checked = body.get("checked") or []
+    if not isinstance(checked, list) or not all(isinstance(i, int) for i in checked):
+        raise Invalid(
+            "checked phải là danh sách số thứ tự giấy tờ.",
+            code="invalid_intake",
+            details={"checked": "Ví dụ [0, 1]."},
+        )
+    if supplement is not None and not isinstance(supplement, dict):
+        raise Invalid(
+            "supplement phải là đối tượng {reason, items}.",
+            code="invalid_intake",
+            details={"supplement": "Đối tượng {reason, items}."},
+        )
+    return intake.Check(
+        complete=body.get("complete") is True,
+        checked=frozenset(checked),
+        note=_text(body, "note"),
+        supplement=(_text(supplement, "reason"), _text(supplement, "items"))
+        if supplement
+        else None,
+    )
 
 
 @bp.get("/dossiers/<code>")
@@ -52,7 +100,7 @@ def add_attachment(code):
         file_name=upload.filename or "",
         stream=upload.stream,
         kind=request.form.get("kind", "component"),
-        media_type=upload.mimetype if upload.mimetype != "application/octet-stream" else None,
+        media_type=intake.stated_type(upload),
     )
     return serialize.attachment(attachment), 201
 

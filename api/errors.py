@@ -4,19 +4,17 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from motcua.api import bp
-from motcua.errors import MotcuaError
+from motcua.errors import MotcuaError, as_json, error_body
 
 
 def error_response(status: int, code: str, message: str, details=None):
-    body = {"code": code, "message": message}
-    if details is not None:
-        body["details"] = details
-    return jsonify({"error": body}), status
+    return jsonify(error_body(code, message, details)), status
 
 
 @bp.errorhandler(MotcuaError)
 def _motcua_error(exc: MotcuaError):
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    body, status = as_json(exc)
+    return jsonify(body), status
 
 
 # Registered on the app: a path that matches no route never reaches the blueprint's handlers.

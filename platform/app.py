@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from motcua import unit_of_work
 from motcua.config import Config
 from motcua.extensions import babel, csrf, db, migrate
 
@@ -46,4 +47,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(admin_bp)
+    unit_of_work.install(app)  # after the blueprints: every view is one unit of work
     return app

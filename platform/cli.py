@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 
 from motcua.app import create_app
 from motcua.errors import MotcuaError
+from motcua.unit_of_work import unit_of_work
 
 
 @click.group(
@@ -67,7 +68,8 @@ def create_admin_command(username, unit_code, province_name):
     if password != getpass.getpass("Nhập lại mật khẩu: "):
         raise click.ClickException("Hai lần nhập mật khẩu không khớp.")
     try:
-        accounts.create_system_admin(username, unit_code, password, province_name)
+        with unit_of_work():
+            accounts.create_system_admin(username, unit_code, password, province_name)
     except MotcuaError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Đã tạo quản trị hệ thống {username}.")
@@ -156,11 +158,17 @@ def _load_demo() -> None:
     if demo.is_loaded():
         click.echo("Dữ liệu demo đã có sẵn.")
         return
-    demo.load()
+    with unit_of_work():
+        demo.load()
     click.echo("Đã nạp dữ liệu demo: tỉnh Hà Tĩnh, huyện Can Lộc và Hương Khê.")
     click.echo("Một hồ sơ mẫu đi qua quy trình của từng huyện:")
     for unit_code in ("CLO", "HKH"):
-        for line in demo.walk_through(unit_code):
+        walk = demo.walk_through(unit_code)
+        while True:
+            with unit_of_work():  # each line follows one act: received, or a step done
+                line = next(walk, None)
+            if line is None:
+                break
             click.echo(line)
 
 

@@ -1,4 +1,5 @@
-"""Errors of our own; mapped to HTTP in one place (motcua.api.errors / the web error pages)."""
+"""Errors of our own; mapped to HTTP in one place (motcua.api.errors / the web error pages), and
+given as JSON in one shape: {"error": {"code", "message", "details"?}}."""
 
 
 class MotcuaError(Exception):
@@ -36,3 +37,16 @@ class Unauthorized(MotcuaError):
 class Conflict(MotcuaError):
     status = 409
     code = "conflict"
+
+
+def error_body(code: str, message, details=None) -> dict:
+    """The JSON of an error, wherever JSON is answered (the API, the modeler, the configurator's
+    live check)."""
+    body = {"code": code, "message": str(message)}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
+
+
+def as_json(error: MotcuaError) -> tuple[dict, int]:
+    return error_body(error.code, error.message, error.details), error.status

@@ -94,9 +94,10 @@ def refusal(*kinds: type[MotcuaError]) -> Iterator[Refusal]:
     and holds no lock while it renders; the request then commits nothing.
     """
     found = Refusal()
+    caught = kinds or (MotcuaError,)
     try:
         yield found
-    except kinds or (MotcuaError,) as exc:
+    except caught as exc:
         discard()
         found.error = exc
 

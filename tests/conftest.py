@@ -16,6 +16,7 @@ from flask_migrate import upgrade
 from motcua.app import create_app
 from motcua.extensions import db
 from motcua.services import demo
+from motcua.unit_of_work import unit_of_work
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,7 +65,8 @@ def build_app(tmp_root: Path, suffix: str = ""):
     )
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        demo.load()
+        with unit_of_work():
+            demo.load()
     return app
 
 

@@ -68,7 +68,6 @@ def create_system_admin(
     )
     user.roles = [UserRole(unit=unit, role=Role.SYSTEM_ADMIN)]
     db.session.add(user)
-    db.session.commit()
     return user
 
 
@@ -303,7 +302,6 @@ def create_user(
         unit=unit,
         data=account_data(user) | {"temporary_password": temporary is not None},
     )
-    db.session.commit()
     return user, temporary
 
 
@@ -373,7 +371,6 @@ def update_user(actor: User, user_id: int, display_name: str, email: str, unit_c
             unit=user.unit,
             data=changes,
         )
-        db.session.commit()
     return user
 
 
@@ -420,7 +417,6 @@ def grant_role(actor: User, user_id: int, unit_code: str, role: str) -> User:
         unit=unit,
         data={"role": role_value.value, "unit": unit.code},
     )
-    db.session.commit()
     return user
 
 
@@ -447,7 +443,6 @@ def revoke_role(actor: User, user_id: int, role_id: int) -> User:
         unit=unit,
         data={"role": role.value, "unit": unit.code},
     )
-    db.session.commit()
     return user
 
 
@@ -472,7 +467,6 @@ def deactivate(actor: User, user_id: int) -> tuple[User, int]:
             unit=user.unit,
             data={"claimed_open_tasks": claimed},
         )
-        db.session.commit()
     return user, claimed
 
 
@@ -492,7 +486,6 @@ def reactivate(actor: User, user_id: int) -> User:
             f"Mở lại tài khoản {user.username}.",
             unit=user.unit,
         )
-        db.session.commit()
     return user
 
 
@@ -513,5 +506,4 @@ def reset_password(actor: User, user_id: int) -> tuple[User, str]:
         f"Đặt lại mật khẩu của {user.username}.",
         unit=user.unit,
     )
-    db.session.commit()
     return user, password

@@ -1,5 +1,6 @@
 """Passwords and API tokens."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -24,34 +25,47 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
-def authenticate(username: str, password: str) -> User:
-    """Return the active user with these credentials; raise Unauthorized otherwise.
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of an attempt to sign in: the user, or why not (an Unauthorized)."""
 
-    After MAX_FAILED_LOGINS wrong passwords in a row the account is locked for LOCKOUT
-    (code ``locked``), whatever password is given; a right password resets the count.
-    Commits the count.
-    """
+    user: User | None
+    refused: Unauthorized | None = None
+
+
+def sign_in(username: str, password: str) -> SignIn:
+    """Try the credentials. An attempt is an act of its own, kept whatever its outcome: after
+    MAX_FAILED_LOGINS wrong passwords in a row the account is locked for LOCKOUT (code
+    ``locked``), whatever password is given; a right password resets the count. So the
+    refusal is returned (``bad_credentials``, ``locked``), not raised: the boundary keeps the
+    count."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
-        raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
+        return SignIn(None, _bad_credentials())
     now = utcnow()
     if user.locked_until and user.locked_until > now:
-        raise Unauthorized(
-            "Tài khoản tạm khóa do đăng nhập sai nhiều lần; vui lòng thử lại sau "
-            f"{int((user.locked_until - now).total_seconds() // 60) + 1} phút.",
-            code="locked",
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        return SignIn(
+            None,
+            Unauthorized(
+                "Tài khoản tạm khóa do đăng nhập sai nhiều lần; vui lòng thử lại sau "
+                f"{minutes} phút.",
+                code="locked",
+            ),
         )
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.failed_logins, user.locked_until = 0, now + LOCKOUT
-        db.session.commit()
-        raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
+        return SignIn(None, _bad_credentials())
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
-        db.session.commit()
-    return user
+    return SignIn(user)
+
+
+def _bad_credentials() -> Unauthorized:
+    return Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
 
 
 def active_user(user_id) -> User:

@@ -33,11 +33,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
+from motcua import unit_of_work
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
@@ -48,8 +46,7 @@ from motcua.models import (
     Task,
     User,
 )
-from motcua.services import audit, org
-from motcua.services.deadlines import calendar_for
+from motcua.services import audit, deadlines, org
 from motcua.services.workflow import task_due_at
 from motcua.workcalendar import WorkCalendar
 
@@ -131,7 +128,7 @@ def _require_viewer(user: User) -> None:
 
 
 def _calendar() -> WorkCalendar:
-    return calendar_for(db.session, current_app.config)
+    return deadlines.calendar()
 
 
 def _today(cal: WorkCalendar) -> date:
@@ -278,7 +275,6 @@ def add_day(actor: User, day: str, kind: str, note: str) -> Change:
             "tasks_moved": moved,
         },
     )
-    _commit()
     return Change(parsed, chosen, note, recomputed, moved)
 
 
@@ -309,7 +305,6 @@ def update_day(actor: User, day: str, note: str) -> Change:
         f"Sửa ghi chú ngày {fmt(row.day)}: {note}",
         data={"kind": kind.value, "note": note, "old_note": old_note, "tasks_recomputed": 0},
     )
-    _commit()
     return Change(row.day, kind, note, 0, 0, recounted=False)
 
 
@@ -338,7 +333,6 @@ def remove_day(actor: User, day: str) -> Change:
             "tasks_moved": moved,
         },
     )
-    _commit()
     return Change(removed_day, kind, note, recomputed, moved)
 
 
@@ -462,19 +456,10 @@ def _raise_if(errors: dict) -> None:
 
 
 def _flush() -> None:
-    _settle(db.session.flush)
-
-
-def _commit() -> None:
-    _settle(db.session.commit)
-
-
-def _settle(action) -> None:
-    """Flush or commit, turning a race with another admin on the same day into a conflict."""
-    try:
-        action()
-    except (IntegrityError, StaleDataError) as exc:
-        db.session.rollback()
-        raise Conflict(
-            "Ngày này vừa được người khác thay đổi; hãy tải lại trang.", code="conflict"
-        ) from exc
+    """Flush the change to the province's days, turning a race with another admin on the same
+    day into a conflict (the boundary then rolls the change back); the calendar is read again
+    from then on."""
+    unit_of_work.flush(
+        Conflict("Ngày này vừa được người khác thay đổi; hãy tải lại trang.", code="conflict")
+    )
+    deadlines.forget_calendar()

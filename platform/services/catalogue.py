@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
+from motcua import unit_of_work
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import OnlineLevel, Procedure, ProcedureLevel, ProcessVersion, Role, User
@@ -296,16 +296,15 @@ def diff(procedure: Procedure, values: dict) -> dict:
     }
 
 
-def commit_change() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise Conflict(
+def flush_change() -> None:
+    """Flush the entry, so that a code another admin has just added shows as a conflict."""
+    unit_of_work.flush(
+        Conflict(
             "Mã thủ tục vừa được người khác thêm vào danh mục; hãy tải lại trang.",
             code="procedure_exists",
             details={"code": "Mã thủ tục đã có trong danh mục."},
-        ) from exc
+        )
+    )
 
 
 def _exists(code: str) -> Procedure | None:
@@ -321,7 +320,7 @@ def _invalid(errors: dict) -> Invalid:
 
 
 def create(actor: User, form: dict) -> Procedure:
-    """Add an entry from a form's strings; one commit with its audit entry.
+    """Add an entry from a form's strings; one unit of work with its audit entry.
 
     Raises Forbidden (not a system admin), Invalid (details: errors by field), Conflict (the
     code is taken, and nothing else is wrong).
@@ -349,7 +348,7 @@ def create(actor: User, form: dict) -> Procedure:
         f"Thêm thủ tục {procedure.code} — {procedure.name}",
         data={name: {"old": None, "new": _json_value(values[name])} for name in FIELDS},
     )
-    commit_change()
+    flush_change()
     return procedure
 
 
@@ -396,5 +395,5 @@ def update(actor: User, code: str, form: dict) -> tuple[Procedure, dict]:
         f"Sửa thủ tục {old_code}: {labels}",
         data=changes,
     )
-    commit_change()
+    flush_change()
     return procedure, changes

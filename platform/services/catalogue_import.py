@@ -63,8 +63,8 @@ from motcua.services.catalogue import (
     FIELDS,
     MAX_LIMIT_DAYS,
     check_lengths,
-    commit_change,
     diff,
+    flush_change,
     fold,
     normalise_code,
     require_editor,
@@ -494,7 +494,7 @@ def apply_import(
             "skipped": [[r.row, r.code, "; ".join(r.reasons)] for r in plan.rows if r.reasons],
         },
     )
-    commit_change()
+    flush_change()
     plan.applied = True
     return plan
 

@@ -4,15 +4,13 @@ see `engine.set_step_properties`), and the rebase of a variant onto a newer temp
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from motcua import engine
 from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import Procedure, ProcessVersion, Unit, User, UserRole
-from motcua.services import org, processes
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, diagrams, org, processes
 from motcua.services.diagrams import (
     STEP_ROLES,
     draft_of,
@@ -108,7 +106,7 @@ def _configuration(procedure, unit, xml, source, draft, version, template, based
         )
         for s in diagram.steps
     ]
-    hours_per_day = calendar_for(db.session, current_app.config).hours_per_day
+    hours_per_day = deadlines.calendar().hours_per_day
     total, path = engine.longest_path_days(diagram, hours_per_day)
     problems = draft.problems if draft is not None else problems_of(xml, procedure, unit)
     return Configuration(
@@ -217,7 +215,7 @@ def preview(procedure, unit, user, steps, lane_names=None) -> dict:
     """What the table would give, without saving: the total along the longest path against
     the legal limit, and every problem."""
     result = edit(procedure, unit, user, steps, lane_names)
-    hours_per_day = calendar_for(db.session, current_app.config).hours_per_day
+    hours_per_day = deadlines.calendar().hours_per_day
     total, path = engine.longest_path_days(load(result.xml), hours_per_day)
     legal = float(procedure.legal_limit_days)
     return {
@@ -229,16 +227,30 @@ def preview(procedure, unit, user, steps, lane_names=None) -> dict:
     }
 
 
+@dataclass
+class Saved:
+    """The table saved as the variant's draft, and with ``publish`` its new version, or why it
+    was not published (the draft is kept with its problems) and the table as it now stands."""
+
+    version: ProcessVersion | None = None
+    not_published: Invalid | None = None
+    config: Configuration | None = None
+
+
 def configure(
     procedure: Procedure,
     unit: Unit,
     user: User,
     steps: dict[str, dict[str, str]],
     lane_names: dict[str, str] | None = None,
-) -> Configuration:
-    """Save the unit admin's table as the variant's draft (see `edit`). A well-formed table
-    that breaks a rule of the diagram (the legal limit, an officer without the role) is saved
-    with its problems and cannot be published until fixed."""
+    *,
+    publish: bool = False,
+) -> Saved:
+    """Save the unit admin's table as the variant's draft (see `edit`), and with ``publish``
+    publish it. A well-formed table that breaks a rule of the diagram (the legal limit, an
+    officer without the role) is saved with its problems and cannot be published until fixed:
+    the refusal to publish is returned, the draft kept. Raises Invalid for an ill-formed table
+    (nothing saved)."""
     result = edit(procedure, unit, user, steps, lane_names)
     save_draft(
         procedure,
@@ -263,7 +275,13 @@ def configure(
             "lanes": result.lane_names,
         },
     )
-    return configuration(procedure, unit, user)
+    if not publish:
+        return Saved()
+    try:
+        version = diagrams.publish(procedure, unit, user)
+    except Invalid as refused:  # raised before publishing wrote anything: the draft stays
+        return Saved(not_published=refused, config=configuration(procedure, unit, user))
+    return Saved(version)
 
 
 def _current_value(row: StepRow, name: str) -> str:

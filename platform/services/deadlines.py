@@ -38,13 +38,16 @@ themselves: a count plus max(created_at) would miss an admin changing the kind o
 an existing row, and a version counter would rely on every writer remembering to bump it. The
 table holds a few dozen rows per year, so reading those two columns per call is cheap, and
 building a calendar is cheap too (the national holidays are cached per year in the module).
+`calendar()` reads them once per app context (one request, one command), so that an action
+opening steps, moving deadlines and rendering its page asks the database once.
 """
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,6 +58,7 @@ from motcua.workcalendar import WorkCalendar
 _Rows = tuple[tuple, ...]
 
 _cache: dict[tuple[str, str], tuple[_Rows, WorkCalendar]] = {}
+_IN_CONTEXT = "motcua_calendar"
 
 
 def _rows(session: Session) -> _Rows:
@@ -95,6 +99,31 @@ def calendar_for(session: Session, config: Mapping) -> WorkCalendar:
     return calendar
 
 
+def calendar() -> WorkCalendar:
+    """The application's working calendar, read once per action (app context): the steps
+    opened, the deadlines moved and the pages shown by one request count on the same days."""
+    found = g.get(_IN_CONTEXT)
+    if found is None:
+        found = calendar_for(db.session, current_app.config)
+        setattr(g, _IN_CONTEXT, found)
+    return found
+
+
+def forget_calendar() -> None:
+    """After a change to the province's days: the next ``calendar()`` reads them again."""
+    g.pop(_IN_CONTEXT, None)
+
+
+def hours_per_day() -> float:
+    """The office hours of one working day (they depend on the settings alone)."""
+    return _office_day(current_app.config["OFFICE_HOURS"], current_app.config["TIMEZONE"])
+
+
+@functools.lru_cache(maxsize=16)
+def _office_day(office_hours: str, tz: str) -> float:
+    return WorkCalendar(office_hours=office_hours, tz=tz).hours_per_day
+
+
 def deadline(
     cal: WorkCalendar,
     start: datetime,
@@ -117,4 +146,4 @@ def working_deadline(
     start: datetime, *, days: float | Decimal | None = None, hours: float | Decimal | None = None
 ) -> datetime:
     """`deadline` on the application's calendar (its office hours and the province's days)."""
-    return deadline(calendar_for(db.session, current_app.config), start, days=days, hours=hours)
+    return deadline(calendar(), start, days=days, hours=hours)

@@ -121,7 +121,7 @@ def load() -> None:
         analyst = people.by_name["hti.phantich"]
         template = BPMN_DIR / "templates" / f"{procedure.code}.bpmn"
         template_version = processes.store_version(
-            procedure, None, template.read_bytes(), author=analyst, publish=True, commit=False
+            procedure, None, template.read_bytes(), author=analyst, publish=True
         )
         for code, _name, _commune in DISTRICTS:
             variant = BPMN_DIR / "variants" / code / f"{procedure.code}.bpmn"
@@ -134,9 +134,7 @@ def load() -> None:
                     author=unit_admin,
                     publish=True,
                     template_version=template_version,
-                    commit=False,
                 )
-    db.session.commit()
 
 
 def _staff(people: "_People", unit: Unit, prefix: str) -> None:

@@ -1,9 +1,5 @@
-"""The one-stop desk (bộ phận một cửa): receiving a dossier with its papers, the receipt,
-and handing the result back.
-
-Receiving at the desk is one transaction: the dossier, the scanned papers and the desk's own
-check step are stored together or not at all (files already written to storage are addressed
-by their hash and harm nothing).
+"""The one-stop desk (bộ phận một cửa): the procedures to receive, the receipt, and handing the
+result back. Receiving itself is motcua.services.intake, for the desk's page and the API alike.
 """
 
 import unicodedata
@@ -20,7 +16,6 @@ from motcua.models import (
     FINAL_STATUSES,
     Attachment,
     AttachmentKind,
-    Channel,
     Dossier,
     Procedure,
     Role,
@@ -32,17 +27,12 @@ from motcua.services import (
     catalogue,
     dossiers,
     formdata,
-    intake,
     notifications,
     org,
     processing,
     workflow,
 )
 
-REQUIRED = "Trường này là bắt buộc."
-
-# One uploaded file of the desk: (index of the procedure's paper, file name, bytes, media type).
-DeskFile = tuple[int, str, BinaryIO, str | None]
 # One uploaded result file: (file name, bytes, media type).
 ResultFile = tuple[str, BinaryIO, str | None]
 
@@ -97,123 +87,6 @@ def intake_form(actor: User, procedure_code: str) -> IntakeForm:
     if procedure is None:
         raise NotFound(f"Không có thủ tục mã {procedure_code}.", code="procedure_not_found")
     return IntakeForm(procedure, units)
-
-
-def receive_at_desk(
-    actor: User,
-    procedure_code: str,
-    unit_code: str,
-    applicant: intake.Applicant | dict,
-    channel: str,
-    files: list[DeskFile],
-    *,
-    complete: bool,
-    checked: set[int] | frozenset[int] = frozenset(),
-    note: str = "",
-    supplement: tuple[str, str] | None = None,
-) -> Dossier:
-    """Receive a dossier with its scanned papers and complete the desk's check step.
-
-    ``applicant`` may be the raw form values (checked here with the other fields); ``checked``:
-    the papers the officer ticked as present, each needing at least one file; ``complete``: the
-    officer's statement that the dossier is complete as the procedure requires.
-    ``supplement`` = (reason, papers to add, one per line) instead: the dossier is incomplete;
-    the check step's decision sends it to the diagram's step waiting for the applicant, who
-    gets form 02 (Decree 61: guidance to complete it, in writing, at once).
-
-    One transaction: the dossier, its component attachments and the completed receive step
-    (form tiep-nhan), so that it leaves the desk as processing, or waiting for the applicant.
-    Raises Forbidden, NotFound or Invalid with the field errors (``applicant.*``, ``unit``,
-    ``channel``, ``complete``, ``doc-<n>``, ``reason``, ``items``); nothing is stored then.
-    """
-    procedure = intake_form(actor, procedure_code).procedure
-    papers = list(procedure.required_documents or [])
-    errors: dict[str, str] = {}
-    if not unit_code:
-        errors["unit"] = REQUIRED
-    else:
-        org.require_role(actor, Role.RECEPTIONIST, org.unit_by_code(unit_code))
-    if isinstance(applicant, dict):
-        try:
-            applicant = intake.parse_applicant(applicant)
-        except Invalid as exc:
-            errors.update(exc.details or {"applicant": exc.message})
-    if channel not in {c.value for c in Channel}:
-        errors["channel"] = "Giá trị không hợp lệ."
-    if supplement is not None:
-        reason, items = (" ".join((text or "").split()) for text in supplement)
-        if not reason:
-            errors["reason"] = "Phải ghi rõ lý do (sẽ in trên phiếu yêu cầu bổ sung)."
-        if not items:
-            errors["items"] = "Ghi ít nhất một giấy tờ cần bổ sung."
-    elif not complete:
-        errors["complete"] = "Phải xác nhận hồ sơ đầy đủ theo quy định trước khi tiếp nhận."
-    counts = [0] * len(papers)
-    for index, *_ in files:
-        if not 0 <= index < len(papers):
-            raise Invalid("Tệp không thuộc thành phần hồ sơ nào.", code="invalid_file")
-        counts[index] += 1
-    for index in sorted(checked):
-        if not 0 <= index < len(papers):
-            raise Invalid("Thành phần hồ sơ không có trong danh mục.", code="invalid_document")
-        if counts[index] == 0:
-            errors[f"doc-{index}"] = "Thành phần đã đánh dấu có phải kèm ít nhất một tệp."
-    if errors:
-        raise Invalid("Hồ sơ chưa đủ điều kiện tiếp nhận.", code="invalid_intake", details=errors)
-
-    documents = [
-        {"name": name, "complete": i in checked, "files": counts[i]}
-        for i, name in enumerate(papers)
-    ]
-    try:
-        dossier, held = intake.open_dossier(
-            actor, procedure_code, unit_code, applicant, channel, documents=documents
-        )
-        first = held[0] if held else None
-        for index, file_name, stream, media_type in files:
-            try:
-                dossiers.store_attachment(
-                    actor,
-                    dossier,
-                    first,
-                    file_name=file_name,
-                    stream=stream,
-                    kind=AttachmentKind.COMPONENT,
-                    media_type=media_type,
-                    event_data={"document": papers[index]},
-                )
-            except Invalid as exc:
-                raise Invalid(
-                    exc.message, code=exc.code, details={f"doc-{index}": exc.message}
-                ) from exc
-        if supplement is not None:
-            _ask_for_papers(actor, first, supplement)
-        elif first is not None:
-            data = {"complete": True}
-            if note and note.strip():
-                data["note"] = note.strip()
-            processing.complete_uncommitted(actor, first.id, data)
-        # else the diagram's first step is not the desk's: the dossier stays received
-        workflow.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return dossier
-
-
-def _ask_for_papers(actor: User, first: Task | None, supplement) -> None:
-    reason, items = supplement
-    opened = []
-    if first is not None:
-        _, opened = processing.complete_uncommitted(
-            actor, first.id, {"complete": False, "reason": reason.strip(), "items": items.strip()}
-        )
-    if not any(t.waits_for_applicant for t in opened):
-        raise Invalid(
-            "Quy trình của thủ tục này chưa có bước chờ người nộp bổ sung sau bước tiếp nhận; "
-            "báo quản trị đơn vị bổ sung vào sơ đồ.",
-            code="no_supplement_step",
-        )
 
 
 def receipt(actor: User, code: str) -> Receipt:
@@ -287,28 +160,21 @@ def return_result(
         errors["result"] = "Phải đính kèm tệp kết quả trước khi trả cho người nộp."
     if errors:
         raise Invalid("Thông tin trả kết quả chưa hợp lệ.", code="invalid_form", details=errors)
-    try:
-        dossier = workflow.lock_dossier(step.dossier.id)
-        if dossier.status in FINAL_STATUSES:
-            raise Conflict("Hồ sơ đã kết thúc.", code="dossier_closed")
-        for file_name, stream, media_type in files:
-            try:
-                dossiers.store_attachment(
-                    actor,
-                    dossier,
-                    step.task,
-                    file_name=file_name,
-                    stream=stream,
-                    kind=AttachmentKind.RESULT,
-                    media_type=media_type,
-                )
-            except Invalid as exc:
-                raise Invalid(exc.message, code=exc.code, details={"result": exc.message}) from exc
-        notifications.to_applicant(dossier, "result", **data)
-        return processing.complete(actor, step.task.id, data)
-    except Exception:
-        db.session.rollback()
-        raise
+    dossier = workflow.lock_dossier(step.dossier.id)
+    if dossier.status in FINAL_STATUSES:
+        raise Conflict("Hồ sơ đã kết thúc.", code="dossier_closed")
+    dossiers.attach_files(
+        actor,
+        dossier,
+        step.task,
+        [
+            dossiers.NewFile(name, stream, media_type, field="result")
+            for name, stream, media_type in files
+        ],
+        kind=AttachmentKind.RESULT,
+    )
+    notifications.to_applicant(dossier, "result", **data)
+    return processing.complete(actor, step.task.id, data)
 
 
 def _fold(text: str) -> str:

@@ -153,7 +153,6 @@ def save_draft(
         unit=unit,
         data={**(data or {}), "sha256": draft.sha256, "problems": len(draft.problems)},
     )
-    db.session.commit()
     return draft
 
 
@@ -182,7 +181,6 @@ def publish(procedure: Procedure, unit: Unit | None, user: User) -> ProcessVersi
         author=user,
         publish=True,
         template_version=draft.template_version if unit is not None else None,
-        commit=False,
     )
     db.session.delete(draft)
     db.session.flush()
@@ -201,7 +199,6 @@ def publish(procedure: Procedure, unit: Unit | None, user: User) -> ProcessVersi
             "changes": [c.as_dict() for c in changes or [] if c.kind != "unchanged"],
         },
     )
-    db.session.commit()
     return version
 
 
@@ -220,7 +217,6 @@ def discard_draft(procedure: Procedure, unit: Unit | None, user: User) -> None:
         data={"sha256": draft.sha256},
     )
     db.session.delete(draft)
-    db.session.commit()
 
 
 def modeler_options() -> dict:

@@ -114,14 +114,23 @@ def add_attachment(
     task = _open_task_of(actor, dossier)
     if task is None and not org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id):
         raise Forbidden("Bạn không xử lý hồ sơ này.", code="not_a_handler")
-    attachment = store_attachment(
+    return attach_file(
         actor, dossier, task, file_name=file_name, stream=stream, kind=kind, media_type=media_type
     )
-    workflow.commit()
-    return attachment
 
 
-def store_attachment(
+@dataclass(frozen=True)
+class NewFile:
+    """A file to attach: its name as the browser gave it, its bytes and their stated type."""
+
+    file_name: str
+    stream: BinaryIO
+    media_type: str | None = None
+    event_data: dict | None = None  # added to the event's data (which paper of the procedure)
+    field: str = "file"  # the form field a problem with it is reported on
+
+
+def attach_file(
     actor: User,
     dossier: Dossier,
     task: Task | None,
@@ -131,76 +140,77 @@ def store_attachment(
     kind: AttachmentKind,
     media_type: str | None = None,
     event_data: dict | None = None,
+    event: str = "attachment_added",
 ) -> Attachment:
-    """Store a file and add its attachment row and event ``attachment_added``, without
-    committing.
-
-    For services that attach files inside a larger transaction; the caller has checked who
-    may do it and holds the dossier. ``event_data`` is added to the event's data (the desk
-    says which paper of the procedure the file is). Raises Invalid (bad name, empty file).
-    """
-    attachment = new_attachment(
-        actor, dossier, task, file_name=file_name, stream=stream, kind=kind, media_type=media_type
-    )
-    workflow.record(
-        dossier,
-        "attachment_added",
-        actor=actor,
-        at=attachment.uploaded_at,
-        task_id=attachment.task_id,
-        data={
-            "attachment_id": attachment.id,
-            "file_name": attachment.file_name,
-            "kind": kind.value,
-            "sha256": attachment.sha256,
-            "size": attachment.size,
-            **(event_data or {}),
-        },
-    )
-    return attachment
+    """``attach_files`` for one file."""
+    new = NewFile(file_name, stream, media_type, event_data)
+    return attach_files(actor, dossier, task, [new], kind=kind, event=event)[0]
 
 
-def new_attachment(
+def attach_files(
     actor: User,
     dossier: Dossier,
     task: Task | None,
+    files: list[NewFile],
     *,
-    file_name: str,
-    stream: BinaryIO,
     kind: AttachmentKind,
-    media_type: str | None = None,
-) -> Attachment:
-    """Store a file and add its attachment row (flushed, so it has its id), with no event and
-    without committing: the one way a file joins a dossier. ``store_attachment`` records it as
-    "attachment_added"; an act that makes a file records its own event instead (issuing a slip:
-    "slip_issued"). Raises Invalid (bad name, empty file)."""
-    file_name = _clean_file_name(file_name)
-    sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], stream)
-    if size == 0:
-        raise Invalid("Tệp rỗng.", code="invalid_file", details={"file": "Tệp rỗng."})
-    attachment = Attachment(
-        dossier_id=dossier.id,
-        task_id=task.id if task else None,
-        kind=kind,
-        file_name=file_name,
-        size=size,
-        media_type=media_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream",
-        sha256=sha256,
-        storage_key=key,
-        uploaded_by_id=actor.id,
-        uploaded_at=utcnow(),
-    )
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
+    event: str = "attachment_added",
+) -> list[Attachment]:
+    """Store files and add their attachment rows, each with its event (``attachment_added``;
+    an act that makes a file records its own, say ``slip_issued``): the one way a file joins a
+    dossier. The caller has checked who may do it and holds the dossier.
+
+    The bytes go to storage first, by their hash: if the act is then rolled back they harm
+    nothing, and nothing is ever overwritten. Raises Invalid (bad name, empty file).
+    """
+    attachments = []
+    for file in files:
+        file_name = _clean_file_name(file.file_name, file.field)
+        sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], file.stream)
+        if size == 0:
+            raise Invalid("Tệp rỗng.", code="invalid_file", details={file.field: "Tệp rỗng."})
+        media_type = file.media_type or mimetypes.guess_type(file_name)[0]
+        attachments.append(
+            Attachment(
+                dossier_id=dossier.id,
+                task_id=task.id if task else None,
+                kind=kind,
+                file_name=file_name,
+                size=size,
+                media_type=media_type or "application/octet-stream",
+                sha256=sha256,
+                storage_key=key,
+                uploaded_by_id=actor.id,
+                uploaded_at=utcnow(),
+            )
+        )
+    db.session.add_all(attachments)
+    db.session.flush()  # their ids, for the events
+    for attachment, file in zip(attachments, files, strict=True):
+        workflow.record(
+            dossier,
+            event,
+            actor=actor,
+            at=attachment.uploaded_at,
+            task_id=attachment.task_id,
+            data={
+                "attachment_id": attachment.id,
+                "file_name": attachment.file_name,
+                "kind": kind.value,
+                "sha256": attachment.sha256,
+                "size": attachment.size,
+                **(file.event_data or {}),
+            },
+        )
+    return attachments
 
 
-def _clean_file_name(file_name: str) -> str:
+def _clean_file_name(file_name: str, field: str = "file") -> str:
     """The file's own name, without any path a browser sent; Invalid if empty or too long."""
     file_name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not file_name or len(file_name) > MAX_NAME:
         raise Invalid(
-            "Tên tệp không hợp lệ.", code="invalid_file", details={"file": "Tên tệp không hợp lệ."}
+            "Tên tệp không hợp lệ.", code="invalid_file", details={field: "Tên tệp không hợp lệ."}
         )
     return file_name
 

@@ -46,8 +46,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import notifications, org, slips, workflow
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, notifications, org, slips, workflow
 from motcua.services.workflow import task_due_at
 
 MAX_REASON = 2000
@@ -118,8 +117,7 @@ def supplement_opened(
     to ``waiting``, a step that waits for the applicant: the request is recorded with the
     reason and the papers to add given in ``data``, the dossier's clock stops, the applicant
     is told and gets form 02. ``at_receipt``: the desk found the dossier incomplete before
-    receiving it, so form 02 replaces the receipt. Raises Invalid (``reason``, ``items``);
-    the caller commits."""
+    receiving it, so form 02 replaces the receipt. Raises Invalid (``reason``, ``items``)."""
     reason = _reason(data.get("reason"))
     items = _items(data.get("items"))
     request = SupplementRequest(
@@ -146,7 +144,9 @@ def supplement_opened(
         note=reason,
         data={"request_id": request.id, "items": items, "at_receipt": at_receipt},
     )
-    if at_receipt:
+    if at_receipt and dossier.received_at != now:
+        # Received by an earlier act (the API's plain call) whose receipt mail is queued: take
+        # it back; a dossier received in this very act queued none.
         notifications.cancel_queued(dossier, "receipt")
     tell_applicant(dossier, "supplement", request=request)
     slips.issue(dossier, "02", actor, request=request)
@@ -168,14 +168,14 @@ def _items(value) -> list[str]:
 
 def papers_received(actor: User, dossier: Dossier, note: str | None, now: datetime) -> None:
     """The desk completed the step that waited for the applicant: the papers came, processing
-    resumes with a new appointment (see the module's rule). The caller commits."""
+    resumes with a new appointment (see the module's rule)."""
     request = db.session.scalar(
         select(SupplementRequest)
         .where(SupplementRequest.dossier_id == dossier.id, SupplementRequest.received_at.is_(None))
         .order_by(SupplementRequest.requested_at.desc())
         .limit(1)
     )
-    calendar = calendar_for(db.session, current_app.config)
+    calendar = deadlines.calendar()
     stopped = dossier.clock_stopped_at or now
     if current_app.config["SUPPLEMENT_RULE"] == "resume":
         appointment = _moved(calendar, dossier.appointment_at, stopped, now)
@@ -213,7 +213,7 @@ def _moved(calendar, appointment: datetime, stopped: datetime, now: datetime) ->
 
 
 def _resume(dossier: Dossier, now: datetime, appointment: datetime) -> None:
-    calendar = calendar_for(db.session, current_app.config)
+    calendar = deadlines.calendar()
     # The promised date moves with the rules (papers received, a pause ended); only an
     # apology's new date leaves it behind, so that the dossier still counts as late.
     if not db.session.scalar(select(Apology.id).where(Apology.dossier_id == dossier.id)):
@@ -273,7 +273,6 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
     )
     tell_applicant(dossier, "delay", apology=apology)
     slips.issue(dossier, "04", actor, apology=apology)
-    workflow.commit()
     return apology
 
 
@@ -291,7 +290,6 @@ def withdraw(actor: User, code: str, reason: str) -> Dossier:
     dossier.finished_at = now
     dossier.clock_stopped_at = None
     workflow.record(dossier, "withdrawn", actor=actor, at=now, note=reason)
-    workflow.commit()
     return dossier
 
 
@@ -305,7 +303,6 @@ def pause(actor: User, code: str, reason: str) -> Dossier:
     dossier.status = DossierStatus.PAUSED
     dossier.clock_stopped_at = now
     workflow.record(dossier, "paused", actor=actor, at=now, note=reason)
-    workflow.commit()
     return dossier
 
 
@@ -315,7 +312,7 @@ def resume(actor: User, code: str, note: str | None = None) -> Dossier:
     _require_open(dossier, DossierStatus.PAUSED)
     _require_one_of(actor, dossier, {Role.LEADER}, "lãnh đạo")
     now = utcnow()
-    calendar = calendar_for(db.session, current_app.config)
+    calendar = deadlines.calendar()
     paused = calendar.working_hours_between(dossier.clock_stopped_at, now)
     _resume(dossier, now, _moved(calendar, dossier.appointment_at, dossier.clock_stopped_at, now))
     workflow.record(
@@ -326,7 +323,6 @@ def resume(actor: User, code: str, note: str | None = None) -> Dossier:
         note=" ".join((note or "").split()) or None,
         data={"paused_hours": paused, "new_appointment": dossier.appointment_at.isoformat()},
     )
-    workflow.commit()
     return dossier
 
 

@@ -38,7 +38,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines
 
 SCOPES = ("mine", "unit")
 STATUSES = ("open", "done")
@@ -263,7 +263,7 @@ def inbox(
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))
     rows = _rows(where, conditions, filters.sort, page, per_page)
     names = {pid: (code, name) for pid, code, name in procedures}
-    soon = calendar_for(db.session, current_app.config).add(now, days=1)
+    soon = deadlines.calendar().add(now, days=1)
     return Inbox(
         tab=tab,
         rows=[_row(r, names, now, soon) for r in rows],

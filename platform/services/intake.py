@@ -1,17 +1,19 @@
-"""Receiving a dossier (tiếp nhận hồ sơ): the only way a dossier comes into being."""
+"""Receiving a dossier (tiếp nhận hồ sơ): the only way a dossier comes into being, at the desk's
+page and through the API alike."""
 
 import re
 from dataclasses import dataclass
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from motcua import engine
 from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
+    AttachmentKind,
     Channel,
     Dossier,
     DossierCounter,
@@ -23,10 +25,10 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import notifications, org, processes, workflow
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, dossiers, notifications, org, processes, processing, workflow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+REQUIRED = "Trường này là bắt buộc."
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{8,20}$")  # CCCD has 12 digits; old CMND 9; passports
 
 
@@ -63,51 +65,96 @@ def parse_applicant(raw) -> Applicant:
     return Applicant(**{k: v or None for k, v in values.items()})
 
 
-def receive(
-    actor: User, procedure_code: str, unit_code: str, applicant: Applicant, channel: str
-) -> Dossier:
-    """Receive a dossier at a unit's desk: give it a code and an appointment, start its workflow.
+@dataclass(frozen=True)
+class Check:
+    """What the desk found checking the papers, completing its first step (form tiep-nhan).
 
-    Only a receptionist of the unit may do this. Raises NotFound, Forbidden or Invalid.
-    Commits.
+    ``complete``: the officer's statement that the dossier is complete as the procedure
+    requires; ``checked``: the procedure's papers (by index) ticked present, each with at least
+    one file; ``supplement`` = (reason, papers to add, one per line) instead: the dossier is
+    incomplete and waits for the applicant (form 02 instead of the receipt).
     """
-    dossier, _ = open_dossier(actor, procedure_code, unit_code, applicant, channel)
-    workflow.commit()
-    return dossier
+
+    complete: bool = False
+    checked: frozenset[int] = frozenset()
+    note: str = ""
+    supplement: tuple[str, str] | None = None
 
 
-def open_dossier(
+# One file of a paper: (index of the procedure's paper, file name, bytes, media type).
+PaperFile = tuple[int, str, BinaryIO, str | None]
+
+
+def paper_files(uploads) -> list[PaperFile]:
+    """The files of a posted form whose fields are named ``doc-<n>``, n the paper's place in
+    the procedure's list (the desk's page and the API's multipart call); a field of another
+    number gets -1, which ``receive`` refuses; other fields are not papers."""
+    files = []
+    for key in uploads:
+        if not key.startswith("doc-"):
+            continue
+        number = key.removeprefix("doc-")
+        index = int(number) if number.isdigit() and len(number) < 4 else -1
+        for upload in uploads.getlist(key):
+            if upload.filename:
+                files.append((index, upload.filename, upload.stream, stated_type(upload)))
+    return files
+
+
+def stated_type(upload) -> str | None:
+    """The browser's type of an uploaded file, unless it only says "bytes" (then the file's
+    name decides, when it is stored)."""
+    return upload.mimetype if upload.mimetype != "application/octet-stream" else None
+
+
+def receive(
     actor: User,
     procedure_code: str,
     unit_code: str,
-    applicant: Applicant,
+    applicant: Applicant | dict,
     channel: str,
-    *,
-    documents: list[dict] | None = None,
-) -> tuple[Dossier, list[Task]]:
-    """What ``receive`` does, without committing: for callers that do more in the same
-    transaction (the desk stores the papers and completes its step before one commit).
+    files: list[PaperFile] = (),
+    check: Check | None = None,
+) -> Dossier:
+    """Receive a dossier at a unit's desk in one pass: give it a code and an appointment, start
+    its workflow, store its papers' files and, with ``check``, complete the desk's check step
+    as the officer stated it: the dossier leaves the desk processing, or waiting for the
+    applicant's missing papers (Decree 61/2018/NĐ-CP art. 19, as amended: the desk guides the
+    applicant in writing, at once, on what to add). Without ``check`` (the API's plain call)
+    the dossier stays received, its check step with the receiving officer.
 
-    ``documents``: the desk's check list of the procedure's papers, kept in the event.
-    Returns the dossier and the steps the receiving officer now holds. Raises as ``receive``.
+    Only a receptionist of the unit may do this. ``applicant`` may be the raw form values,
+    checked with the other fields. Raises NotFound (procedure, unit), Forbidden, or Invalid with
+    the field errors (``applicant.*``, ``unit``, ``channel``, ``complete``, ``doc-<n>``,
+    ``reason``, ``items``, ``file``); the boundary then keeps nothing.
     """
-    try:
-        channel = Channel(channel)
-    except ValueError as exc:
-        raise Invalid(
-            "Kênh nộp hồ sơ phải là direct, online hoặc postal.",
-            code="invalid_channel",
-            details={"channel": "Giá trị không hợp lệ."},
-        ) from exc
-    unit = org.unit_by_code(unit_code)
-    org.require_role(actor, Role.RECEPTIONIST, unit)
     procedure = db.session.scalar(select(Procedure).where(Procedure.code == procedure_code))
     if procedure is None:
         raise NotFound(f"Không có thủ tục mã {procedure_code}.", code="procedure_not_found")
-    version = processes.version_to_run(procedure, unit)
+    errors: dict[str, str] = {}
+    unit = None
+    if not unit_code:
+        errors["unit"] = REQUIRED
+    else:
+        unit = org.unit_by_code(unit_code)
+        org.require_role(actor, Role.RECEPTIONIST, unit)
+    if not isinstance(applicant, Applicant):
+        try:
+            applicant = parse_applicant(applicant)
+        except Invalid as exc:
+            errors.update(exc.details or {"applicant": exc.message})
+    if channel not in {c.value for c in Channel}:
+        errors["channel"] = "Giá trị không hợp lệ."
+    papers = list(procedure.required_documents or [])
+    counts = _file_counts(papers, files, check.checked if check else frozenset())
+    if check is not None:
+        errors.update(_check_errors(check, counts))
+    if errors:
+        raise Invalid("Hồ sơ chưa đủ điều kiện tiếp nhận.", code="invalid_intake", details=errors)
 
     now = utcnow()
-    calendar = calendar_for(db.session, current_app.config)
+    version = processes.version_to_run(procedure, unit)
+    calendar = deadlines.calendar()
     dossier = Dossier(
         code=_next_code(unit, now),
         procedure=procedure,
@@ -118,7 +165,7 @@ def open_dossier(
         applicant_phone=applicant.phone,
         applicant_email=applicant.email,
         applicant_address=applicant.address,
-        channel=channel,
+        channel=Channel(channel),
         status=DossierStatus.RECEIVED,
         received_at=now,
         appointment_at=calendar.add(now, days=procedure.legal_limit_days),
@@ -126,30 +173,98 @@ def open_dossier(
     )
     dossier.first_appointment_at = dossier.appointment_at
     db.session.add(dossier)
-    db.session.flush()
 
-    run = workflow.run_engine(engine.WorkflowRun.start, workflow.spec_of(version.id))
-    created, _ = workflow.save(dossier, run, now=now, progressed=False)
-    db.session.flush()
+    progress = workflow.start(dossier, now)
+    opened, _ = workflow.advance(progress, progressed=False)
     # The officer who receives the dossier holds its first desk step.
-    held = []
-    for task in created:
-        if org.may_work(actor, task):
-            task.status, task.assignee_id, task.claimed_at = TaskStatus.CLAIMED, actor.id, now
-            held.append(task)
-    data = {"channel": channel.value, "process_version": version.version}
-    if documents is not None:
-        data["documents"] = documents
+    held = [task for task in opened if org.may_work(actor, task)]
+    for task in held:
+        task.status, task.assignee, task.claimed_at = TaskStatus.CLAIMED, actor, now
+    db.session.flush()
+    data = {"channel": channel, "process_version": version.version}
+    if check is not None:
+        data["documents"] = [
+            {"name": name, "complete": i in check.checked, "files": counts[i]}
+            for i, name in enumerate(papers)
+        ]
     workflow.record(
-        dossier,
-        "received",
-        actor=actor,
-        at=now,
-        to_step=workflow.step_names(created),
-        data=data,
+        dossier, "received", actor=actor, at=now, to_step=workflow.step_names(opened), data=data
     )
-    notifications.dossier_received(dossier, held)
-    return dossier, held
+    first = held[0] if held else None
+    _store_papers(actor, dossier, first, papers, files)
+    if check is not None:
+        _work_the_check(actor, progress, first, check)
+    workflow.save(progress)
+    if dossier.status != DossierStatus.WAITING_APPLICANT:
+        notifications.to_applicant(dossier, "receipt")
+    return dossier
+
+
+def _file_counts(papers: list[str], files, checked) -> list[int]:
+    counts = [0] * len(papers)
+    for index, *_ in files:
+        if not 0 <= index < len(papers):
+            raise Invalid("Tệp không thuộc thành phần hồ sơ nào.", code="invalid_file")
+        counts[index] += 1
+    for index in checked:
+        if not 0 <= index < len(papers):
+            raise Invalid("Thành phần hồ sơ không có trong danh mục.", code="invalid_document")
+    return counts
+
+
+def _check_errors(check: Check, counts: list[int]) -> dict[str, str]:
+    errors = {}
+    if check.supplement is not None:
+        reason, items = (" ".join((text or "").split()) for text in check.supplement)
+        if not reason:
+            errors["reason"] = "Phải ghi rõ lý do (sẽ in trên phiếu yêu cầu bổ sung)."
+        if not items:
+            errors["items"] = "Ghi ít nhất một giấy tờ cần bổ sung."
+    elif not check.complete:
+        errors["complete"] = "Phải xác nhận hồ sơ đầy đủ theo quy định trước khi tiếp nhận."
+    for index in sorted(check.checked):
+        if counts[index] == 0:
+            errors[f"doc-{index}"] = "Thành phần đã đánh dấu có phải kèm ít nhất một tệp."
+    return errors
+
+
+def _store_papers(actor, dossier, first: Task | None, papers: list[str], files) -> None:
+    dossiers.attach_files(
+        actor,
+        dossier,
+        first,
+        [
+            dossiers.NewFile(name, stream, media_type, {"document": papers[i]}, f"doc-{i}")
+            for i, name, stream, media_type in files
+        ],
+        kind=AttachmentKind.COMPONENT,
+    )
+
+
+def _work_the_check(actor, progress, first: Task | None, check: Check) -> None:
+    """Complete the desk's check step as the officer stated it."""
+    if check.supplement is not None:
+        reason, items = check.supplement
+        opened = []
+        if first is not None:
+            opened = processing.complete_step(
+                actor,
+                progress,
+                first,
+                {"complete": False, "reason": reason.strip(), "items": items.strip()},
+            )
+        if not any(t.waits_for_applicant for t in opened):
+            raise Invalid(
+                "Quy trình của thủ tục này chưa có bước chờ người nộp bổ sung sau bước tiếp "
+                "nhận; báo quản trị đơn vị bổ sung vào sơ đồ.",
+                code="no_supplement_step",
+            )
+    elif first is not None:
+        data = {"complete": True}
+        if check.note and check.note.strip():
+            data["note"] = check.note.strip()
+        processing.complete_step(actor, progress, first, data)
+    # else the diagram's first step is not the desk's: the dossier stays received
 
 
 def _next_code(unit, now) -> str:

@@ -17,7 +17,7 @@ dossier's appointment within one working day and no apology yet, to the leaders 
 of its unit, who must issue form 04 before it passes if the result will be late).
 
 The last functions are the outbox as the system administrator sees it: the mails that could
-not be sent, and sending one again (``problems``, ``retry``); those commit.
+not be sent, and sending one again (``problems``, ``retry``).
 """
 
 import functools
@@ -47,8 +47,7 @@ from motcua.models import (
     UserRole,
     utcnow,
 )
-from motcua.services import audit, org
-from motcua.services.deadlines import calendar_for
+from motcua.services import audit, deadlines, org
 
 APPLICANT_KINDS = ("receipt", "supplement", "refusal", "delay", "result")
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates" / "mail"
@@ -100,16 +99,18 @@ def to_applicant(dossier: Dossier, kind: str, **context) -> Notification | None:
     return notification
 
 
-def to_officers(task: Task) -> list[Notification]:
-    """Queue a "new task" email to each officer who may work the step and has an address."""
-    # The task's id, for the link in the mail (it was only just added to the session).
+def new_steps(tasks: list[Task]) -> list[Notification]:
+    """Queue a "new task" email to each officer who may work each of the steps and has an
+    address (their addresses read in one query)."""
+    # The tasks' ids, for the links in the mails (they were only just added to the session).
     db.session.flush()
-    ids = {c.user_id for c in task.candidates}
-    if task.assignee_id:
-        ids.add(task.assignee_id)
+    wanted = {c.user_id for task in tasks for c in task.candidates}
+    users = {u.id: u for u in _reachable(wanted)}
     return [
-        _to_officer("task", task, user, dedup_key=f"task:{task.id}:{user.id}")
-        for user in _reachable(ids)
+        _to_officer("task", task, users[user_id], dedup_key=f"task:{task.id}:{user_id}")
+        for task in tasks
+        for user_id in sorted(c.user_id for c in task.candidates)
+        if user_id in users
     ]
 
 
@@ -141,18 +142,6 @@ def _to_officer(kind: str, task: Task, user: User, dedup_key: str | None = None,
     return notification
 
 
-def dossier_received(dossier: Dossier, held: list[Task]) -> Notification | None:
-    """After a dossier is received: the receipt to the applicant; and no "new task" mail for
-    the steps the receiving officer took at once (they are doing them now)."""
-    for task in held:
-        db.session.execute(
-            delete(Notification)
-            .where(Notification.dedup_key.like(f"task:{task.id}:%"))
-            .execution_options(synchronize_session="fetch")
-        )
-    return to_applicant(dossier, "receipt")
-
-
 def cancel_queued(dossier: Dossier, kind: str) -> None:
     """Take back an applicant's mail not sent yet (a receipt, when the desk found the dossier
     incomplete and gave form 02 instead)."""
@@ -182,7 +171,7 @@ def queue_due_soon(now: datetime | None = None) -> int:
     Returns how many were queued. Safe to run from several workers at once.
     """
     now = now or utcnow()
-    calendar = calendar_for(db.session, current_app.config)
+    calendar = deadlines.calendar()
     limit = calendar.add(now, hours=calendar.hours_per_day)
     reminded = (
         select(Notification.id)
@@ -262,7 +251,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
     Returns how many were queued. Safe to run from several workers at once.
     """
     now = now or utcnow()
-    calendar = calendar_for(db.session, current_app.config)
+    calendar = deadlines.calendar()
     limit = calendar.add(now, hours=calendar.hours_per_day)
     apologized = select(Apology.id).where(Apology.dossier_id == Dossier.id).exists()
     dossiers = db.session.scalars(
@@ -383,7 +372,6 @@ def retry(actor: User, notification_id: int, now: datetime | None = None) -> Not
         f"Gửi lại thư #{mail.id} ({mail.kind}) đến {mail.to_address}: {mail.subject}",
         data=before,
     )
-    db.session.commit()
     return mail
 
 

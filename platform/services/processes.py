@@ -2,15 +2,13 @@
 
 import hashlib
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from motcua import engine
 from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import Procedure, ProcessStatus, ProcessVersion, Unit, User, utcnow
-from motcua.services import org
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, org
 
 
 def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> engine.Diagram:
@@ -18,7 +16,7 @@ def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> e
 
     Raises Invalid (code ``bad_diagram``) listing every problem, each naming its element.
     """
-    hours_per_day = calendar_for(db.session, current_app.config).hours_per_day
+    hours_per_day = deadlines.calendar().hours_per_day
     try:
         return engine.check_diagram(
             xml,
@@ -42,7 +40,6 @@ def store_version(
     author: User | None,
     publish: bool,
     template_version: ProcessVersion | None = None,
-    commit: bool = True,
 ) -> ProcessVersion:
     """Store a new version of the procedure's diagram for the unit (None: the template).
 
@@ -72,8 +69,6 @@ def store_version(
         template_version=template_version,
     )
     db.session.add(version)
-    if commit:
-        db.session.commit()
     return version
 
 

@@ -69,7 +69,6 @@ def claim(actor: User, task_id: int) -> Task:
     workflow.record(
         task.dossier, "claimed", actor=actor, at=now, task_id=task.id, from_step=task.step_name
     )
-    workflow.commit()
     return task
 
 
@@ -83,7 +82,6 @@ def release(actor: User, task_id: int) -> Task:
     workflow.record(
         task.dossier, "released", actor=actor, at=now, task_id=task.id, from_step=task.step_name
     )
-    workflow.commit()
     return task
 
 
@@ -136,7 +134,6 @@ def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> 
         data={"from": previous.username if previous else None, "to": assignee.username},
     )
     notifications.task_reassigned(task, actor, reason, previous)
-    workflow.commit()
     return task
 
 
@@ -147,32 +144,35 @@ def complete(actor: User, task_id: int, data: dict) -> Task:
     field errors if the data does not fit the step's form, and Invalid ``result_required``
     when a step that returns the result has no result file.
     """
-    task, _ = complete_uncommitted(actor, task_id, data)
-    workflow.commit()
+    task = _locked_task(actor, task_id)
+    progress = workflow.resume(task.dossier, utcnow())
+    complete_step(actor, progress, task, data)
+    workflow.save(progress)
     return task
 
 
-def complete_uncommitted(actor: User, task_id: int, data: dict) -> tuple[Task, list[Task]]:
-    """``complete`` without the commit, for callers that check the outcome first (the desk's
-    receipt). Returns the step and the steps it opened."""
-    task = _locked_task(actor, task_id)
+def complete_step(actor: User, progress: workflow.Progress, task: Task, data: dict) -> list[Task]:
+    """Complete ``task``, a step the actor may work now, within the action ``progress``: the
+    engine runs on, the task rows follow, the events (and, as the diagram leads, a supplement
+    request or a refusal with their slips) are recorded. The caller saves the progress.
+
+    Returns the steps it opened. Raises as ``complete``.
+    """
     formdata.validate(task.form, data)
-    dossier = task.dossier
+    dossier, now = progress.dossier, progress.now
     if task.returns_result and not _has_result(dossier.id):
         raise Invalid(
             "Chưa có tệp kết quả: phải đính kèm kết quả trước khi trả cho người nộp.",
             code="result_required",
         )
-    now = utcnow()
     at_receipt = dossier.status == DossierStatus.RECEIVED
-    run = workflow.restore(dossier)
-    workflow.run_engine(run.complete, task.engine_task_id, data)
+    workflow.run_engine(progress.run.complete, task.engine_task_id, data)
     decision = data.get("decision")
     _finish(task, actor, now, decision if isinstance(decision, str) else "done")
     task.data = data
     if task.waits_for_applicant:
         exceptions.papers_received(actor, dossier, data.get("note"), now)
-    created, _ = workflow.save(dossier, run, now=now, progressed=True)
+    created, _ = workflow.advance(progress, progressed=True)
     waiting = next((t for t in created if t.waits_for_applicant), None)
     if waiting is not None:
         task.outcome = "supplement"
@@ -188,7 +188,7 @@ def complete_uncommitted(actor: User, task_id: int, data: dict) -> tuple[Task, l
     )
     if waiting is not None:
         exceptions.supplement_opened(actor, dossier, task, data, waiting, now, at_receipt)
-    if run.is_completed:
+    if progress.run.is_completed:
         workflow.record(
             dossier,
             "finished",
@@ -202,7 +202,7 @@ def complete_uncommitted(actor: User, task_id: int, data: dict) -> tuple[Task, l
             workflow.record(dossier, "refused", actor=actor, at=now, note=reason)
             exceptions.tell_applicant(dossier, "refusal", reason=reason)
             slips.issue(dossier, "03", actor, reason=reason)
-    return task, created
+    return created
 
 
 def _refusal_reason(dossier: Dossier, data: dict) -> str:
@@ -237,10 +237,10 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
             code="waiting_applicant",
         )
     dossier = task.dossier
-    now = utcnow()
-    run = workflow.restore(dossier)
+    progress = workflow.resume(dossier, utcnow())
+    now = progress.now
     try:
-        previous = workflow.run_engine(run.send_back, task.engine_task_id)
+        previous = workflow.run_engine(progress.run.send_back, task.engine_task_id)
     except ValueError as exc:
         raise Invalid(str(exc), code="no_previous_step") from exc
     if previous.waits_for_applicant:
@@ -250,7 +250,7 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
             code="no_previous_step",
         )
     _finish(task, actor, now, "sent_back")
-    workflow.save(dossier, run, now=now, progressed=True)
+    workflow.advance(progress, progressed=True)
     workflow.record(
         dossier,
         "sent_back",
@@ -261,7 +261,7 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
         to_step=previous.name,
         note=reason,
     )
-    workflow.commit()
+    workflow.save(progress)
     return task
 
 

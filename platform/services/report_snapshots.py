@@ -72,7 +72,7 @@ def freeze(
     now: datetime | None = None,
 ) -> ReportSnapshot:
     """Compute the report as the page shows it, store its figures, Excel and PDF, record it in
-    the audit log; commits.
+    the audit log.
 
     Raises as reports.statistics (Forbidden, NotFound, Invalid), and Invalid (details: note)
     for a note longer than MAX_NOTE characters. Nothing is stored when it raises.
@@ -129,7 +129,6 @@ def freeze(
             "note": note,
         },
     )
-    db.session.commit()
     return snapshot
 
 

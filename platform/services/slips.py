@@ -45,8 +45,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import dossiers, org, timeline, workflow
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, dossiers, org, timeline
 from motcua.services.timeline import Verdict, timing
 
 
@@ -175,7 +174,7 @@ def render(form: str, **objects) -> bytes:
 def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
     """Render a slip and store it as an attachment of kind ``slip`` of the dossier, with an
     event ``slip_issued``, in the caller's transaction: a slip that cannot be made stops the act
-    it records. The caller has checked that the actor may do it, and commits.
+    it records. The caller has checked that the actor may do it.
 
     issue(d, "01"|"05", actor); issue(d, "02", actor, request=SupplementRequest);
     issue(d, "03", actor, reason=str); issue(d, "04", actor, apology=Apology).
@@ -183,7 +182,8 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
     """
     spec = _form(form)
     pdf = render(spec.number, dossier=dossier, actor=actor, **objects)
-    attachment = dossiers.new_attachment(
+    # One event for the slip (not also "attachment_added"): issuing it is the act on record.
+    return dossiers.attach_file(
         actor,
         dossier,
         None,
@@ -191,26 +191,14 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         stream=io.BytesIO(pdf),
         kind=AttachmentKind.SLIP,
         media_type="application/pdf",
+        event_data={"form": spec.number},
+        event="slip_issued",
     )
-    # One event for the slip (not also "attachment_added"): issuing it is the act on record.
-    workflow.record(
-        dossier,
-        "slip_issued",
-        actor=actor,
-        at=attachment.uploaded_at,
-        data={
-            "form": spec.number,
-            "sha256": attachment.sha256,
-            "attachment_id": attachment.id,
-            "file_name": attachment.file_name,
-        },
-    )
-    return attachment
 
 
 def issue_on_demand(actor: User, code: str, form: str) -> Attachment:
     """Issue a new receipt (01) or control slip (05) of a dossier the actor may see, stored
-    like every slip; commits. Raises NotFound (no such dossier, or a form that is not printed
+    like every slip. Raises NotFound (no such dossier, or a form that is not printed
     on demand)."""
     dossier = dossiers.get(actor, code)
     if form not in ON_DEMAND:
@@ -219,9 +207,7 @@ def issue_on_demand(actor: User, code: str, form: str) -> Attachment:
             " (05); các phiếu khác được phát cùng việc của chúng và lưu trong hồ sơ.",
             code="slip_not_printable",
         )
-    attachment = issue(dossier, form, actor)
-    workflow.commit()
-    return attachment
+    return issue(dossier, form, actor)
 
 
 def issued(actor: User, code: str) -> tuple[Dossier, list[Attachment]]:
@@ -364,7 +350,7 @@ def handovers(dossier: Dossier, *, now: datetime | None = None) -> list[Handover
     who completed the step it came from, or the desk that received the dossier), who took it,
     when, its due and completion times, and its verdict (motcua.services.timeline)."""
     now = now or utcnow()
-    calendar = calendar_for(db.session, current_app.config)
+    calendar = deadlines.calendar()
     tasks = sorted(dossiers.tasks_of(dossier), key=lambda t: (t.created_at, t.id))
     desk = db.session.get(User, dossier.received_by_id) if dossier.received_by_id else None
     reassigned = _reassignments(dossier)

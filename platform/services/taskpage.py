@@ -1,19 +1,15 @@
-"""The task page: one step with its dossier, files, history and form, and the actions on it.
-
-The actions wrap the processing service so that a refused action leaves nothing behind.
-"""
+"""The task page: one step with its dossier, files, history and form, and the actions that need
+more than the processing service (a form posted with files, a file attached)."""
 
 import math
 from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import select
 
-from motcua.errors import Conflict, Forbidden, Invalid, MotcuaError
+from motcua.errors import Conflict, Forbidden, Invalid
 from motcua.extensions import db
 from motcua.forms import load_form
 from motcua.models import (
@@ -28,8 +24,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import dossiers, formdata, org, processing
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, dossiers, formdata, org, processing
 from motcua.services.inbox import urgency
 
 HISTORY = 20  # events shown on the task page; the dossier page has them all
@@ -66,7 +61,7 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
     mine = task.assignee_id in (None, actor.id)
     leader = active and org.has_role(actor, Role.LEADER, task.unit_id)
     events = dossiers.events_of(dossier)
-    soon = calendar_for(db.session, current_app.config).add(now, days=1)
+    soon = deadlines.calendar().add(now, days=1)
     return TaskPage(
         task=task,
         dossier=dossier,
@@ -184,49 +179,29 @@ class Upload:
 def complete(
     actor: User, task_id: int, fields: Mapping[str, str], uploads: Mapping[str, Upload]
 ) -> Task:
-    """Complete a step from its submitted HTML form (see ``form_data``).
+    """Complete a step from its submitted HTML form (see ``form_data``), in one transaction.
 
     A file field's upload is stored as a working file of the dossier and its value is the new
-    attachment's id — only once the rest of the form is valid (the file stays with the dossier
-    if the step then still cannot complete, say for want of a result file). Raises what
-    ``processing.complete`` raises (NotFound, Forbidden, Conflict, Invalid with field errors).
+    attachment's id — only once the rest of the form is valid; if the step then still cannot
+    complete (for want of a result file, say), the boundary keeps nothing, the file included.
+    Raises what ``processing.complete`` raises (NotFound, Forbidden, Conflict, Invalid with
+    field errors).
     """
     task = processing.get_task(actor, task_id)
     form = load_form(task.form) if task.form else None
     data = form_data(form, fields)
     uploaded = {n: uploads[n] for n in file_fields(form) if n in uploads}
-    with _undone_on_error():
-        if uploaded:
-            errors = {
-                k: v for k, v in formdata.form_errors(task.form, data).items() if k not in uploaded
-            }
-            if errors:
-                raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
-            for name, upload in uploaded.items():
-                attachment = _attach(actor, task, "working", upload)
-                kind = form["schema"]["properties"][name].get("type")
-                data[name] = attachment.id if kind == "integer" else str(attachment.id)
-        return processing.complete(actor, task_id, data)
-
-
-def claim(actor: User, task_id: int) -> Task:
-    with _undone_on_error():
-        return processing.claim(actor, task_id)
-
-
-def release(actor: User, task_id: int) -> Task:
-    with _undone_on_error():
-        return processing.release(actor, task_id)
-
-
-def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> Task:
-    with _undone_on_error():
-        return processing.reassign(actor, task_id, assignee_username, reason)
-
-
-def send_back(actor: User, task_id: int, reason: str) -> Task:
-    with _undone_on_error():
-        return processing.send_back(actor, task_id, reason)
+    if uploaded:
+        errors = {
+            k: v for k, v in formdata.form_errors(task.form, data).items() if k not in uploaded
+        }
+        if errors:
+            raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
+        for name, upload in uploaded.items():
+            attachment = _attach(actor, task, "working", upload)
+            kind = form["schema"]["properties"][name].get("type")
+            data[name] = attachment.id if kind == "integer" else str(attachment.id)
+    return processing.complete(actor, task_id, data)
 
 
 def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attachment:
@@ -247,8 +222,7 @@ def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attac
         errors["file"] = "Chọn một tệp để tải lên."
     if errors:
         raise Invalid("Chưa đính kèm được tệp.", code="invalid_file", details=errors)
-    with _undone_on_error():
-        return _attach(actor, task, kind, upload)
+    return _attach(actor, task, kind, upload)
 
 
 def _attach(actor: User, task: Task, kind: str, upload: Upload) -> Attachment:
@@ -260,14 +234,3 @@ def _attach(actor: User, task: Task, kind: str, upload: Upload) -> Attachment:
         kind=kind,
         media_type=upload.media_type,
     )
-
-
-@contextmanager
-def _undone_on_error():
-    """An action refused half-way leaves nothing behind and holds no lock while the page that
-    says why is rendered."""
-    try:
-        yield
-    except MotcuaError:
-        db.session.rollback()
-        raise

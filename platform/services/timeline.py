@@ -27,8 +27,7 @@ from sqlalchemy import select
 from motcua.errors import NotFound
 from motcua.extensions import db
 from motcua.models import Attachment, Dossier, Event, Task, TaskStatus, User, utcnow
-from motcua.services import dossiers, storage
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, dossiers, storage
 from motcua.workcalendar import WorkCalendar
 
 # A step done within its last working hour before the due time is "on time", not "early".
@@ -119,7 +118,7 @@ def view(actor: User, code: str, *, now: datetime | None = None) -> DossierView:
     """
     dossier = dossiers.get(actor, code)
     now = now or utcnow()
-    cal = calendar_for(db.session, current_app.config)
+    cal = deadlines.calendar()
     tasks = dossiers.tasks_of(dossier)
     steps = [
         StepRow(

@@ -128,7 +128,6 @@ def create_unit(actor: User, parent_code: str, code: str, name: str, level: str)
         unit=unit,
         data={"parent": parent.code, "name": name, "level": unit_level.value},
     )
-    db.session.commit()
     return unit
 
 
@@ -180,7 +179,6 @@ def rename_unit(actor: User, code: str, name: str) -> Unit:
         unit=unit,
         data={"name": [old, name]},
     )
-    db.session.commit()
     return unit
 
 

@@ -364,6 +364,5 @@ def apply(actor: User, data: bytes) -> ImportReport:
             "skipped": [[r.line, r.username, r.reason] for r in report.rows if r.action == SKIP],
         },
     )
-    db.session.commit()
     discard(report.sha256)
     return report

@@ -38,7 +38,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -56,8 +55,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import org
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, org
 
 CAP = 100  # rows shown per list; the totals are always exact
 
@@ -212,7 +210,7 @@ def watch(
     scope = org.subtree_ids({unit.id}) if unit is not None else reached
 
     now = now or utcnow()
-    calendar = calendar_for(db.session, current_app.config)
+    calendar = deadlines.calendar()
     soon = calendar.add(now, hours=calendar.hours_per_day)
     units = {u.id: u for u in db.session.scalars(select(Unit))}
 

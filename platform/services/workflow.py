@@ -1,18 +1,22 @@
 """The one service that drives the engine for a dossier: load, run, save, mirror into tasks.
 
-Every action is one short transaction: lock the dossier row, restore its workflow, run,
-save the state, update the task rows the inbox reads, append events, commit.
+An action on a dossier's workflow is a ``Progress``: the run in memory, started (receipt) or
+restored once from the locked dossier; ``advance`` mirrors its ready steps into the task rows
+the inbox reads as the run moves (a receipt that also completes the desk's check advances
+twice); ``save`` writes the state back once and queues the "new step" mails once, for the steps
+the action opened that are still waiting for someone. The request's boundary commits
+(motcua.unit_of_work).
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from motcua import engine
-from motcua.errors import Conflict, Invalid, NotFound
+from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
@@ -25,8 +29,7 @@ from motcua.models import (
     TaskStatus,
     User,
 )
-from motcua.services import notifications, org
-from motcua.services.deadlines import calendar_for
+from motcua.services import deadlines, notifications, org
 from motcua.workcalendar import WorkCalendar
 
 FINAL_STATUS_OF_END = {
@@ -71,38 +74,72 @@ def spec_of(process_version_id: int) -> str:
     return spec
 
 
-def restore(dossier: Dossier) -> engine.WorkflowRun:
-    return run_engine(
+@dataclass
+class Progress:
+    """One action on a dossier's workflow, in memory until ``save``."""
+
+    dossier: Dossier
+    run: engine.WorkflowRun
+    now: datetime
+    calendar: WorkCalendar
+    active: dict[str, Task]  # the dossier's open task rows, by engine task id
+    opened: list[Task] = field(default_factory=list)  # the steps this action opened
+
+
+def start(dossier: Dossier, now: datetime) -> Progress:
+    """A new dossier's workflow, run up to its first human step(s) (no task rows yet)."""
+    run = run_engine(engine.WorkflowRun.start, spec_of(dossier.process_version.id))
+    return Progress(dossier, run, now, deadlines.calendar(), {})
+
+
+def resume(dossier: Dossier, now: datetime) -> Progress:
+    """The locked dossier's workflow as it was saved, with its open task rows."""
+    run = run_engine(
         engine.WorkflowRun.restore, spec_of(dossier.process_version_id), dossier.workflow_state
     )
-
-
-def save(dossier: Dossier, run: engine.WorkflowRun, *, now: datetime, progressed: bool):
-    """Write the workflow back and mirror its ready steps into task rows.
-
-    ``progressed``: a step of the dossier was just done (so it is no longer only received).
-    Returns (new tasks, cancelled tasks).
-    """
-    dossier.workflow_state = run.dump()
     active = {
         t.engine_task_id: t
         for t in db.session.scalars(
             select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(ACTIVE_TASK_STATUSES))
         )
     }
-    ready = {r.engine_task_id: r.step for r in run.ready_steps()}
+    return Progress(dossier, run, now, deadlines.calendar(), active)
+
+
+def advance(progress: Progress, *, progressed: bool) -> tuple[list[Task], list[Task]]:
+    """Mirror the run's ready steps into task rows: a step no longer ready is cancelled (unless
+    the action finished it), a newly ready one gets its row. Sets the dossier's status.
+
+    ``progressed``: a step of the dossier was just done (so it is no longer only received).
+    Returns (new tasks, cancelled tasks). Raises Invalid (a handler that resolves to nobody).
+    """
+    ready = {r.engine_task_id: r.step for r in progress.run.ready_steps()}
     cancelled = []
-    for engine_task_id, task in active.items():
-        if engine_task_id not in ready:
+    for engine_task_id, task in list(progress.active.items()):
+        if engine_task_id in ready:
+            continue
+        del progress.active[engine_task_id]
+        if task.status in ACTIVE_TASK_STATUSES:
             task.status = TaskStatus.CANCELLED
             cancelled.append(task)
-    created = [
-        _open_task(dossier, engine_task_id, step, now)
-        for engine_task_id, step in ready.items()
-        if engine_task_id not in active
-    ]
-    _update_status(dossier, run, now, progressed)
+    created = []
+    for engine_task_id, step in ready.items():
+        if engine_task_id not in progress.active:
+            task = _open_task(progress, engine_task_id, step)
+            progress.active[engine_task_id] = task
+            created.append(task)
+    progress.opened += created
+    _update_status(progress, progressed)
     return created, cancelled
+
+
+def save(progress: Progress) -> None:
+    """Write the workflow state back, once, and queue the "new step" mail of each step the
+    action opened that still waits for someone to take it."""
+    progress.dossier.workflow_state = progress.run.dump()
+    waiting = [t for t in progress.opened if t.status == TaskStatus.OPEN]
+    if waiting:
+        notifications.new_steps(waiting)
 
 
 def task_due_at(calendar: WorkCalendar, start: datetime, time_limit: str) -> datetime:
@@ -111,10 +148,10 @@ def task_due_at(calendar: WorkCalendar, start: datetime, time_limit: str) -> dat
     return calendar.add(start, hours=limit.hours(calendar.hours_per_day))
 
 
-def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: datetime) -> Task:
+def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Task:
+    dossier, now = progress.dossier, progress.now
     handler = engine.parse_handler(step.handler)
     unit, role, candidates = org.resolve_handler(handler, dossier.unit)
-    calendar = calendar_for(db.session, current_app.config)
     task = Task(
         dossier=dossier,
         engine_task_id=engine_task_id,
@@ -123,6 +160,7 @@ def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: da
         lane=step.lane,
         handler=step.handler,
         unit=unit,
+        unit_id=unit.id,  # who may work it is asked before the row is flushed
         role=role,
         time_limit=step.time_limit,
         form=step.form,
@@ -130,19 +168,19 @@ def _open_task(dossier: Dossier, engine_task_id: str, step: engine.Step, now: da
         waits_for_applicant=step.waits_for_applicant,
         status=TaskStatus.OPEN,
         created_at=now,
-        due_at=task_due_at(calendar, now, step.time_limit),
-        candidates=[TaskCandidate(user_id=u.id) for u in candidates],
+        due_at=task_due_at(progress.calendar, now, step.time_limit),
+        candidates=[TaskCandidate(user=u) for u in candidates],
     )
     db.session.add(task)
-    notifications.to_officers(task)
     return task
 
 
-def _update_status(dossier: Dossier, run: engine.WorkflowRun, now: datetime, progressed: bool):
+def _update_status(progress: Progress, progressed: bool) -> None:
+    dossier, run = progress.dossier, progress.run
     if run.is_completed:
         dossier.status = FINAL_STATUS_OF_END.get(run.end_status or "", DossierStatus.RETURNED)
-        dossier.finished_at = now
-    elif any(r.step.returns_result for r in run.ready_steps()):
+        dossier.finished_at = progress.now
+    elif any(t.returns_result for t in progress.active.values()):
         dossier.status = DossierStatus.RESULT_READY
     elif progressed or dossier.status != DossierStatus.RECEIVED:
         dossier.status = DossierStatus.PROCESSING
@@ -158,17 +196,6 @@ def record(dossier: Dossier, kind: str, *, actor: User | None, at: datetime, **f
 
 def step_names(tasks: list[Task]) -> str | None:
     return "; ".join(t.step_name for t in tasks) or None
-
-
-def commit() -> None:
-    """Commit, turning a lost race on the dossier row into a clear conflict."""
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict(
-            "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại.", code="conflict"
-        ) from exc
 
 
 def run_engine(action, *args):

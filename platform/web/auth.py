@@ -6,6 +6,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 
 from motcua.errors import Unauthorized
 from motcua.services import auth
+from motcua.unit_of_work import refusal
 from motcua.web import bp
 
 
@@ -17,9 +18,9 @@ def login_required(view):
         user_id = session.get("uid")
         if user_id is None:
             return redirect(url_for("web.login", next=request.full_path))
-        try:
+        with refusal(Unauthorized) as refused:
             g.user = auth.active_user(user_id)
-        except Unauthorized:
+        if refused:
             session.clear()
             return redirect(url_for("web.login"))
         return view(*args, **kwargs)
@@ -31,13 +32,11 @@ def login_required(view):
 def login():
     error = None
     if request.method == "POST":
-        try:
-            user = auth.authenticate(
-                request.form.get("username", ""), request.form.get("password", "")
-            )
-        except Unauthorized as exc:
-            error = exc.message
+        attempt = auth.sign_in(request.form.get("username", ""), request.form.get("password", ""))
+        if attempt.refused:
+            error = attempt.refused.message
         else:
+            user = attempt.user
             lang = session.get("lang")
             session.clear()  # a new session on sign-in: no fixation
             session.permanent = True

@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
 from motcua.models import DossierStatus, Role
-from motcua.services import desk
+from motcua.services import desk, intake
+from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
@@ -43,31 +44,29 @@ def desk_receive_procedure(procedure_code):
             "desk/intake.html", form=form, values={}, errors={}, checked=set(), channels=CHANNELS
         )
     checked = {_index(key, "complete-") for key in request.form if key.startswith("complete-")}
-    files = [
-        (_index(key, "doc-"), upload.filename, upload.stream, _media_type(upload))
-        for key in request.files
-        if key.startswith("doc-")
-        for upload in request.files.getlist(key)
-        if upload.filename
-    ]
-    try:
-        dossier = desk.receive_at_desk(
+    files = intake.paper_files(request.files)
+    check = intake.Check(
+        complete=bool(request.form.get("complete")),
+        checked=frozenset(checked),
+        note=request.form.get("note", ""),
+        supplement=(
+            (request.form.get("reason", ""), request.form.get("items", ""))
+            if request.form.get("action") == "supplement"
+            else None
+        ),
+    )
+    with refusal(Invalid) as refused:
+        dossier = intake.receive(
             g.user,
             procedure_code,
             request.form.get("unit", ""),
             {f: request.form.get(f"applicant.{f}") for f in APPLICANT_FIELDS},
             request.form.get("channel", "direct"),
             files,
-            complete=bool(request.form.get("complete")),
-            checked=checked,
-            note=request.form.get("note", ""),
-            supplement=(
-                (request.form.get("reason", ""), request.form.get("items", ""))
-                if request.form.get("action") == "supplement"
-                else None
-            ),
+            check,
         )
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         form = desk.intake_form(g.user, procedure_code)
         page = render_template(
             "desk/intake.html",
@@ -111,11 +110,11 @@ def desk_result(code):
             "desk/result.html", step=step, values=values, errors={}, methods=RETURN_METHODS
         )
     files = [
-        (upload.filename, upload.stream, _media_type(upload))
+        (upload.filename, upload.stream, intake.stated_type(upload))
         for upload in request.files.getlist("result")
         if upload.filename
     ]
-    try:
+    with refusal(Invalid) as refused:
         desk.return_result(
             g.user,
             code,
@@ -124,7 +123,8 @@ def desk_result(code):
             note=request.form.get("note", ""),
             files=files,
         )
-    except Invalid as exc:
+    if refused:
+        exc = refused.error
         page = render_template(
             "desk/result.html",
             step=desk.return_step(g.user, code),
@@ -139,11 +139,6 @@ def desk_result(code):
 
 
 def _index(key: str, prefix: str) -> int:
-    """The paper's number in a field name such as ``doc-2`` (-1, refused later, if none)."""
+    """The paper's number in a field name such as ``complete-2`` (-1, refused later, if none)."""
     number = key.removeprefix(prefix)
     return int(number) if number.isdigit() and len(number) < 4 else -1
-
-
-def _media_type(upload) -> str | None:
-    """The browser's type, unless it only says "bytes" (then the name decides)."""
-    return upload.mimetype if upload.mimetype != "application/octet-stream" else None

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from motcua.errors import Invalid, MotcuaError
+from motcua.errors import Conflict, Invalid
 from motcua.services import exceptions
+from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
 
@@ -19,11 +20,10 @@ def _back(code: str):
 
 def _run(code: str, action, done: str):
     """Take the action; its error (in Vietnamese) or `done` is shown on the dossier page."""
-    try:
+    with refusal(Invalid, Conflict) as refused:
         action()
-    except MotcuaError as exc:
-        if exc.status in (403, 404):
-            raise
+    if refused:
+        exc = refused.error
         details = exc.details if isinstance(exc.details, dict) else {}
         flash(" ".join([exc.message, *[str(v) for v in details.values()]]), "error")
     else:

@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Conflict, Invalid
 from motcua.services import inbox as service
-from motcua.services import taskpage
+from motcua.services import processing, taskpage
+from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.filters import ATTACHMENT_KINDS
@@ -114,10 +115,10 @@ def task(task_id):
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim_task(task_id):
-    try:
-        taskpage.claim(g.user, task_id)
-    except Conflict as exc:
-        flash(exc.message, "error")
+    with refusal(Conflict) as refused:
+        processing.claim(g.user, task_id)
+    if refused:
+        flash(refused.error.message, "error")
     else:
         flash(_("Đã nhận xử lý công việc."))
     return redirect(_back(url_for("web.task", task_id=task_id)))
@@ -126,10 +127,10 @@ def claim_task(task_id):
 @bp.post("/tasks/<int:task_id>/release")
 @login_required
 def release_task(task_id):
-    try:
-        taskpage.release(g.user, task_id)
-    except Conflict as exc:
-        flash(exc.message, "error")
+    with refusal(Conflict) as refused:
+        processing.release(g.user, task_id)
+    if refused:
+        flash(refused.error.message, "error")
     else:
         flash(_("Đã trả công việc về hộp chung của đơn vị."))
     return redirect(_back(url_for("web.inbox")))
@@ -138,12 +139,12 @@ def release_task(task_id):
 @bp.post("/tasks/<int:task_id>/reassign")
 @login_required
 def reassign_task(task_id):
-    try:
-        task = taskpage.reassign(
+    with refusal(Invalid, Conflict) as refused:
+        task = processing.reassign(
             g.user, task_id, request.form.get("assignee", ""), request.form.get("reason", "")
         )
-    except (Invalid, Conflict) as exc:
-        return _refused(task_id, "reassign", exc, request.form)
+    if refused:
+        return _refused(task_id, "reassign", refused.error, request.form)
     flash(_("Đã giao công việc cho %(name)s.", name=task.assignee.display_name))
     return redirect(url_for("web.task", task_id=task_id))
 
@@ -156,10 +157,10 @@ def complete_task(task_id):
         for name, f in request.files.items()
         if f and f.filename
     }
-    try:
+    with refusal(Invalid, Conflict) as refused:
         task = taskpage.complete(g.user, task_id, request.form, uploads)
-    except (Invalid, Conflict) as exc:
-        return _refused(task_id, "complete", exc, request.form)
+    if refused:
+        return _refused(task_id, "complete", refused.error, request.form)
     flash(
         _(
             "Đã hoàn thành bước «%(step)s» của hồ sơ %(code)s.",
@@ -173,10 +174,10 @@ def complete_task(task_id):
 @bp.post("/tasks/<int:task_id>/send-back")
 @login_required
 def send_back_task(task_id):
-    try:
-        task = taskpage.send_back(g.user, task_id, request.form.get("reason", ""))
-    except (Invalid, Conflict) as exc:
-        return _refused(task_id, "send_back", exc, request.form)
+    with refusal(Invalid, Conflict) as refused:
+        task = processing.send_back(g.user, task_id, request.form.get("reason", ""))
+    if refused:
+        return _refused(task_id, "send_back", refused.error, request.form)
     flash(_("Đã trả hồ sơ %(code)s về bước trước.", code=task.dossier.code))
     return redirect(url_for("web.inbox"))
 
@@ -186,9 +187,9 @@ def send_back_task(task_id):
 def attach_file(task_id):
     file = request.files.get("file")
     upload = taskpage.Upload(file.filename, file.stream, file.mimetype) if file else None
-    try:
+    with refusal(Invalid, Conflict) as refused:
         attachment = taskpage.attach(g.user, task_id, request.form.get("kind", "working"), upload)
-    except (Invalid, Conflict) as exc:
-        return _refused(task_id, "files", exc, request.form)
+    if refused:
+        return _refused(task_id, "files", refused.error, request.form)
     flash(_("Đã đính kèm tệp %(name)s.", name=attachment.file_name))
     return redirect(url_for("web.task", task_id=task_id))

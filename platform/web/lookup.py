@@ -5,6 +5,7 @@ from flask import render_template, request
 
 from motcua.errors import Invalid, NotFound
 from motcua.services import lookup as lookup_service
+from motcua.unit_of_work import refusal
 from motcua.web import bp
 
 
@@ -13,18 +14,18 @@ def lookup():
     if request.method == "GET":
         return render_template("lookup.html", result=None, errors={}, message=None)
     # POST, not GET: the id number stays out of addresses, histories and server logs.
-    try:
+    with refusal(lookup_service.TooManyAttempts, Invalid, NotFound) as refused:
         result = lookup_service.lookup(
             request.form.get("code", ""),
             request.form.get("secret", ""),
             request.remote_addr or "",
         )
-    except lookup_service.TooManyAttempts as exc:
-        page = render_template("lookup.html", result=None, errors={}, message=exc.message)
-        return page, 429, {"Retry-After": str(exc.retry_after)}
-    except (Invalid, NotFound) as exc:
-        errors = exc.details or {}
-        return render_template(
-            "lookup.html", result=None, errors=errors, message=exc.message
-        ), exc.status
+    if refused:
+        exc = refused.error
+        page = render_template(
+            "lookup.html", result=None, errors=exc.details or {}, message=exc.message
+        )
+        if isinstance(exc, lookup_service.TooManyAttempts):
+            return page, 429, {"Retry-After": str(exc.retry_after)}
+        return page, exc.status
     return render_template("lookup.html", result=result, errors={}, message=None)

@@ -18,6 +18,7 @@ from motcua.services import report_files as layout
 from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
 from motcua.services import reports as service
+from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.dossier import content_disposition
@@ -93,10 +94,10 @@ def _page(chosen: dict, freeze_errors: dict | None = None, note: str = ""):
     """The report page for the chosen values; the form's errors and a 422 for bad ones."""
     units = service.units_in_reach(g.user)
     report, errors, status = None, {}, 200
-    try:
+    with refusal(Invalid) as refused:
         report = _report(chosen, trend=True)
-    except Invalid as exc:
-        errors = dict(exc.details or {}) or {"period": exc.message}
+    if refused:
+        errors = dict(refused.error.details or {}) or {"period": refused.error.message}
         status = 422
     if report is not None:  # what was shown, defaults filled in, for the form and the files
         period = report.period
@@ -169,10 +170,10 @@ def freeze_report():
     """Freeze the report the form names, then show it (POST-redirect-GET: reloading the frozen
     report's page freezes nothing). Bad choices or note: the report page with the errors, 422."""
     chosen, note = _chosen(request.form), request.form.get("note", "")
-    try:
+    with refusal(Invalid) as refused:
         frozen = snapshots.freeze(g.user, chosen["unit"], _period(chosen), chosen["group"], note)
-    except Invalid as exc:
-        details = dict(exc.details or {})
+    if refused:
+        details = dict(refused.error.details or {})
         if "note" in details:
             return _page(chosen, freeze_errors=details, note=note)
         return _page(chosen)  # shows the choices' errors, as the page itself does

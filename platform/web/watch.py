@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from motcua.errors import Invalid
 from motcua.models import Role
 from motcua.services import watch as service
+from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
@@ -42,11 +43,11 @@ SECTION_SHORT = {
 def watch():
     unit, kind = request.args.get("unit", ""), request.args.get("kind", "")
     errors, status = {}, 200
-    try:
+    with refusal(Invalid) as refused:
         view = service.watch(g.user, unit_code=unit, kind=kind)
-    except Invalid as exc:
+    if refused:
         # A bad filter: say so next to it and show the whole reach unfiltered.
-        errors, status = exc.details or {}, exc.status
+        errors, status = refused.error.details or {}, refused.error.status
         view = service.watch(g.user)
     return render_template(
         "watch/watch.html",

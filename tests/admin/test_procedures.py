@@ -11,6 +11,7 @@ from motcua.extensions import db
 from motcua.models import AuditEntry, Dossier, ProcessDraft, ProcessVersion, User
 from motcua.services import diagrams, org
 from motcua.services.processes import newest_version
+from motcua.unit_of_work import unit_of_work
 
 CONFIGURE = "/admin/procedures/1.001612/units/CLO"
 
@@ -204,7 +205,7 @@ def test_rebase_keeps_the_units_handlers_and_flags_new_steps(app, officer):
     xml = xml.replace(
         f'id="{flow_id}" sourceRef="kiem_tra_lai"', 'id="moi_2" sourceRef="kiem_tra_lai"'
     )
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         procedure, analyst = diagrams.procedure_by_code("1.001612"), user("hti.phantich")
         draft = diagrams.save_draft(procedure, None, xml, analyst)
         assert draft.problems == [], draft.problems

@@ -1,6 +1,8 @@
 """Receiving dossiers, their files, and who may see them."""
 
 import hashlib
+import io
+import json
 import re
 
 import pytest
@@ -155,3 +157,69 @@ def test_procedures_and_users_for_pickers(login_as):
     users = leader.get("/users", query_string={"role": "specialist", "unit": "CLO.TCKH"}).get_json()
     assert [u["username"] for u in users["items"]] == ["clo.cv.tckh1", "clo.cv.tckh2"]
     assert leader.get("/users", query_string={"role": "pope"}).status_code == 422
+
+
+def _state(api, code) -> dict:
+    """What a dossier is, without what differs between any two dossiers (codes, ids, times)."""
+    dossier = api.get(f"/dossiers/{code}").get_json()
+    return {
+        "status": dossier["status"],
+        "tasks": [(t["step_id"], t["status"], t["assignee"]) for t in dossier["tasks"]],
+        "attachments": [(a["kind"], a["file_name"], a["sha256"]) for a in dossier["attachments"]],
+        "events": [(e["kind"], e["from_step"], e["to_step"]) for e in dossier["events"]],
+    }
+
+
+def test_the_api_receives_with_the_papers_and_the_check_as_the_desk_does(app, login_as, officer):
+    papers = [(0, b"%PDF-1.4 don", "don.pdf"), (1, b"%PDF-1.4 cccd", "cccd.pdf")]
+    desk_page = officer("clo.mc1")
+    form = {
+        "unit": "CLO",
+        "channel": "direct",
+        **{f"applicant.{k}": v for k, v in APPLICANT.items()},
+        "complete": "1",
+        "note": "Đã đối chiếu bản chính",
+    }
+    for index, content, name in papers:
+        form[f"complete-{index}"] = "1"
+        form[f"doc-{index}"] = (io.BytesIO(content), name)
+    response = desk_page.post(f"/desk/receive/{HOUSEHOLD}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    by_page = response.headers["Location"].rsplit("/", 1)[-1]
+
+    desk = login_as("clo.mc1")
+    body = {
+        "procedure_code": HOUSEHOLD,
+        "unit_code": "CLO",
+        "applicant": APPLICANT,
+        "channel": "direct",
+        "complete": True,
+        "checked": [0, 1],
+        "note": "Đã đối chiếu bản chính",
+    }
+    files = {f"doc-{index}": (io.BytesIO(content), name) for index, content, name in papers}
+    response = desk.client.post(
+        "/api/v1/dossiers",
+        data={"dossier": json.dumps(body), **files},
+        headers=desk._headers(),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["status"] == "processing"
+    by_api = response.get_json()["code"]
+    assert _state(desk, by_api) == _state(desk, by_page)
+    assert _state(desk, by_api)["status"] == "processing"
+
+
+def test_a_multipart_reception_without_its_json_part_is_refused(app, login_as):
+    desk = login_as("clo.mc1")
+    before = dossier_count(app)
+    response = desk.client.post(
+        "/api/v1/dossiers",
+        data={"doc-0": (io.BytesIO(b"%PDF-1.4"), "don.pdf")},
+        headers=desk._headers(),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"dossier": "Đối tượng JSON của hồ sơ."}
+    assert dossier_count(app) == before

@@ -80,7 +80,7 @@ def test_no_address_no_mail(app, make_dossier):
 def test_the_mail_is_part_of_the_transaction_of_the_change(ctx):
     desk = db.session.scalar(select(User).where(User.username == "clo.mc1"))
     applicant = intake.Applicant("Lê Văn Bình", "042190005555", email="binh@example.vn")
-    dossier, _ = intake.open_dossier(desk, HOUSEHOLD, "CLO", applicant, "direct")
+    dossier = intake.receive(desk, HOUSEHOLD, "CLO", applicant, "direct")
     code = dossier.code
     assert [m.kind for m in outbox(to_address="binh@example.vn")] == ["receipt"]
     db.session.rollback()  # the reception fails after all: its mail goes with it

@@ -16,6 +16,7 @@ from motcua.models import Apology, AuditEntry, Dossier, ReportSnapshot
 from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
 from motcua.services import reports
+from motcua.unit_of_work import unit_of_work
 from tests.services.test_reports import AFTER, EXPECTED, add_supervisor, fill, local, user
 
 LATER = AFTER.replace(day=25)
@@ -159,7 +160,8 @@ def test_bad_input_stores_nothing(ctx, args, field):
 
 def test_a_frozen_report_cannot_be_changed_or_removed(ctx):
     fill()
-    frozen = snapshots.freeze(user("admin"), "CLO", month(), now=AFTER)
+    with unit_of_work():
+        frozen = snapshots.freeze(user("admin"), "CLO", month(), now=AFTER)
     frozen.note = "sửa lại"
     with pytest.raises(RuntimeError, match="append-only"):
         db.session.flush()

@@ -136,6 +136,8 @@ def test_the_receipt_names_the_dossier_with_its_diacritics_and_is_stored_by_its_
         assert event.actor.username == "clo.mc1"
         assert event.data == {
             "form": "01",
+            "kind": "slip",
+            "size": slip.size,
             "sha256": slip.sha256,
             "attachment_id": slip.id,
             "file_name": slip.file_name,

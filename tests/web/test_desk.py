@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import Attachment, Dossier, Event, Task, User
-from motcua.services import desk
+from motcua.services import intake
 from motcua.services.formdata import example_data
+from motcua.unit_of_work import unit_of_work
 
 REPO = Path(__file__).resolve().parents[2]
 HOUSEHOLD = "1.001612"
@@ -189,22 +190,23 @@ def test_a_failure_while_storing_the_papers_leaves_no_dossier_behind(app, client
 
 
 def test_a_failed_reception_leaves_nothing_for_the_next_commit(ctx):
-    # The service itself, in one long session (as a command would use it): what a failed
-    # reception had flushed must not ride along with the next one's commit.
+    # The service itself, in one long session (as a command would use it, each act its own
+    # unit of work): what a failed reception had flushed must not ride along with the next
+    # one's commit.
     desk_officer = db.session.scalar(select(User).where(User.username == "clo.mc1"))
     applicant = {"name": "Lê Thị Mai", "id_number": "042190007777"}
 
     def receive(paper: bytes):
-        return desk.receive_at_desk(
-            desk_officer,
-            HOUSEHOLD,
-            "CLO",
-            applicant,
-            "direct",
-            [(0, "de-nghi.pdf", io.BytesIO(paper), None)],
-            complete=True,
-            checked={0},
-        )
+        with unit_of_work():
+            return intake.receive(
+                desk_officer,
+                HOUSEHOLD,
+                "CLO",
+                applicant,
+                "direct",
+                [(0, "de-nghi.pdf", io.BytesIO(paper), None)],
+                intake.Check(complete=True, checked=frozenset({0})),
+            )
 
     before = db.session.scalar(select(func.count()).select_from(Dossier))
     with pytest.raises(Invalid) as failed:
@@ -337,7 +339,7 @@ def test_a_dossier_not_at_the_return_step_cannot_be_returned(client, make_dossie
 # Who may bring a dossier into being: the desk (its pages, and the API for receptionists).
 # An online-submission route, when it comes, joins this list.
 CREATING_ENDPOINTS = {"api.receive_dossier", "web.desk_receive_procedure"}
-CREATING_CALLS = {"receive", "open_dossier", "receive_at_desk"}
+CREATING_CALLS = {"receive"}
 
 
 def _unwrapped(view):
@@ -384,11 +386,10 @@ def test_no_route_but_the_desks_creates_a_dossier(app):
                     and target.value.id in {"intake", "desk"}
                 ):
                     callers.add(where)
-    assert constructors == {"platform/services/intake.py:open_dossier"}
+    assert constructors == {"platform/services/intake.py:receive"}
     assert callers == {
         "api/dossiers.py:receive_dossier",
         "platform/web/desk.py:desk_receive_procedure",
-        "platform/services/desk.py:receive_at_desk",
         # Commands, not routes: the `motcua demo` walk-through and the benchmark.
         "platform/services/demo.py:walk_through",
         "platform/bench.py:receive_dossiers",
