@@ -1,4 +1,4 @@
-"""Bare SpiffWorkflow, as the ceiling for the benchmark (`python -m motcua.bench`).
+"""Bare SpiffWorkflow, as the ceiling for the engine benchmark (`python -m bench engine`).
 
 The loop every action of ours does, done the plain way: deserialize the whole workflow (spec
 included) → complete the first ready user task → run engine steps → serialize. It uses
@@ -13,7 +13,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .bpmnxml import executable_process, parse_xml
+from motcua.engine.bpmnxml import executable_process, parse_xml
 
 
 def completion_loop(
