@@ -1,4 +1,8 @@
-"""python -m bench engine|inbox|reports|register [--dossiers N] [--database-url URL]"""
+"""python -m bench engine|inbox|reports|register [--smoke] [--dossiers N] [--database-url URL]
+
+``--smoke`` runs a benchmark at a size that takes seconds, to show that it still runs (CI does);
+its figures mean little.
+"""
 
 import argparse
 
@@ -17,8 +21,11 @@ def main(argv: list[str] | None = None) -> None:
             description=module.__doc__,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        command.add_argument("--smoke", action="store_true", help="a size that runs in seconds")
         command.add_argument(
-            "--dossiers", type=int, default=module.DOSSIERS, help=f"default {module.DOSSIERS}"
+            "--dossiers",
+            type=int,
+            help=f"default {module.DOSSIERS}, {module.SMOKE_DOSSIERS} with --smoke",
         )
         command.add_argument(
             "--database-url",
@@ -30,10 +37,12 @@ def main(argv: list[str] | None = None) -> None:
             command.add_argument(
                 "--runs",
                 type=int,
-                default=reports.RUNS,
-                help=f"timed runs of each report (default {reports.RUNS})",
+                help=f"timed runs of each report (default {reports.RUNS}, {reports.SMOKE_RUNS} "
+                "with --smoke)",
             )
     args = parser.parse_args(argv)
+    smoke, full = args.module.SMOKE_DOSSIERS, args.module.DOSSIERS
+    args.dossiers = args.dossiers or (smoke if args.smoke else full)
     args.module.run(args)
 
 

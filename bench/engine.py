@@ -20,7 +20,7 @@ from motcua.unit_of_work import unit_of_work
 from bench import baseline, common
 from bench.common import PROCEDURE, DatabaseClock, demo_app, user
 
-DOSSIERS = 200
+DOSSIERS, SMOKE_DOSSIERS = 200, 5
 DATABASE_URL = common.DATABASE_URL
 
 

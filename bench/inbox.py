@@ -13,7 +13,7 @@ from motcua.unit_of_work import unit_of_work
 from bench import common
 from bench.common import PROCEDURE, analyze, demo_app, fill_unit, timed, user
 
-DOSSIERS = 100_000
+DOSSIERS, SMOKE_DOSSIERS = 100_000, 500
 DATABASE_URL = common.DATABASE_URL
 RUNS = 50
 

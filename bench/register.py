@@ -21,7 +21,7 @@ from motcua.unit_of_work import unit_of_work
 from bench import common
 from bench.common import analyze, demo_app, fill_unit
 
-DOSSIERS = 5000
+DOSSIERS, SMOKE_DOSSIERS = 5000, 50
 DATABASE_URL = common.DATABASE_URL
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 

@@ -28,8 +28,8 @@ from motcua.unit_of_work import unit_of_work
 
 from bench.common import analyze, demo_app, timed, user
 
-DOSSIERS = 1_000_000
-RUNS = 10
+DOSSIERS, SMOKE_DOSSIERS = 1_000_000, 3000
+RUNS, SMOKE_RUNS = 10, 2
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/motcua_reports_bench"
 REPORTS_NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 local; the data ends here
 FIELDS = (
@@ -224,7 +224,7 @@ def run(args) -> None:
     """Raises SystemExit unless the database is PostgreSQL."""
     if sa.engine.make_url(args.database_url).get_backend_name() != "postgresql":
         raise SystemExit("the reports benchmark fills its data with PostgreSQL's generate_series")
-    runs = args.runs
+    runs = args.runs or (SMOKE_RUNS if args.smoke else RUNS)
     with demo_app(args.database_url):
         started = time.perf_counter()
         with unit_of_work():
