@@ -479,7 +479,7 @@ def test_a_month_of_a_province_is_read_through_the_report_indexes(app):
     transaction.)"""
     from sqlalchemy import event, text
 
-    from motcua.bench import DOSSIERS_SQL, REPORTS_NOW
+    from bench.reports import DOSSIERS_SQL, REPORTS_NOW
 
     with app.app_context():
         if db.session.get_bind().dialect.name != "postgresql":

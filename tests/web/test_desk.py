@@ -390,7 +390,6 @@ def test_no_route_but_the_desks_creates_a_dossier(app):
     assert callers == {
         "api/dossiers.py:receive_dossier",
         "platform/web/desk.py:desk_receive_procedure",
-        # Commands, not routes: the `motcua demo` walk-through and the benchmark.
+        # A command, not a route: the `motcua demo` walk-through.
         "platform/services/demo.py:walk_through",
-        "platform/bench.py:receive_dossiers",
     }
