@@ -83,20 +83,15 @@ def to_applicant(dossier: Dossier, kind: str, **context) -> Notification | None:
     if not address:
         return None
     values = _applicant_context(dossier, kind, context)
-    key = _applicant_key(dossier, kind, values)
-    if key is not None and _queued(key):
-        return None
     subject, body = render(kind, **values)
-    notification = Notification(
+    return _queue(
         kind=kind,
         to_address=address,
         subject=subject,
         body=body,
         dossier_id=dossier.id,
-        dedup_key=key,
+        dedup_key=_applicant_key(dossier, kind, values),
     )
-    db.session.add(notification)
-    return notification
 
 
 def new_steps(tasks: list[Task]) -> list[Notification]:
@@ -104,13 +99,12 @@ def new_steps(tasks: list[Task]) -> list[Notification]:
     address (their addresses read in one query)."""
     # The tasks' ids, for the links in the mails (they were only just added to the session).
     db.session.flush()
-    wanted = {c.user_id for task in tasks for c in task.candidates}
-    users = {u.id: u for u in _reachable(wanted)}
     return [
-        _to_officer("task", task, users[user_id], dedup_key=f"task:{task.id}:{user_id}")
+        _to_officer("task", task, user, dedup_key=f"task:{task.id}:{user.id}")
         for task in tasks
-        for user_id in sorted(c.user_id for c in task.candidates)
-        if user_id in users
+        # The candidates were read with the step's handler: active officers, in the session.
+        for user in sorted((c.user for c in task.candidates), key=lambda u: u.id)
+        if user.active and user.email and user.email.strip()
     ]
 
 
@@ -482,23 +476,20 @@ def _open_steps(dossier_ids: set[int]) -> dict[int, list[Task]]:
     return steps
 
 
-def _queued(key: str) -> bool:
-    return (
-        db.session.scalar(select(Notification.id).where(Notification.dedup_key == key)) is not None
-    )
+def _queue(**values) -> Notification | None:
+    """Add a mail to the outbox, unless one with its dedup key is there already (queued by an
+    earlier act, or by another worker at this very moment): one statement, race-safe. Returns
+    the new mail, or None."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Notification).values(**values)
+    if values.get("dedup_key") is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedup_key"])
+    return db.session.scalar(statement.returning(Notification))
 
 
 def _insert_new(rows: list[dict]) -> int:
     """Insert the rows, skipping any whose dedup key another worker stored meanwhile."""
-    if not rows:
-        return 0
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = 0
-    for row in rows:
-        statement = dialect.insert(Notification).values(**row)
-        result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["dedup_key"]))
-        inserted += result.rowcount
-    return inserted
+    return sum(_queue(**row) is not None for row in rows)
 
 
 def _chunks(items: list, size: int = _CHUNK):

@@ -1,6 +1,7 @@
 """Working the steps of a dossier: claim, release, reassign, complete, send back."""
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
@@ -40,6 +41,9 @@ def _lock(task_id: int) -> tuple[Dossier, Task]:
     task = db.session.scalar(
         select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
     )
+    # The task holds its dossier: the session keeps only weak references to clean objects, so
+    # task.dossier would otherwise be read again once the caller drops ``dossier``.
+    set_committed_value(task, "dossier", dossier)
     return dossier, task
 
 

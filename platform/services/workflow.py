@@ -88,7 +88,7 @@ class Progress:
 
 def start(dossier: Dossier, now: datetime) -> Progress:
     """A new dossier's workflow, run up to its first human step(s) (no task rows yet)."""
-    run = run_engine(engine.WorkflowRun.start, spec_of(dossier.process_version.id))
+    run = run_engine(engine.WorkflowRun.start, dossier.process_version.spec)
     return Progress(dossier, run, now, deadlines.calendar(), {})
 
 
