@@ -78,15 +78,25 @@ def check_diagram(xml: bytes | str, **lint_kwargs) -> Diagram:
     the file: its own complaints about them (in English, about timers or operators) would
     hide the real reason.
     """
-    process = executable_process(parse_xml(xml))
-    unsupported = [p for node in all_flow_nodes(process) for p in _kind_problems(node)]
+    try:
+        diagram = load_diagram(xml)
+    except DiagramError as failed:
+        try:
+            unsupported = _unsupported(executable_process(parse_xml(xml)))
+        except DiagramError:
+            raise failed from None
+        raise (DiagramError(unsupported) if unsupported else failed) from None
+    unsupported = _unsupported(diagram.process)
     if unsupported:
         raise DiagramError(unsupported)
-    diagram = load_diagram(xml)
     problems = lint(diagram, **lint_kwargs)
     if problems:
         raise DiagramError(problems)
     return diagram
+
+
+def _unsupported(process) -> list[Problem]:
+    return [p for node in all_flow_nodes(process) for p in _kind_problems(node)]
 
 
 def _kind_problems(node) -> list[Problem]:

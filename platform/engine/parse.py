@@ -1,6 +1,14 @@
-"""Loading a diagram: hardened XML parse, then SpiffWorkflow's parser with XSD validation."""
+"""Loading a diagram: hardened XML parse, then SpiffWorkflow's parser with XSD validation.
 
+What a diagram's bytes give (its steps, its spec, or its problems) depends on nothing else, so
+it is kept, by the bytes' hash, for the diagrams read lately: the configurator, the lint and
+publishing all read the same few diagrams again and again within one request and the next.
+A loaded Diagram is shared: read it, never change it.
+"""
+
+import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -13,6 +21,7 @@ from .errors import DiagramError, Problem, describe
 from .graph import ordered_ids
 from .serialize import make_bundle, serialize_spec
 from .steps import Step
+from .variants import Lane, lanes_of
 
 
 @dataclass
@@ -24,6 +33,7 @@ class Diagram:
     steps: list[Step]  # user tasks along the main path from the start event
     xml: bytes
     process_name: str | None = None
+    lanes: list[Lane] = field(default_factory=list)
     root: etree._Element = field(default=None, repr=False, compare=False)
     process: etree._Element = field(default=None, repr=False, compare=False)
 
@@ -39,9 +49,34 @@ class _LockedValidator:
             VALIDATOR.validate(bpmn, filename)
 
 
+LOADED_KEPT = 128
+_loaded: OrderedDict[bytes, Diagram | DiagramError] = OrderedDict()
+_loaded_lock = threading.Lock()
+
+
 def load_diagram(xml: bytes | str) -> Diagram:
     """Parse and validate a diagram. Raises DiagramError naming the element and the problem."""
     data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+    key = hashlib.sha256(data).digest()
+    with _loaded_lock:
+        found = _loaded.get(key)
+        if found is not None:
+            _loaded.move_to_end(key)
+    if found is None:
+        try:
+            found = _load(data)
+        except DiagramError as exc:
+            found = exc
+        with _loaded_lock:
+            _loaded[key] = found
+            while len(_loaded) > LOADED_KEPT:
+                _loaded.popitem(last=False)
+    if isinstance(found, DiagramError):
+        raise DiagramError(list(found.problems))
+    return found
+
+
+def _load(data: bytes) -> Diagram:
     root = parse_xml(data)
     process = executable_process(root)
     problems = _property_problems(process)
@@ -71,6 +106,7 @@ def load_diagram(xml: bytes | str) -> Diagram:
         steps=steps,
         xml=data,
         process_name=process.get("name"),
+        lanes=lanes_of(root),
         root=root,
         process=process,
     )

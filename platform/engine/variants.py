@@ -27,7 +27,11 @@ class Lane:
 
 def lanes(xml: bytes | str) -> list[Lane]:
     """Every lane with an id, in any process of the file (nested lanes included)."""
-    root = parse_xml(xml)
+    return lanes_of(parse_xml(xml))
+
+
+def lanes_of(root) -> list[Lane]:
+    """``lanes`` of a parsed file (its bpmn:definitions element)."""
     steps = {task.get("id") for task in root.iter(f"{{{BPMN_NS}}}userTask")}
     found = []
     for lane in root.iter(f"{{{BPMN_NS}}}lane"):

@@ -2,8 +2,10 @@
 
 from sqlalchemy import select
 
+from motcua.errors import Forbidden
 from motcua.extensions import db
 from motcua.models import AuditEntry, Unit, User
+from motcua.services import org
 
 
 def record(
@@ -50,3 +52,18 @@ def entries(
     if templates_only:
         query = query.where(AuditEntry.action.like("process.%"), AuditEntry.unit_id.is_(None))
     return list(db.session.scalars(query))
+
+
+def entries_for(
+    user: User, *, target_type: str | None = None, target_key: str | None = None
+) -> list[AuditEntry]:
+    """The entries the user may read: a unit admin's units', an analyst's templates', all for
+    a system admin (who may filter by target). Raises Forbidden for anyone else."""
+    managed = org.administered_unit_ids(user)
+    if managed == set() and not org.is_analyst(user):
+        raise Forbidden("Bạn không xem được nhật ký thay đổi.", code="forbidden")
+    if managed == set():
+        return entries(templates_only=True)
+    if managed is not None:
+        return entries(unit_ids=managed)
+    return entries(target_type=target_type or None, target_key=target_key or None)

@@ -1,25 +1,23 @@
 """The step configurator: a unit admin's table of a procedure's steps, each with its handler and
 time limit, written into the unit's variant (only those properties and the lanes' names change,
-see `engine.set_step_properties`), and the rebase of a variant onto a newer template."""
+see `engine.set_step_properties`), and the rebase of a variant onto a newer template.
+
+An action reads the configuration once (``configuration``) and works from it: the table is
+built from one parsed diagram (parses are kept by the text's hash, motcua.engine.parse), every
+handler of the unit is resolved in one read (org.HandlerCheck), and the page's table (its
+widgets) is read and shown by motcua.services.step_table.
+"""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 
 from motcua import engine
 from motcua.errors import Invalid
 from motcua.extensions import db
-from motcua.models import Procedure, ProcessVersion, Unit, User, UserRole
+from motcua.models import Procedure, ProcessDraft, ProcessVersion, Unit, User, UserRole
 from motcua.services import deadlines, diagrams, org, processes
-from motcua.services.diagrams import (
-    STEP_ROLES,
-    draft_of,
-    load,
-    owner,
-    problems_of,
-    save_draft,
-    steps_of,
-)
 
 # What the configurator may change on a step; the form and the result flag are the analyst's.
 CONFIGURABLE = ("handler", "timeLimit")
@@ -39,20 +37,46 @@ class StepRow:
 
 @dataclass
 class Configuration:
+    """The unit's variant of a procedure as the configurator shows it, for one admin."""
+
+    user: User
     procedure: Procedure
     unit: Unit
     xml: str  # what the table shows: the draft, the published variant or the template
+    diagram: engine.Diagram
     rows: list[StepRow]
-    lanes: list  # engine.Lane
-    total_days: float
-    longest_path: list[str]
-    legal_limit_days: float
-    problems: list[dict]
     source: str  # "draft" | "published" | "template"
+    draft: ProcessDraft | None
     version: ProcessVersion | None  # the unit's newest published variant
     template: ProcessVersion | None  # the newest published template
     based_on: ProcessVersion | None  # the template version the variant was made from
-    officers: list[User]  # those the unit admin may name on a step
+
+    @property
+    def lanes(self) -> list[engine.Lane]:
+        return self.diagram.lanes
+
+    @cached_property
+    def longest_path(self) -> tuple[float, list[str]]:
+        return engine.longest_path_days(self.diagram, deadlines.hours_per_day())
+
+    @property
+    def total_days(self) -> float:
+        return self.longest_path[0]
+
+    @property
+    def legal_limit_days(self) -> float:
+        return float(self.procedure.legal_limit_days)
+
+    @cached_property
+    def problems(self) -> list[dict]:
+        if self.draft is not None:
+            return self.draft.problems
+        return diagrams.problems_of(self.xml, self.procedure, self.unit)
+
+    @cached_property
+    def officers(self) -> list[User]:
+        """Those the unit admin may name on a step."""
+        return officers_of(self.unit)
 
     @property
     def rebase_available(self) -> bool:
@@ -65,12 +89,18 @@ class Configuration:
         return self.total_days <= self.legal_limit_days + 1e-9
 
 
-def configuration(procedure: Procedure, unit: Unit, user: User) -> Configuration:
-    """The steps of the unit's variant as the configurator shows them."""
+def configuration(user: User, procedure_code: str, unit_code: str) -> Configuration:
+    """The steps of the unit's variant as the configurator shows them, if the user administers
+    the unit. Raises NotFound (procedure, unit), Forbidden, Invalid (no template yet)."""
+    procedure = diagrams.procedure_by_code(procedure_code)
+    unit = org.unit_by_code(unit_code)
     org.require_unit_admin(user, unit)
-    draft = draft_of(procedure, unit)
-    version = processes.newest_version(procedure, unit)
-    template = processes.newest_version(procedure, None)
+    return _configuration(user, procedure, unit)
+
+
+def _configuration(user: User, procedure: Procedure, unit: Unit) -> Configuration:
+    draft = diagrams.draft_of(procedure, unit)
+    version, template = processes.newest_versions(procedure, unit)
     if draft is not None:
         xml, source, based_on = draft.bpmn_xml, "draft", draft.template_version
     elif version is not None:
@@ -82,14 +112,8 @@ def configuration(procedure: Procedure, unit: Unit, user: User) -> Configuration
             f"Thủ tục {procedure.code} chưa có quy trình mẫu được ban hành để cấu hình.",
             code="no_template",
         )
-    return _configuration(
-        procedure, unit, xml, source, draft, version, template, based_on, user=user
-    )
-
-
-def _configuration(procedure, unit, xml, source, draft, version, template, based_on, *, user):
-    diagram = load(xml)
-    template_steps = {s.id: s for s in (steps_of(based_on.bpmn_xml) if based_on else [])}
+    diagram = diagrams.load(xml)
+    template_steps = {s.id: s for s in (diagrams.steps_of(based_on.bpmn_xml) if based_on else [])}
     new_steps = set(draft.new_steps) if draft is not None else set()
     rows = [
         StepRow(
@@ -106,24 +130,8 @@ def _configuration(procedure, unit, xml, source, draft, version, template, based
         )
         for s in diagram.steps
     ]
-    hours_per_day = deadlines.calendar().hours_per_day
-    total, path = engine.longest_path_days(diagram, hours_per_day)
-    problems = draft.problems if draft is not None else problems_of(xml, procedure, unit)
     return Configuration(
-        procedure=procedure,
-        unit=unit,
-        xml=xml,
-        rows=rows,
-        lanes=engine.lanes(xml),
-        total_days=total,
-        longest_path=path,
-        legal_limit_days=float(procedure.legal_limit_days),
-        problems=problems,
-        source=source,
-        version=version,
-        template=template,
-        based_on=based_on,
-        officers=officers_of(unit),
+        user, procedure, unit, xml, diagram, rows, source, draft, version, template, based_on
     )
 
 
@@ -151,27 +159,20 @@ class Edit:
     changes: dict[str, dict[str, str]]  # step id -> {property: new value}
     before: dict[str, dict[str, str]]  # step id -> {property: old value}
     lane_names: dict[str, str]
-    current: "Configuration"
 
 
-def edit(
-    procedure: Procedure,
-    unit: Unit,
-    user: User,
-    steps: dict[str, dict[str, str]],
-    lane_names: dict[str, str] | None = None,
-) -> Edit:
-    """The variant's XML with the table's handlers, time limits and lane names written in
-    (only those that differ from the current ones).
+def edit(config: Configuration, table) -> Edit:
+    """The variant's XML with the table's (a step_table.Table) handlers, time limits and lane
+    names written in (only those that differ from the current ones).
 
     Raises Invalid(code="bad_configuration") with a message per field when a value is not
     well-formed or names people outside the unit.
     """
-    current = configuration(procedure, unit, user)
-    rows = {r.id: r for r in current.rows}
-    lanes = {lane.id: lane for lane in current.lanes}
+    rows = {r.id: r for r in config.rows}
+    lanes = {lane.id: lane for lane in config.lanes}
+    _prepare_handlers(config, table)
     errors, changes, before = [], {}, {}
-    for step_id, values in steps.items():
+    for step_id, values in table.steps.items():
         row = rows.get(step_id)
         if row is None:
             errors.append({"element": step_id, "message": f"Không có bước {step_id}."})
@@ -183,13 +184,13 @@ def edit(
             value = " ".join((value or "").split())
             if value == _current_value(row, name):
                 continue
-            why = _value_problem(name, value, unit)
+            why = _value_problem(config, name, value)
             if why:
                 errors.append({"element": step_id, "field": name, "message": why})
             changes.setdefault(step_id, {})[name] = value
             before.setdefault(step_id, {})[name] = _current_value(row, name)
     renamed = {}
-    for lane_id, name in (lane_names or {}).items():
+    for lane_id, name in table.lanes.items():
         name = " ".join((name or "").split())
         if lane_id not in lanes:
             errors.append({"element": lane_id, "message": f"Không có làn {lane_id}."})
@@ -203,27 +204,31 @@ def edit(
         raise Invalid(
             "Bảng cấu hình có giá trị không hợp lệ.", code="bad_configuration", details=errors
         )
-    base_xml = current.xml
     if changes or renamed:
-        xml = engine.set_step_properties(base_xml, changes, lane_names=renamed)
+        xml = engine.set_step_properties(config.xml, changes, lane_names=renamed)
     else:
-        xml = base_xml.encode("utf-8")
-    return Edit(xml, changes, before, renamed, current)
+        xml = config.xml.encode("utf-8")
+    return Edit(xml, changes, before, renamed)
 
 
-def preview(procedure, unit, user, steps, lane_names=None) -> dict:
+def preview(config: Configuration, table) -> dict:
     """What the table would give, without saving: the total along the longest path against
-    the legal limit, and every problem."""
-    result = edit(procedure, unit, user, steps, lane_names)
-    hours_per_day = deadlines.calendar().hours_per_day
-    total, path = engine.longest_path_days(load(result.xml), hours_per_day)
-    legal = float(procedure.legal_limit_days)
+    the legal limit, and every problem. Raises Invalid as ``edit``."""
+    result = edit(config, table)
+    problems = diagrams.problems_of(result.xml, config.procedure, config.unit)
+    try:
+        total, path = engine.longest_path_days(
+            engine.load_diagram(result.xml), deadlines.hours_per_day()
+        )
+    except engine.DiagramError:
+        total, path = 0.0, []  # among the problems
+    legal = config.legal_limit_days
     return {
         "total_days": round(total, 4),
         "legal_limit_days": legal,
         "fits": total <= legal + 1e-9,
         "longest_path": path,
-        "problems": problems_of(result.xml, procedure, unit),
+        "problems": problems,
     }
 
 
@@ -237,32 +242,25 @@ class Saved:
     config: Configuration | None = None
 
 
-def configure(
-    procedure: Procedure,
-    unit: Unit,
-    user: User,
-    steps: dict[str, dict[str, str]],
-    lane_names: dict[str, str] | None = None,
-    *,
-    publish: bool = False,
-) -> Saved:
+def configure(config: Configuration, table, *, publish: bool = False) -> Saved:
     """Save the unit admin's table as the variant's draft (see `edit`), and with ``publish``
     publish it. A well-formed table that breaks a rule of the diagram (the legal limit, an
     officer without the role) is saved with its problems and cannot be published until fixed:
     the refusal to publish is returned, the draft kept. Raises Invalid for an ill-formed table
     (nothing saved)."""
-    result = edit(procedure, unit, user, steps, lane_names)
-    save_draft(
+    procedure, unit, user = config.procedure, config.unit, config.user
+    result = edit(config, table)
+    draft = diagrams.save_draft(
         procedure,
         unit,
         result.xml,
         user,
-        template_version=result.current.based_on,
+        template_version=config.based_on,
         new_steps=[],  # the admin has now seen and submitted every step, new ones included
         action="process.configure",
         summary=(
             f"Cấu hình {len(result.changes)} bước, {len(result.lane_names)} làn của "
-            f"{owner(procedure, unit)}"
+            f"{diagrams.owner(procedure, unit)}"
         ),
         data={
             "steps": {
@@ -278,9 +276,9 @@ def configure(
     if not publish:
         return Saved()
     try:
-        version = diagrams.publish(procedure, unit, user)
+        version = diagrams.publish(procedure, unit, user, draft=draft, previous=config.version)
     except Invalid as refused:  # raised before publishing wrote anything: the draft stays
-        return Saved(not_published=refused, config=configuration(procedure, unit, user))
+        return Saved(not_published=refused, config=_configuration(user, procedure, unit))
     return Saved(version)
 
 
@@ -288,12 +286,26 @@ def _current_value(row: StepRow, name: str) -> str:
     return row.handler if name == "handler" else row.time_limit
 
 
-def _value_problem(name: str, value: str, unit: Unit) -> str | None:
+def _prepare_handlers(config: Configuration, table) -> None:
+    """Resolve the table's handlers and the diagram's in one read (org.HandlerCheck)."""
+    texts = [values.get("handler") or "" for values in table.steps.values()]
+    texts += [row.handler for row in config.rows]
+    handlers = []
+    for text in texts:
+        try:
+            handlers.append(engine.parse_handler(text))
+        except ValueError:
+            pass  # reported next to its step
+    org.handler_check(config.unit).prepare(handlers)
+
+
+def _value_problem(config: Configuration, name: str, value: str) -> str | None:
     """Why a handler or time limit typed in the configurator cannot be used (None: fine).
 
     A unit admin gives steps to roles of the unit or of its sub-units, or to its officers:
     never to another unit.
     """
+    unit = config.unit
     if name == "timeLimit":
         try:
             engine.parse_time_limit(value)
@@ -304,7 +316,7 @@ def _value_problem(name: str, value: str, unit: Unit) -> str | None:
         handler = engine.parse_handler(value)
     except ValueError as exc:
         return str(exc)
-    if handler.kind == "role" and handler.role not in STEP_ROLES:
+    if handler.kind == "role" and handler.role not in diagrams.STEP_ROLES:
         return (
             f"Vai trò «{handler.role}» không xử lý hồ sơ; chọn một cửa, chuyên viên hoặc lãnh đạo."
         )
@@ -314,25 +326,23 @@ def _value_problem(name: str, value: str, unit: Unit) -> str | None:
             f"{unit.name} hoặc phòng, xã trực thuộc."
         )
     if handler.kind == "users":
-        allowed = {u.username for u in officers_of(unit)}
+        allowed = {u.username for u in config.officers}
         outside = [n for n in handler.usernames if n not in allowed]
         if outside:
             return "Không phải cán bộ đang hoạt động của đơn vị: " + ", ".join(outside) + "."
-    why = org.handler_problem(handler, unit)
-    return why
+    return org.handler_check(unit).problem(handler)
 
 
-def rebase(procedure: Procedure, unit: Unit, user: User) -> Configuration:
+def rebase(config: Configuration) -> Configuration:
     """Bring the unit's variant onto the newest template: the template's diagram with the
     unit's handlers and time limits (and lane names) kept for the steps and lanes that still
     exist. Steps the template added are flagged for the unit admin to fill in; steps it
     removed are gone. The result is the variant's draft."""
-    current = configuration(procedure, unit, user)
-    template = current.template
+    procedure, unit, user, template = config.procedure, config.unit, config.user, config.template
     if template is None:
         raise Invalid("Chưa có quy trình mẫu được ban hành.", code="no_template")
-    template_diagram = load(template.bpmn_xml)
-    mine = {r.id: r for r in current.rows}
+    template_diagram = diagrams.load(template.bpmn_xml)
+    mine = {r.id: r for r in config.rows}
     changes, added = {}, []
     for step in template_diagram.steps:
         row = mine.get(step.id)
@@ -346,15 +356,16 @@ def rebase(procedure: Procedure, unit: Unit, user: User) -> Configuration:
         }
         if change:
             changes[step.id] = change
-    my_lanes = {lane.id: lane.name for lane in current.lanes}
+    my_lanes = {lane.id: lane.name for lane in config.lanes}
     lane_names = {
         lane.id: my_lanes[lane.id]
-        for lane in engine.lanes(template.bpmn_xml)
+        for lane in template_diagram.lanes
         if my_lanes.get(lane.id) and my_lanes[lane.id] != lane.name
     }
     xml = engine.set_step_properties(template.bpmn_xml, changes, lane_names=lane_names)
-    removed = [step_id for step_id in mine if step_id not in {s.id for s in template_diagram.steps}]
-    save_draft(
+    kept = {s.id for s in template_diagram.steps}
+    removed = [step_id for step_id in mine if step_id not in kept]
+    diagrams.save_draft(
         procedure,
         unit,
         xml,
@@ -363,10 +374,15 @@ def rebase(procedure: Procedure, unit: Unit, user: User) -> Configuration:
         new_steps=added,
         action="process.rebase",
         summary=(
-            f"Cập nhật {owner(procedure, unit)} theo quy trình mẫu phiên bản "
+            f"Cập nhật {diagrams.owner(procedure, unit)} theo quy trình mẫu phiên bản "
             f"{template.version}: giữ cấu hình {len(mine) - len(removed)} bước, {len(added)} "
             f"bước mới cần cấu hình, {len(removed)} bước đã bỏ"
         ),
         data={"template_version": template.version, "new_steps": added, "removed": removed},
     )
-    return configuration(procedure, unit, user)
+    return _configuration(user, procedure, unit)
+
+
+def discard(config: Configuration) -> None:
+    """Drop the unit's draft: the table shows the published variant again. Raises NotFound."""
+    diagrams.discard_draft(config.procedure, config.unit, config.user)

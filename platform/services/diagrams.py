@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from motcua import engine
-from motcua.errors import Invalid, NotFound
+from motcua.errors import Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.forms import form_names
 from motcua.models import (
@@ -156,14 +156,27 @@ def save_draft(
     return draft
 
 
-def publish(procedure: Procedure, unit: Unit | None, user: User) -> ProcessVersion:
+_READ = object()  # publish(): read it here
+
+
+def publish(
+    procedure: Procedure,
+    unit: Unit | None,
+    user: User,
+    *,
+    draft: ProcessDraft | None = None,
+    previous: ProcessVersion | None | object = _READ,
+) -> ProcessVersion:
     """Turn the draft into the newest published version (immutable; new dossiers use it).
+    ``draft`` and ``previous`` (the newest published version, None if there is none): as the
+    caller has just read them, else they are read here.
 
     Raises NotFound(no_draft), Invalid(new_steps_unset) after a rebase whose new steps the
-    unit admin has not filled in, or Invalid(bad_diagram) with every problem.
+    unit admin has not filled in, or Invalid(bad_diagram) with every problem; nothing is
+    written then.
     """
     require_editor(user, unit)
-    draft = draft_of(procedure, unit)
+    draft = draft or draft_of(procedure, unit)
     if draft is None:
         raise NotFound("Không có bản nháp nào để ban hành.", code="no_draft")
     if draft.new_steps:
@@ -173,7 +186,8 @@ def publish(procedure: Procedure, unit: Unit | None, user: User) -> ProcessVersi
             code="new_steps_unset",
             details=[{"element": s, "message": "Bước mới chưa cấu hình."} for s in draft.new_steps],
         )
-    previous = processes.newest_version(procedure, unit)
+    if previous is _READ:
+        previous = processes.newest_version(procedure, unit)
     version = processes.store_version(
         procedure,
         unit,
@@ -255,6 +269,39 @@ def versions(procedure: Procedure, unit: Unit | None) -> list[ProcessVersion]:
     )
 
 
+@dataclass
+class VersionList:
+    procedure: Procedure
+    unit: Unit | None  # None: the template
+    versions: list[ProcessVersion]
+
+
+def version_list(user: User, procedure_code: str, unit_code: str | None) -> VersionList:
+    """The published versions of a procedure's template, or of a unit's variant, newest
+    first, if the user may read them. Raises NotFound, Forbidden."""
+    procedure = procedure_by_code(procedure_code)
+    unit = org.unit_by_code(unit_code) if unit_code else None
+    require_reader(user, unit)
+    return VersionList(procedure, unit, versions(procedure, unit))
+
+
+def readable_version(user: User, procedure_code: str, version_id: int) -> ProcessVersion:
+    """One version of a procedure's diagram, if the user may read it. Raises NotFound,
+    Forbidden."""
+    version = version_by_id(version_id, procedure_by_code(procedure_code))
+    require_reader(user, version.unit)
+    return version
+
+
+def require_reader(user: User, unit: Unit | None) -> None:
+    """Templates: analysts, unit admins and system admins; a variant: its unit admins."""
+    if unit is None:
+        if not (org.is_analyst(user) or org.administered_unit_ids(user) != set()):
+            raise Forbidden("Bạn không xem được quy trình mẫu.", code="forbidden")
+    else:
+        org.require_unit_admin(user, unit)
+
+
 def version_by_id(version_id: int, procedure: Procedure) -> ProcessVersion:
     version = db.session.get(ProcessVersion, version_id)
     if version is None or version.procedure_id != procedure.id:
@@ -278,6 +325,45 @@ class StepChange:
 
     def as_dict(self) -> dict:
         return {"step": self.step_id, "kind": self.kind, "before": self.before, "after": self.after}
+
+
+@dataclass
+class Comparison:
+    """Two versions of a procedure's diagram, the older first, and their differences."""
+
+    old: ProcessVersion
+    new: ProcessVersion
+    changes: list[StepChange]
+
+    @property
+    def markers(self) -> dict[str, dict[str, str]]:
+        """For each diagram, the css class of each step that differs."""
+        return {
+            "old": {
+                c.step_id: f"diff-{c.kind}"
+                for c in self.changes
+                if c.kind in ("removed", "changed")
+            },
+            "new": {
+                c.step_id: f"diff-{c.kind}" for c in self.changes if c.kind in ("added", "changed")
+            },
+        }
+
+
+def compare(user: User, procedure_code: str, first_id, second_id) -> Comparison:
+    """Two versions the user may read, compared step by step. Raises Invalid (not two version
+    ids), NotFound, Forbidden."""
+    procedure = procedure_by_code(procedure_code)
+    try:
+        ids = int(first_id), int(second_id)
+    except (TypeError, ValueError):
+        raise Invalid("Chọn hai phiên bản để so sánh.", code="invalid") from None
+    old, new = (version_by_id(i, procedure) for i in ids)
+    require_reader(user, old.unit)
+    require_reader(user, new.unit)
+    if old.created_at > new.created_at:
+        old, new = new, old
+    return Comparison(old, new, diff(old, new))
 
 
 def diff(

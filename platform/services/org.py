@@ -1,5 +1,6 @@
 """Units, officers and who may do what where."""
 
+from flask import g
 from sqlalchemy import select
 
 from motcua.engine import Handler
@@ -28,14 +29,12 @@ def is_system_admin(user: User) -> bool:
 
 
 def subtree_ids(unit_ids: set[int]) -> set[int]:
-    """The given units and every unit below them."""
-    found = set(unit_ids)
-    frontier = set(unit_ids)
-    while frontier:
-        frontier = set(db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))))
-        frontier -= found
-        found |= frontier
-    return found
+    """The given units and every unit below them (one recursive query)."""
+    if not unit_ids:
+        return set()
+    tree = select(Unit.id).where(Unit.id.in_(sorted(unit_ids))).cte("tree", recursive=True)
+    tree = tree.union(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return set(db.session.scalars(select(tree.c.id)))
 
 
 def is_analyst(user: User) -> bool:
@@ -45,10 +44,13 @@ def is_analyst(user: User) -> bool:
 
 def administered_unit_ids(user: User) -> set[int] | None:
     """The units whose configuration the user manages: a unit admin's units and every unit
-    below them; None means all (system admin)."""
+    below them; None means all (system admin). Read once per action."""
     if is_system_admin(user):
         return None
-    return subtree_ids({r.unit_id for r in user.roles if r.role == Role.UNIT_ADMIN})
+    known = g.setdefault("motcua_administered", {})
+    if user.id not in known:
+        known[user.id] = subtree_ids({r.unit_id for r in user.roles if r.role == Role.UNIT_ADMIN})
+    return known[user.id]
 
 
 def require_unit_admin(user: User, unit: Unit) -> None:
@@ -122,20 +124,88 @@ def resolve_handler(handler: Handler, dossier_unit: Unit) -> tuple[Unit, Role | 
     )
 
 
-def handler_problem(handler: Handler, dossier_unit: Unit | None) -> str | None:
-    """For the diagram lint: None if the handler resolves in the unit, else why not.
+class HandlerCheck:
+    """Whether handlers resolve in a unit, for the diagram lint and the configurator: who holds
+    which role in which unit, and which named officers are active, read once (``prepare``) for
+    all the handlers of a diagram instead of a query per step. One per unit and action
+    (``handler_check``): what it read stays true while the action runs.
 
-    A provincial template has no unit yet, so relative handlers can only be checked in variants.
+    A provincial template (unit None) has no unit yet, so its relative handlers, and roles in
+    the dossier's own unit, can only be checked in variants.
     """
-    if dossier_unit is None and handler.kind == "role" and handler.relative:
+
+    def __init__(self, unit: Unit | None):
+        self.unit = unit
+        self._units: dict[str, tuple[str, set[Role]]] = {}  # code -> (name, roles held)
+        self._asked_codes: set[str] = set()
+        self._active: set[str] = set()
+        self._asked_names: set[str] = set()
+
+    def prepare(self, handlers) -> None:
+        """Read what the handlers need that is not read yet: at most two queries."""
+        codes, names = set(), set()
+        for handler in handlers:
+            if handler.kind == "users":
+                names |= set(handler.usernames) - self._asked_names
+            elif (code := self._code(handler)) is not None and code not in self._asked_codes:
+                codes.add(code)
+        if codes:
+            self._asked_codes |= codes
+            found = db.session.execute(
+                select(Unit.code, Unit.name, UserRole.role, User.id)
+                .outerjoin(UserRole, UserRole.unit_id == Unit.id)
+                .outerjoin(User, (User.id == UserRole.user_id) & User.active.is_(True))
+                .where(Unit.code.in_(sorted(codes)))
+            )
+            for code, name, role, user_id in found:
+                _, roles = self._units.setdefault(code, (name, set()))
+                if role is not None and user_id is not None:
+                    roles.add(role)
+        if names:
+            self._asked_names |= names
+            self._active |= set(
+                db.session.scalars(
+                    select(User.username).where(
+                        User.username.in_(sorted(names)), User.active.is_(True)
+                    )
+                )
+            )
+
+    def problem(self, handler: Handler) -> str | None:
+        """None if the handler resolves, else why not (as ``resolve_handler`` would say)."""
+        self.prepare([handler])
+        if handler.kind == "users":
+            missing = sorted(set(handler.usernames) - self._active)
+            if missing:
+                return "Không tìm thấy cán bộ đang hoạt động: " + ", ".join(missing)
+            return None
+        code = self._code(handler)
+        if code is None:
+            return None
+        if code not in self._units:
+            return f"Không có đơn vị mã {code}."
+        name, roles = self._units[code]
+        role = Role(handler.role)
+        if role not in roles:
+            return f"Đơn vị {name} ({code}) không có cán bộ nào giữ vai trò {role.value}."
         return None
-    if dossier_unit is None and handler.kind == "role" and not handler.unit_code:
-        return None
-    try:
-        resolve_handler(handler, dossier_unit)
-    except Invalid as exc:
-        return exc.message
-    return None
+
+    def _code(self, handler: Handler) -> str | None:
+        """The unit a role handler names in this unit; None where a template cannot tell."""
+        if handler.relative:
+            return f"{self.unit.code}.{handler.unit_code}" if self.unit is not None else None
+        if handler.unit_code:
+            return handler.unit_code
+        return self.unit.code if self.unit is not None else None
+
+
+def handler_check(unit: Unit | None) -> HandlerCheck:
+    """The action's HandlerCheck for the unit (one per app context)."""
+    checks = g.setdefault("motcua_handler_checks", {})
+    key = unit.id if unit is not None else None
+    if key not in checks:
+        checks[key] = HandlerCheck(unit)
+    return checks[key]
 
 
 def may_work(user: User, task: Task) -> bool:

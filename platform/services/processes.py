@@ -2,6 +2,7 @@
 
 import hashlib
 
+from flask import g
 from sqlalchemy import func, select
 
 from motcua import engine
@@ -14,22 +15,53 @@ from motcua.services import deadlines, org
 def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> engine.Diagram:
     """Parse and lint a diagram as it would run for this procedure and unit.
 
+    Within one action a text is checked once for a unit (the configurator, saving its draft
+    and publishing ask again about the same text); every handler of the diagram is resolved
+    with one read of who holds which role (org.HandlerCheck).
+
     Raises Invalid (code ``bad_diagram``) listing every problem, each naming its element.
     """
-    hours_per_day = deadlines.calendar().hours_per_day
+    raw = xml.encode() if isinstance(xml, str) else bytes(xml)
+    key = (
+        hashlib.sha256(raw).hexdigest(),
+        procedure.id if procedure is not None else None,
+        unit.id if unit is not None else None,
+    )
+    checked = g.setdefault("motcua_checked_diagrams", {})
+    if key not in checked:
+        checked[key] = _check(raw, procedure, unit)
+    found = checked[key]
+    if isinstance(found, list):
+        raise Invalid("Sơ đồ quy trình không hợp lệ.", code="bad_diagram", details=list(found))
+    return found
+
+
+def _check(raw: bytes, procedure: Procedure | None, unit: Unit | None):
+    """The diagram, or its problems as [{"element", "message"}]."""
+    handlers = org.handler_check(unit)
+    try:
+        handlers.prepare(_handlers_of(engine.load_diagram(raw)))
+    except engine.DiagramError:
+        pass  # check_diagram says why
     try:
         return engine.check_diagram(
-            xml,
-            resolve_handler=lambda handler: org.handler_problem(handler, unit),
+            raw,
+            resolve_handler=handlers.problem,
             legal_limit_days=procedure.legal_limit_days if procedure else None,
-            hours_per_day=hours_per_day,
+            hours_per_day=deadlines.hours_per_day(),
         )
     except engine.DiagramError as exc:
-        raise Invalid(
-            "Sơ đồ quy trình không hợp lệ.",
-            code="bad_diagram",
-            details=[{"element": p.element_id, "message": p.message} for p in exc.problems],
-        ) from exc
+        return [{"element": p.element_id, "message": p.message} for p in exc.problems]
+
+
+def _handlers_of(diagram: engine.Diagram) -> list[engine.Handler]:
+    handlers = []
+    for step in diagram.steps:
+        try:
+            handlers.append(engine.parse_handler(step.handler or ""))
+        except ValueError:
+            pass  # the lint reports it
+    return handlers
 
 
 def store_version(
@@ -86,12 +118,32 @@ def newest_version(procedure: Procedure, unit: Unit | None) -> ProcessVersion | 
     )
 
 
+def newest_versions(
+    procedure: Procedure, unit: Unit
+) -> tuple[ProcessVersion | None, ProcessVersion | None]:
+    """The newest published version of the unit's variant and of the template, in one query."""
+    newest = (
+        # A version is numbered after the last one stored, so the newest has the highest id.
+        select(func.max(ProcessVersion.id))
+        .where(
+            ProcessVersion.procedure_id == procedure.id,
+            ProcessVersion.status == ProcessStatus.PUBLISHED,
+            (ProcessVersion.unit_id == unit.id) | ProcessVersion.unit_id.is_(None),
+        )
+        .group_by(ProcessVersion.unit_id)
+    )
+    found = {
+        v.unit_id: v
+        for v in db.session.scalars(select(ProcessVersion).where(ProcessVersion.id.in_(newest)))
+    }
+    return found.get(unit.id), found.get(None)
+
+
 def version_to_run(procedure: Procedure, unit: Unit) -> ProcessVersion:
     """The newest published variant of the unit, falling back to the provincial template."""
-    for owner in (unit, None):
-        version = newest_version(procedure, owner)
-        if version is not None:
-            return version
+    variant, template = newest_versions(procedure, unit)
+    if variant or template:
+        return variant or template
     raise Invalid(
         f"Thủ tục {procedure.code} chưa có quy trình nội bộ được ban hành cho {unit.name}.",
         code="no_process",
