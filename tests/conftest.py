@@ -18,6 +18,7 @@ from motcua.extensions import db
 from motcua.services import demo
 
 REPO = Path(__file__).resolve().parents[1]
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 def database_url(tmp_root: Path, suffix: str = "") -> str:
@@ -60,6 +61,8 @@ def build_app(tmp_root: Path, suffix: str = ""):
             "TESTING": True,
             "SECRET_KEY": "test",
             "STORAGE_DIR": str(tmp_root / f"files{suffix}"),
+            # One iteration instead of scrypt: every password the tests hash or check is cheap.
+            "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         }
     )
     with app.app_context():
