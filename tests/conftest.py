@@ -15,7 +15,8 @@ from flask_migrate import upgrade
 
 from motcua.app import create_app
 from motcua.extensions import db
-from motcua.services import demo
+from motcua.models import User
+from motcua.services import auth, demo
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
@@ -150,16 +151,25 @@ class Api:
         )
 
 
-@pytest.fixture
-def login_as(client):
-    """login_as("clo.mc1") → an Api for that demo officer (password "demo")."""
+def active_officer(username: str) -> User:
+    """The active officer to sign in as, without a password (NetBox's utilities/testing)."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    assert user is not None, f"no user {username!r}"
+    assert user.active, f"{username!r} is not active"
+    return user
 
-    def login(username: str, password: str = demo.PASSWORD) -> Api:
-        response = client.post(
-            "/api/v1/auth/token", json={"username": username, "password": password}
-        )
-        assert response.status_code == 200, response.get_json()
-        return Api(client, response.get_json()["token"], username)
+
+@pytest.fixture
+def login_as(app, client):
+    """login_as("clo.mc1") → an Api for that officer, with a token minted directly.
+
+    No password round trip: tests/api/test_auth.py and test_lockout.py sign in for real.
+    """
+
+    def login(username: str) -> Api:
+        with app.app_context():
+            token = auth.issue_token(active_officer(username))
+        return Api(client, token, username)
 
     return login
 
@@ -168,18 +178,25 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def sign_in_session(client, username: str) -> str:
+    """Sign a test client in as an officer by setting its session, as POST /login would
+    (tests/web/test_auth_pages.py signs in for real); return the session's CSRF token, read
+    from a page so that forms are still checked."""
+    with client.application.app_context():
+        user_id = active_officer(username).id
+    with client.session_transaction() as session:
+        session.clear()
+        session.permanent = True
+        session["uid"] = user_id
+    return csrf_token(client.get("/login").get_data(as_text=True))
+
+
 class Officer:
-    """A browser of one officer: signed in through the login form, posting with its token."""
+    """A browser of one officer: signed in (session set directly), posting with its token."""
 
     def __init__(self, app, username: str):
         self.client = app.test_client()
-        token = csrf_token(self.client.get("/login").get_data(as_text=True))
-        response = self.client.post(
-            "/login", data={"username": username, "password": "demo", "csrf_token": token}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)
-        # Signing in starts a new session, with a new token.
-        self.token = csrf_token(self.client.get("/inbox").get_data(as_text=True))
+        self.token = sign_in_session(self.client, username)
 
     def get(self, path, **kw):
         return self.client.get(path, **kw)
