@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_migrate import upgrade
 
 from motcua.app import create_app
 from motcua.extensions import db
 from motcua.models import User
 from motcua.services import auth, demo
+from tests import factories
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
@@ -244,3 +246,56 @@ def make_dossier(login_as):
         return response.get_json()
 
     return make
+
+
+# -- factories: rows of the test's own, instead of the demo province's (tests/factories.py) ----
+
+
+def _factory(app, create):
+    """The create function, run in the current app context or, without one, in its own; then
+    committed, so that the rows are seen from other app contexts (requests) too. (A session's
+    commit only releases its savepoint: the test's outer transaction is still rolled back.)"""
+
+    def run(*args, **kwargs):
+        if has_app_context():
+            made = create(*args, **kwargs)
+            db.session.commit()
+            return made
+        with app.app_context():
+            made = create(*args, **kwargs)
+            db.session.commit()
+            return made
+
+    return run
+
+
+@pytest.fixture
+def make_unit(app):
+    """make_unit("T1", level=UnitLevel.DISTRICT, parent=None) → a new Unit."""
+    return _factory(app, factories.make_unit)
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user("t.cv1", unit, [Role.SPECIALIST, (Role.LEADER, other_unit)]) → a new User."""
+    return _factory(app, factories.make_user)
+
+
+@pytest.fixture
+def make_procedure(app):
+    """make_procedure("9.001", bpmn_text, unit=None) → a Procedure with a published version."""
+    return _factory(app, factories.make_procedure)
+
+
+@pytest.fixture
+def insert_dossier(app):
+    """insert_dossier(procedure, unit, status=…, steps=[{…add_task's keywords}]) → a Dossier
+    written directly with its task rows (read-side tests; make_dossier receives one through
+    the API instead)."""
+    return _factory(app, factories.insert_dossier)
+
+
+@pytest.fixture
+def add_task(app):
+    """add_task(dossier, unit=…, role=…, status=…, assignee=…, due_at=…) → a new Task row."""
+    return _factory(app, factories.add_task)
