@@ -288,6 +288,12 @@ def make_procedure(app):
 
 
 @pytest.fixture
+def make_province(app):
+    """make_province("T") → a Province shaped like the demo's (units and officers by name)."""
+    return _factory(app, factories.make_province)
+
+
+@pytest.fixture
 def insert_dossier(app):
     """insert_dossier(procedure, unit, status=…, steps=[{…add_task's keywords}]) → a Dossier
     written directly with its task rows (read-side tests; make_dossier receives one through

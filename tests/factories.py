@@ -1,16 +1,17 @@
 """Factories: the rows a test needs, made through the ORM in the test's own transaction.
 
-The conftest fixtures `make_unit`, `make_user`, `make_procedure`, `insert_dossier` and
-`add_task` each return one of these create functions (Indico's pattern). They run in the
-current app context (one is pushed for the call when there is none, and the objects come back
-detached, their columns loaded); these functions only flush, the fixture then commits the
-session's savepoint so that other app contexts see the rows, and the autouse `_rollback`
-fixture rolls the test's transaction back.
-Nothing here needs the demo province; `insert_dossier` writes a dossier and its task rows in the
-state a read-side test (inbox, watch, reports, timeline) asks for, without the engine.
+The conftest fixtures `make_unit`, `make_user`, `make_procedure`, `make_province`,
+`insert_dossier` and `add_task` each return one of these create functions (Indico's pattern).
+They run in the current app context (one is pushed for the call when there is none, and the
+objects come back detached, their columns loaded); these functions only flush, the fixture then
+commits the session's savepoint so that other app contexts see the rows, and the autouse
+`_rollback` fixture rolls the test's transaction back. Nothing here needs the demo province;
+`insert_dossier` writes a dossier and its task rows in the state a read-side test (inbox,
+watch, reports, timeline) asks for, without the engine.
 """
 
 import itertools
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -238,3 +239,74 @@ def add_task(
     db.session.add(task)
     db.session.flush()
     return task
+
+
+OFFICES = ("VP", "TCKH", "KTHT", "TNMT", "TP")
+
+
+@dataclass
+class Province:
+    """A province made by make_province: its units by code, its officers by username."""
+
+    code: str
+    units: dict[str, Unit] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return [u.id for u in self.units.values()]
+
+
+def make_province(code: str = "T", districts: int = 2, departments: int = 2) -> Province:
+    """A province shaped like the demo's, with names of its own, for read-side tests that need
+    a whole tree (17 units and 70 officers by default, as many as the demo). With code T:
+
+    - T, its staff t.mc1, t.cv1, t.cv2, t.ld, t.qt, and t.giamsat (supervisor), t.phantich
+      (analyst), t.quantri (system administrator);
+    - departments TS1, TS2 … with the same staff (ts1.mc1 …);
+    - districts TH1, TH2 … each with th1.mc1/mc2 (desk), th1.ld1/ld2 (leaders), th1.qt, th1.cv1;
+      its offices TH1.VP, TH1.TCKH, TH1.KTHT, TH1.TNMT, TH1.TP with th1.cv.tckh1/2 (specialists)
+      and th1.ld.tckh (head); and a commune TH1.XA with the staff th1.xa.mc1 ….
+    """
+    province = Province(code)
+    prefix = code.lower()
+
+    def unit(unit_code, name, level, parent):
+        made = make_unit(unit_code, name, level, parent)
+        province.units[unit_code] = made
+        return made
+
+    def officer(username, where, *roles):
+        province.users[username] = make_user(username, where, roles)
+
+    def staff(where, short):
+        officer(f"{short}.mc1", where, Role.RECEPTIONIST)
+        officer(f"{short}.cv1", where, Role.SPECIALIST)
+        officer(f"{short}.cv2", where, Role.SPECIALIST)
+        officer(f"{short}.ld", where, Role.LEADER)
+        officer(f"{short}.qt", where, Role.UNIT_ADMIN)
+
+    root = unit(code, f"Tỉnh {code}", UnitLevel.PROVINCE, None)
+    officer(f"{prefix}.quantri", root, Role.SYSTEM_ADMIN)
+    officer(f"{prefix}.giamsat", root, Role.SUPERVISOR)
+    officer(f"{prefix}.phantich", root, Role.ANALYST)
+    staff(root, prefix)
+    for n in range(1, departments + 1):
+        department = unit(f"{code}S{n}", f"Sở {n}", UnitLevel.DEPARTMENT, root)
+        staff(department, f"{prefix}s{n}")
+    for n in range(1, districts + 1):
+        district_code, short = f"{code}H{n}", f"{prefix}h{n}"
+        district = unit(district_code, f"Huyện {n}", UnitLevel.DISTRICT, root)
+        for k in (1, 2):
+            officer(f"{short}.mc{k}", district, Role.RECEPTIONIST)
+            officer(f"{short}.ld{k}", district, Role.LEADER)
+        officer(f"{short}.qt", district, Role.UNIT_ADMIN)
+        officer(f"{short}.cv1", district, Role.SPECIALIST)
+        for office_code in OFFICES:
+            office = unit(f"{district_code}.{office_code}", office_code, UnitLevel.OFFICE, district)
+            for k in (1, 2):
+                officer(f"{short}.cv.{office_code.lower()}{k}", office, Role.SPECIALIST)
+            officer(f"{short}.ld.{office_code.lower()}", office, Role.LEADER)
+        commune = unit(f"{district_code}.XA", f"Xã {n}", UnitLevel.COMMUNE, district)
+        staff(commune, f"{short}.xa")
+    return province
