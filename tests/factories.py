@@ -257,7 +257,13 @@ class Province:
         return [u.id for u in self.units.values()]
 
 
-def make_province(code: str = "T", districts: int = 2, departments: int = 2) -> Province:
+def make_province(
+    code: str = "T",
+    districts: int = 2,
+    departments: int = 2,
+    offices: tuple[str, ...] = OFFICES,
+    communes: bool = True,
+) -> Province:
     """A province shaped like the demo's, with names of its own, for read-side tests that need
     a whole tree (17 units and 70 officers by default, as many as the demo). With code T:
 
@@ -267,17 +273,28 @@ def make_province(code: str = "T", districts: int = 2, departments: int = 2) -> 
     - districts TH1, TH2 … each with th1.mc1/mc2 (desk), th1.ld1/ld2 (leaders), th1.qt, th1.cv1;
       its offices TH1.VP, TH1.TCKH, TH1.KTHT, TH1.TNMT, TH1.TP with th1.cv.tckh1/2 (specialists)
       and th1.ld.tckh (head); and a commune TH1.XA with the staff th1.xa.mc1 ….
+
+    Every officer's password is "mat-khau", hashed once; the rows go in with one flush.
     """
     province = Province(code)
     prefix = code.lower()
+    password_hash = auth.hash_password("mat-khau")
 
     def unit(unit_code, name, level, parent):
-        made = make_unit(unit_code, name, level, parent)
+        made = Unit(code=unit_code, name=name, level=level, parent=parent)
         province.units[unit_code] = made
         return made
 
     def officer(username, where, *roles):
-        province.users[username] = make_user(username, where, roles)
+        user = User(
+            username=username,
+            display_name=f"Cán bộ {username}",
+            unit=where,
+            password_hash=password_hash,
+            active=True,
+        )
+        user.roles = [UserRole(unit=where, role=role) for role in roles]
+        province.users[username] = user
 
     def staff(where, short):
         officer(f"{short}.mc1", where, Role.RECEPTIONIST)
@@ -302,11 +319,14 @@ def make_province(code: str = "T", districts: int = 2, departments: int = 2) -> 
             officer(f"{short}.ld{k}", district, Role.LEADER)
         officer(f"{short}.qt", district, Role.UNIT_ADMIN)
         officer(f"{short}.cv1", district, Role.SPECIALIST)
-        for office_code in OFFICES:
+        for office_code in offices:
             office = unit(f"{district_code}.{office_code}", office_code, UnitLevel.OFFICE, district)
             for k in (1, 2):
                 officer(f"{short}.cv.{office_code.lower()}{k}", office, Role.SPECIALIST)
             officer(f"{short}.ld.{office_code.lower()}", office, Role.LEADER)
-        commune = unit(f"{district_code}.XA", f"Xã {n}", UnitLevel.COMMUNE, district)
-        staff(commune, f"{short}.xa")
+        if communes:
+            commune = unit(f"{district_code}.XA", f"Xã {n}", UnitLevel.COMMUNE, district)
+            staff(commune, f"{short}.xa")
+    db.session.add_all([*province.units.values(), *province.users.values()])
+    db.session.flush()
     return province
