@@ -145,7 +145,9 @@ def make_procedure(
     )
     db.session.add(procedure)
     db.session.flush()
-    processes.store_version(procedure, unit, bpmn, author=author, publish=True, commit=False)
+    # Without commit=False: services stop committing (motcua.unit_of_work) and the keyword
+    # goes; in a test the service's commit only releases the session's savepoint.
+    processes.store_version(procedure, unit, bpmn, author=author, publish=True)
     db.session.flush()
     return procedure
 
