@@ -28,6 +28,9 @@ class Config:
         default_factory=lambda: os.environ.get("MOTCUA_OFFICE_HOURS", "07:30-11:30,13:30-17:00")
     )
     TOKEN_MAX_AGE: int = 12 * 3600
+    # werkzeug's method for new password hashes (services.auth). Tests set a cheap one
+    # ("pbkdf2:sha256:1") so that signing in does not cost a real hash each time.
+    PASSWORD_HASH_METHOD: str = "scrypt"
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     # Secure cookies need HTTPS; the laptop demo serves plain HTTP on 127.0.0.1.

@@ -11,14 +11,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_migrate import upgrade
 
 from motcua.app import create_app
 from motcua.extensions import db
-from motcua.services import demo
+from motcua.models import User
+from motcua.services import auth, demo
 from motcua.unit_of_work import unit_of_work
+from tests import factories
 
 REPO = Path(__file__).resolve().parents[1]
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 def database_url(tmp_root: Path, suffix: str = "") -> str:
@@ -61,6 +65,8 @@ def build_app(tmp_root: Path, suffix: str = ""):
             "TESTING": True,
             "SECRET_KEY": "test",
             "STORAGE_DIR": str(tmp_root / f"files{suffix}"),
+            # One iteration instead of scrypt: every password the tests hash or check is cheap.
+            "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         }
     )
     with app.app_context():
@@ -149,16 +155,25 @@ class Api:
         )
 
 
-@pytest.fixture
-def login_as(client):
-    """login_as("clo.mc1") → an Api for that demo officer (password "demo")."""
+def active_officer(username: str) -> User:
+    """The active officer to sign in as, without a password (NetBox's utilities/testing)."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    assert user is not None, f"no user {username!r}"
+    assert user.active, f"{username!r} is not active"
+    return user
 
-    def login(username: str, password: str = demo.PASSWORD) -> Api:
-        response = client.post(
-            "/api/v1/auth/token", json={"username": username, "password": password}
-        )
-        assert response.status_code == 200, response.get_json()
-        return Api(client, response.get_json()["token"], username)
+
+@pytest.fixture
+def login_as(app, client):
+    """login_as("clo.mc1") → an Api for that officer, with a token minted directly.
+
+    No password round trip: tests/api/test_auth.py and test_lockout.py sign in for real.
+    """
+
+    def login(username: str) -> Api:
+        with app.app_context():
+            token = auth.issue_token(active_officer(username))
+        return Api(client, token, username)
 
     return login
 
@@ -167,18 +182,25 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def sign_in_session(client, username: str) -> str:
+    """Sign a test client in as an officer by setting its session, as POST /login would
+    (tests/web/test_auth_pages.py signs in for real); return the session's CSRF token, read
+    from a page so that forms are still checked."""
+    with client.application.app_context():
+        user_id = active_officer(username).id
+    with client.session_transaction() as session:
+        session.clear()
+        session.permanent = True
+        session["uid"] = user_id
+    return csrf_token(client.get("/login").get_data(as_text=True))
+
+
 class Officer:
-    """A browser of one officer: signed in through the login form, posting with its token."""
+    """A browser of one officer: signed in (session set directly), posting with its token."""
 
     def __init__(self, app, username: str):
         self.client = app.test_client()
-        token = csrf_token(self.client.get("/login").get_data(as_text=True))
-        response = self.client.post(
-            "/login", data={"username": username, "password": "demo", "csrf_token": token}
-        )
-        assert response.status_code == 302, response.get_data(as_text=True)
-        # Signing in starts a new session, with a new token.
-        self.token = csrf_token(self.client.get("/inbox").get_data(as_text=True))
+        self.token = sign_in_session(self.client, username)
 
     def get(self, path, **kw):
         return self.client.get(path, **kw)
@@ -226,3 +248,62 @@ def make_dossier(login_as):
         return response.get_json()
 
     return make
+
+
+# -- factories: rows of the test's own, instead of the demo province's (tests/factories.py) ----
+
+
+def _factory(app, create):
+    """The create function, run in the current app context or, without one, in its own; then
+    committed, so that the rows are seen from other app contexts (requests) too. (A session's
+    commit only releases its savepoint: the test's outer transaction is still rolled back.)"""
+
+    def run(*args, **kwargs):
+        if has_app_context():
+            made = create(*args, **kwargs)
+            db.session.commit()
+            return made
+        with app.app_context():
+            made = create(*args, **kwargs)
+            db.session.commit()
+            return made
+
+    return run
+
+
+@pytest.fixture
+def make_unit(app):
+    """make_unit("T1", level=UnitLevel.DISTRICT, parent=None) → a new Unit."""
+    return _factory(app, factories.make_unit)
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user("t.cv1", unit, [Role.SPECIALIST, (Role.LEADER, other_unit)]) → a new User."""
+    return _factory(app, factories.make_user)
+
+
+@pytest.fixture
+def make_procedure(app):
+    """make_procedure("9.001", bpmn_text, unit=None) → a Procedure with a published version."""
+    return _factory(app, factories.make_procedure)
+
+
+@pytest.fixture
+def make_province(app):
+    """make_province("T") → a Province shaped like the demo's (units and officers by name)."""
+    return _factory(app, factories.make_province)
+
+
+@pytest.fixture
+def insert_dossier(app):
+    """insert_dossier(procedure, unit, status=…, steps=[{…add_task's keywords}]) → a Dossier
+    written directly with its task rows (read-side tests; make_dossier receives one through
+    the API instead)."""
+    return _factory(app, factories.insert_dossier)
+
+
+@pytest.fixture
+def add_task(app):
+    """add_task(dossier, unit=…, role=…, status=…, assignee=…, due_at=…) → a new Task row."""
+    return _factory(app, factories.add_task)

@@ -265,7 +265,9 @@ def test_the_worker_signs_in_when_a_user_is_set(app, make_dossier, smtp_server):
 
     def authenticator(server, session, envelope, mechanism, credentials):
         seen.append((credentials.login, credentials.password))
-        return AuthResult(success=credentials.password == b"mat-khau")
+        # handled=False: the server answers a refusal with 535 (aiosmtpd's default, handled,
+        # answers nothing, and the worker would only wait out its timeout).
+        return AuthResult(success=credentials.password == b"mat-khau", handled=False)
 
     inbox, settings = smtp_server(
         authenticator=authenticator, auth_required=True, auth_require_tls=False

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,13 +14,18 @@ from motcua.errors import Unauthorized
 from motcua.extensions import db
 from motcua.models import User, utcnow
 
-# Compared against when the username is unknown, so that a wrong username costs as long as a
-# wrong password and does not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not a password")
-
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)  # scrypt, werkzeug's default
+    """A new hash of the password, with the app's PASSWORD_HASH_METHOD (scrypt by default)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Compared against when the username is unknown, so that a wrong username costs as long
+    as a wrong password and does not reveal which accounts exist. Made on first use with the
+    app's method (not at import: the app decides the method)."""
+    return generate_password_hash("not a password", method=method)
 
 
 MAX_FAILED_LOGINS = 5
@@ -42,7 +48,7 @@ def sign_in(username: str, password: str) -> SignIn:
     count."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
         return SignIn(None, _bad_credentials())
     now = utcnow()
     if user.locked_until and user.locked_until > now:

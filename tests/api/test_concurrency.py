@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from motcua.extensions import db
 from motcua.models import Event, Task
+from motcua.services import auth
 from motcua.services.formdata import example_data
+from tests.conftest import active_officer
 
 APPLICANT = {"name": "Lê Văn Cường", "id_number": "042190001111"}
 
@@ -24,8 +26,9 @@ def race_app(separate_app):
 
 
 def token(client, username):
-    response = client.post("/api/v1/auth/token", json={"username": username, "password": "demo"})
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+    """A token minted directly, without a password round trip."""
+    with client.application.app_context():
+        return {"Authorization": f"Bearer {auth.issue_token(active_officer(username))}"}
 
 
 def test_two_simultaneous_completions_one_wins_one_gets_409(race_app):

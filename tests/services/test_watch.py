@@ -3,6 +3,10 @@
 One working day from then (7.5 office hours: Friday 16:00–17:00, then Monday from 07:30) ends
 on Monday 16 March at 16:00, so a step due on Monday at 09:00 is due soon although three
 calendar days lie between, and one due on Tuesday at 09:00 is not.
+
+The rules run on a small province of their own (tests/factories.py): two districts, each
+with an office, the first with a commune; the volume test at the end on a bigger one shaped
+like the demo's (make_province).
 """
 
 import random
@@ -19,12 +23,15 @@ from motcua.models import (
     Apology,
     Dossier,
     DossierStatus,
+    Role,
     Task,
     TaskStatus,
     Unit,
+    UnitLevel,
     User,
     utcnow,
 )
+from motcua.services import processes
 from motcua.services import watch as service
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,6 +43,17 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 
 NOW = local(13, 16)  # a Friday
 FAR = datetime(2027, 1, 1, tzinfo=HCM)  # well beyond any window
+
+# The test province's units and officers (the demo's likes in brackets).
+PROVINCE = "W"  # (HTI)
+DISTRICT, OFFICE, COMMUNE = "WA", "WA.TCKH", "WA.XA"  # (CLO, CLO.TCKH, CLO.THIENLOC)
+OTHER_DISTRICT, OTHER_OFFICE = "WB", "WB.TCKH"  # (HKH, HKH.TCKH)
+SUPERVISOR = "w.giamsat"  # the province's supervisor (hti.giamsat)
+ADMIN = "w.quantri"  # a system administrator (admin)
+DISTRICT_LEADER = "wa.ld1"  # leader of the district (clo.ld1)
+OFFICE_LEADER = "wa.ld.tckh"  # head of its office (clo.ld.tckh)
+SPECIALIST = "wa.cv.tckh1"  # a specialist of that office (clo.cv.tckh1)
+OTHER_SPECIALIST = "wb.cv.tckh1"  # a specialist of the other district's office (hkh.cv.tckh1)
 
 
 def user(username: str) -> User:
@@ -50,36 +68,39 @@ def dossier(code: str) -> Dossier:
     return db.session.scalar(select(Dossier).where(Dossier.code == code))
 
 
-def set_dossier(code: str, appointment_at: datetime, status=None, **fields) -> Dossier:
-    """The dossier's appointment (and status), with its own steps moved out of every window."""
-    d = dossier(code)
-    d.appointment_at = appointment_at
-    if status is not None:
-        d.status = status
-    for name, value in fields.items():
-        setattr(d, name, value)
-    for task in db.session.scalars(select(Task).where(Task.dossier_id == d.id)):
-        task.due_at = FAR
-    return d
+@pytest.fixture
+def province(app, make_unit, make_user):
+    """The province W: district WA with its office and commune, district WB with its office;
+    and the officers above."""
+    with app.app_context():
+        root = make_unit(PROVINCE, "Tỉnh thử", UnitLevel.PROVINCE)
+        district = make_unit(DISTRICT, "Huyện A", UnitLevel.DISTRICT, root)
+        office = make_unit(OFFICE, "Phòng Tài chính - Kế hoạch", UnitLevel.OFFICE, district)
+        make_unit(COMMUNE, "Xã A", UnitLevel.COMMUNE, district)
+        other = make_unit(OTHER_DISTRICT, "Huyện B", UnitLevel.DISTRICT, root)
+        other_office = make_unit(
+            OTHER_OFFICE, "Phòng Tài chính - Kế hoạch", UnitLevel.OFFICE, other
+        )
+        make_user(SUPERVISOR, root, [Role.SUPERVISOR])
+        make_user(ADMIN, root, [Role.SYSTEM_ADMIN])
+        make_user(DISTRICT_LEADER, district, [Role.LEADER])
+        make_user(OFFICE_LEADER, office, [Role.LEADER])
+        make_user(SPECIALIST, office, [Role.SPECIALIST])
+        make_user(OTHER_SPECIALIST, other_office, [Role.SPECIALIST])
 
 
-def add_step(code: str, unit_code: str, due_at: datetime, assignee: str | None = None, **kw):
-    d = dossier(code)
-    task = Task(
-        dossier_id=d.id,
-        engine_task_id=f"watch-{unit_code}-{due_at.isoformat()}",
-        step_id="tham_dinh",
-        step_name=kw.pop("step_name", "Thẩm định hồ sơ"),
-        handler="specialist",
+def add_step(add_task, code: str, unit_code: str, due_at: datetime, assignee=None, **kw):
+    """A step of the dossier in the unit's inbox, claimed by the assignee if one is named."""
+    return add_task(
+        dossier(code),
         unit=unit(unit_code),
-        time_limit="1d",
+        role=None,
+        handler="specialist",
         status=TaskStatus.CLAIMED if assignee else TaskStatus.OPEN,
         due_at=due_at,
         assignee=user(assignee) if assignee else None,
         **kw,
     )
-    db.session.add(task)
-    return task
 
 
 def apologise(code: str, new_appointment: datetime) -> None:
@@ -88,7 +109,7 @@ def apologise(code: str, new_appointment: datetime) -> None:
         Apology(
             dossier_id=d.id,
             issued_at=local(10, 9),
-            issued_by_id=user("clo.ld1").id,
+            issued_by_id=user(DISTRICT_LEADER).id,
             reason="Cần lấy ý kiến của Sở Xây dựng.",
             old_appointment_at=d.appointment_at,
             new_appointment_at=new_appointment,
@@ -98,51 +119,73 @@ def apologise(code: str, new_appointment: datetime) -> None:
 
 
 @pytest.fixture
-def scene(app, make_dossier):
-    """Dossiers of CLO, its commune and HKH in every state the watch tells apart."""
-    codes = {
-        name: make_dossier(unit_code)["code"]
-        for name, unit_code in [
-            ("soon", "CLO"),  # appointment Monday 10:00: apology needed; holds the steps
-            ("late", "HKH"),  # appointment passed Thursday, no apology
-            ("apologised", "CLO"),  # apologised, the new appointment passed too
-            ("rescheduled", "CLO"),  # apologised, the new appointment is Monday 09:00
-            ("waiting", "CLO"),  # past appointment but waiting for the applicant
-            ("returned", "CLO"),  # finished: never listed
-            ("ready", "CLO"),  # result ready for the applicant: not late in resolving
-            ("commune", "CLO.THIENLOC"),  # past appointment, a commune of CLO
-            ("later", "CLO"),  # appointment on Wednesday: nothing yet
-        ]
-    }
+def scene(app, province, make_procedure, insert_dossier, add_task):
+    """Dossiers of the district, its commune and the other district in every state the watch
+    tells apart; each also has its desk's step, open but due far beyond every window."""
     with app.app_context():
-        set_dossier(codes["soon"], local(16, 10), DossierStatus.PROCESSING)
-        set_dossier(codes["late"], local(12, 10), DossierStatus.PROCESSING)
-        set_dossier(codes["apologised"], local(9, 10), DossierStatus.PROCESSING)
+        procedure = make_procedure(name="Đăng ký thử")
+
+        def received(unit_code, appointment_at, status, **fields):
+            return insert_dossier(
+                procedure,
+                unit(unit_code),
+                status=status,
+                received_at=local(2, 9),
+                appointment_at=appointment_at,
+                steps=[
+                    dict(
+                        step_id="tiep_nhan",
+                        step_name="Tiếp nhận hồ sơ",
+                        role=Role.RECEPTIONIST,
+                        due_at=FAR,
+                    )
+                ],
+                **fields,
+            ).code
+
+        processing = DossierStatus.PROCESSING
+        codes = {
+            # appointment Monday 10:00: apology needed; holds the steps
+            "soon": received(DISTRICT, local(16, 10), processing),
+            # appointment passed Thursday, no apology
+            "late": received(OTHER_DISTRICT, local(12, 10), processing),
+            # apologised, the new appointment passed too
+            "apologised": received(DISTRICT, local(9, 10), processing),
+            # apologised, the new appointment is Monday 09:00
+            "rescheduled": received(DISTRICT, local(11, 10), processing),
+            # past appointment but waiting for the applicant
+            "waiting": received(
+                DISTRICT,
+                local(12, 9),
+                DossierStatus.WAITING_APPLICANT,
+                clock_stopped_at=local(11, 9),
+            ),
+            # finished: never listed
+            "returned": received(DISTRICT, local(12, 9), DossierStatus.RETURNED, finished_at=NOW),
+            # result ready for the applicant: not late in resolving
+            "ready": received(DISTRICT, local(12, 9), DossierStatus.RESULT_READY),
+            # past appointment, a commune of the district
+            "commune": received(COMMUNE, local(13, 8), DossierStatus.RECEIVED),
+            # appointment on Wednesday: nothing yet
+            "later": received(DISTRICT, local(18, 10), processing),
+        }
         apologise(codes["apologised"], local(12, 15))
-        set_dossier(codes["rescheduled"], local(11, 10), DossierStatus.PROCESSING)
         apologise(codes["rescheduled"], local(16, 9))
-        set_dossier(
-            codes["waiting"],
-            local(12, 9),
-            DossierStatus.WAITING_APPLICANT,
-            clock_stopped_at=local(11, 9),
-        )
-        set_dossier(codes["returned"], local(12, 9), DossierStatus.RETURNED, finished_at=NOW)
-        set_dossier(codes["ready"], local(12, 9), DossierStatus.RESULT_READY)
-        set_dossier(codes["commune"], local(13, 8), DossierStatus.RECEIVED)
-        set_dossier(codes["later"], local(18, 10), DossierStatus.PROCESSING)
+
+        def step(*args, **kw):
+            return add_step(add_task, *args, **kw)
 
         steps = {
             # 4 working hours late: 10:00–11:30 and 13:30–16:00 on Friday.
-            "overdue": add_step(codes["soon"], "CLO", local(13, 10), step_name="Kiểm tra"),
+            "overdue": step(codes["soon"], DISTRICT, local(13, 10), step_name="Kiểm tra"),
             # Monday 09:00 from Friday 16:00: 1 h on Friday + 1.5 h on Monday.
-            "monday": add_step(codes["soon"], "CLO.TCKH", local(16, 9), "clo.cv.tckh1"),
+            "monday": step(codes["soon"], OFFICE, local(16, 9), SPECIALIST),
             # Tuesday 09:00 is 10 working hours away: not due soon.
-            "tuesday": add_step(codes["soon"], "CLO.TCKH", local(17, 9)),
-            "hkh": add_step(codes["late"], "HKH.TCKH", local(11, 9), "hkh.cv.tckh1"),
+            "tuesday": step(codes["soon"], OFFICE, local(17, 9)),
+            "other": step(codes["late"], OTHER_OFFICE, local(11, 9), OTHER_SPECIALIST),
             # Its dossier's clock is stopped: not workable, not listed.
-            "stopped": add_step(codes["waiting"], "CLO.TCKH", local(11, 9)),
-            "done": add_step(codes["soon"], "CLO.TCKH", local(12, 9)),
+            "stopped": step(codes["waiting"], OFFICE, local(11, 9)),
+            "done": step(codes["soon"], OFFICE, local(12, 9)),
         }
         steps["done"].status = TaskStatus.DONE
         db.session.commit()
@@ -161,19 +204,19 @@ def codes_of(view, key) -> list[str]:
 def test_steps_overdue_and_due_within_one_working_day(app, scene):
     codes, ids = scene
     with app.app_context():
-        view = service.watch(user("hti.giamsat"), now=NOW)
+        view = service.watch(user(SUPERVISOR), now=NOW)
         assert view.soon == local(16, 16)
         overdue = rows_of(view, "steps_overdue")
-        assert [r.task_id for r in overdue] == [ids["hkh"], ids["overdue"]]  # latest first
-        clo = next(r for r in overdue if r.task_id == ids["overdue"])
-        assert clo.late and clo.hours_left == -4.0
-        assert clo.dossier_code == codes["soon"] and clo.step_name == "Kiểm tra"
-        assert clo.assignee_name is None
+        assert [r.task_id for r in overdue] == [ids["other"], ids["overdue"]]  # latest first
+        row = next(r for r in overdue if r.task_id == ids["overdue"])
+        assert row.late and row.hours_left == -4.0
+        assert row.dossier_code == codes["soon"] and row.step_name == "Kiểm tra"
+        assert row.assignee_name is None
 
         soon = rows_of(view, "steps_due_soon")
         assert [r.task_id for r in soon] == [ids["monday"]]
         assert soon[0].hours_left == 2.5 and not soon[0].late
-        assert soon[0].assignee_name == user("clo.cv.tckh1").display_name
+        assert soon[0].assignee_name == user(SPECIALIST).display_name
         listed = {
             r.task_id for s in view.sections.values() for r in s.rows if hasattr(r, "task_id")
         }
@@ -183,18 +226,18 @@ def test_steps_overdue_and_due_within_one_working_day(app, scene):
 def test_steps_are_grouped_by_unit_then_officer(app, scene):
     codes, ids = scene
     with app.app_context():
-        view = service.watch(user("hti.giamsat"), now=NOW)
+        view = service.watch(user(SUPERVISOR), now=NOW)
         groups = view.sections["steps_overdue"].groups
-        assert [g.unit.code for g in groups] == ["HKH.TCKH", "CLO"]
-        assert [o.name for o in groups[0].officers] == [user("hkh.cv.tckh1").display_name]
-        assert [o.name for o in groups[1].officers] == [None]  # unclaimed, in CLO's box
+        assert [g.unit.code for g in groups] == [OTHER_OFFICE, DISTRICT]
+        assert [o.name for o in groups[0].officers] == [user(OTHER_SPECIALIST).display_name]
+        assert [o.name for o in groups[1].officers] == [None]  # unclaimed, in the district's box
         assert [r.task_id for r in groups[1].officers[0].rows] == [ids["overdue"]]
 
 
 def test_dossiers_near_or_past_their_appointment(app, scene):
     codes, _ = scene
     with app.app_context():
-        view = service.watch(user("hti.giamsat"), now=NOW)
+        view = service.watch(user(SUPERVISOR), now=NOW)
         assert codes_of(view, "apology_due") == [codes["soon"]]
         row = rows_of(view, "apology_due")[0]
         assert row.hours_left == 3.5 and row.apology_at is None
@@ -214,17 +257,17 @@ def test_an_apology_takes_the_dossier_off_the_without_apology_list(app, scene):
     with app.app_context():
         apologise(codes["late"], local(20, 10))
         db.session.commit()
-        view = service.watch(user("hti.giamsat"), now=NOW)
+        view = service.watch(user(SUPERVISOR), now=NOW)
         assert codes["late"] not in codes_of(view, "late_without_apology")
         assert codes["late"] not in codes_of(view, "late_after_reschedule")
 
 
 def test_counts_per_unit(app, scene):
     with app.app_context():
-        view = service.watch(user("hti.giamsat"), now=NOW)
+        view = service.watch(user(SUPERVISOR), now=NOW)
         counts = {c.unit.code: c.counts for c in view.counts}
-        assert set(counts) == {"CLO", "CLO.TCKH", "CLO.THIENLOC", "HKH", "HKH.TCKH"}
-        assert counts["CLO"] == {
+        assert set(counts) == {DISTRICT, OFFICE, COMMUNE, OTHER_DISTRICT, OTHER_OFFICE}
+        assert counts[DISTRICT] == {
             "steps_overdue": 1,
             "steps_due_soon": 0,
             "apology_due": 1,
@@ -232,44 +275,44 @@ def test_counts_per_unit(app, scene):
             "late_without_apology": 0,
             "late_after_reschedule": 1,
         }
-        assert counts["HKH"]["late_without_apology"] == 1
-        assert counts["CLO.TCKH"]["steps_due_soon"] == 1
-        assert view.counts[0].unit.code == "CLO"  # the most to watch first
+        assert counts[OTHER_DISTRICT]["late_without_apology"] == 1
+        assert counts[OFFICE]["steps_due_soon"] == 1
+        assert view.counts[0].unit.code == DISTRICT  # the most to watch first
         assert view.total == 8
 
 
 def test_a_district_leader_watches_the_district_and_the_units_below(app, scene):
     codes, ids = scene
     with app.app_context():
-        view = service.watch(user("clo.ld1"), now=NOW)
+        view = service.watch(user(DISTRICT_LEADER), now=NOW)
         assert [r.task_id for r in rows_of(view, "steps_overdue")] == [ids["overdue"]]
         assert codes_of(view, "late_without_apology") == [codes["commune"]]
-        assert {c.unit.code for c in view.counts} == {"CLO", "CLO.TCKH", "CLO.THIENLOC"}
-        assert all(u.code.startswith("CLO") for u in view.units)
+        assert {c.unit.code for c in view.counts} == {DISTRICT, OFFICE, COMMUNE}
+        assert all(u.code.startswith(DISTRICT) for u in view.units)
         with pytest.raises(Forbidden):
-            service.watch(user("clo.ld1"), unit_code="HKH", now=NOW)
+            service.watch(user(DISTRICT_LEADER), unit_code=OTHER_DISTRICT, now=NOW)
 
 
 def test_an_office_leader_watches_only_the_office(app, scene):
     _, ids = scene
     with app.app_context():
-        view = service.watch(user("clo.ld.tckh"), now=NOW)
+        view = service.watch(user(OFFICE_LEADER), now=NOW)
         assert rows_of(view, "steps_overdue") == []
         assert [r.task_id for r in rows_of(view, "steps_due_soon")] == [ids["monday"]]
         assert all(not s.rows for k, s in view.sections.items() if k not in service.STEP_SECTIONS)
-        assert [u.code for u in view.units] == ["CLO.TCKH"]
+        assert [u.code for u in view.units] == [OFFICE]
 
 
 def test_the_unit_filter_narrows_to_a_subtree(app, scene):
     codes, ids = scene
     with app.app_context():
-        view = service.watch(user("admin"), unit_code="HKH", now=NOW)
-        assert view.unit.code == "HKH"
-        assert [r.task_id for r in rows_of(view, "steps_overdue")] == [ids["hkh"]]
+        view = service.watch(user(ADMIN), unit_code=OTHER_DISTRICT, now=NOW)
+        assert view.unit.code == OTHER_DISTRICT
+        assert [r.task_id for r in rows_of(view, "steps_overdue")] == [ids["other"]]
         assert codes_of(view, "late_without_apology") == [codes["late"]]
-        assert {c.unit.code for c in view.counts} == {"HKH", "HKH.TCKH"}
+        assert {c.unit.code for c in view.counts} == {OTHER_DISTRICT, OTHER_OFFICE}
         assert len(view.units) == db.session.query(Unit).count()  # admins reach every unit
-        view = service.watch(user("hti.giamsat"), unit_code="CLO.TCKH", now=NOW)
+        view = service.watch(user(SUPERVISOR), unit_code=OFFICE, now=NOW)
         assert [r.task_id for r in rows_of(view, "steps_due_soon")] == [ids["monday"]]
         assert rows_of(view, "steps_overdue") == []
 
@@ -277,7 +320,7 @@ def test_the_unit_filter_narrows_to_a_subtree(app, scene):
 def test_the_kind_filter_picks_the_lists(app, scene):
     codes, _ = scene
     with app.app_context():
-        watcher = user("hti.giamsat")
+        watcher = user(SUPERVISOR)
         view = service.watch(watcher, kind="apology", now=NOW)
         assert list(view.sections) == ["apology_due", "late_without_apology"]
         assert codes_of(view, "apology_due") == [codes["soon"]]
@@ -291,31 +334,40 @@ def test_the_kind_filter_picks_the_lists(app, scene):
         assert set(due_soon.counts[0].counts) == set(due_soon.sections)
 
 
-def test_bad_filters_are_refused_with_reasons(app):
+def test_bad_filters_are_refused_with_reasons(app, province):
     with app.app_context():
         with pytest.raises(Invalid) as caught:
-            service.watch(user("hti.giamsat"), unit_code="KHONGCO", kind="all", now=NOW)
+            service.watch(user(SUPERVISOR), unit_code="KHONGCO", kind="all", now=NOW)
         assert caught.value.details == {
             "kind": "Loại không hợp lệ.",
             "unit": "Không có đơn vị mã KHONGCO.",
         }
 
 
-@pytest.mark.parametrize("username", ["clo.cv.tckh1", "clo.mc1", "clo.qt", "hti.phantich"])
-def test_officers_who_watch_no_unit_are_refused(app, username):
+@pytest.mark.parametrize(
+    "role, unit_code",
+    [
+        (Role.SPECIALIST, OFFICE),
+        (Role.RECEPTIONIST, DISTRICT),
+        (Role.UNIT_ADMIN, DISTRICT),
+        (Role.ANALYST, PROVINCE),
+    ],
+)
+def test_officers_who_watch_no_unit_are_refused(app, province, make_user, role, unit_code):
     with app.app_context():
+        officer = make_user(unit=unit(unit_code), roles=[role])
         with pytest.raises(Forbidden):
-            service.watch(user(username), now=NOW)
+            service.watch(officer, now=NOW)
 
 
 def test_each_list_is_capped_but_counted(app, scene, monkeypatch):
     codes, ids = scene
     monkeypatch.setattr(service, "CAP", 1)
     with app.app_context():
-        view = service.watch(user("hti.giamsat"), now=NOW)
+        view = service.watch(user(SUPERVISOR), now=NOW)
         section = view.sections["steps_overdue"]
         assert section.total == 2 and section.capped
-        assert [r.task_id for r in section.rows] == [ids["hkh"]]  # the latest
+        assert [r.task_id for r in section.rows] == [ids["other"]]  # the latest
         assert view.sections["late_without_apology"].total == 2
         assert codes_of(view, "late_without_apology") == [codes["late"]]
 
@@ -326,17 +378,22 @@ BIG_DOSSIERS = 20_000
 
 
 @pytest.fixture
-def big_province(app, make_dossier):
-    """20 000 dossiers over every unit, nine in ten finished with two done steps each, the
-    running ones with one open or claimed step each, around their due times and appointments;
-    a few waiting for the applicant, a few apologised for."""
-    model = make_dossier("CLO")["code"]
+def big_province(app, make_province, make_procedure):
+    """20 000 dossiers over every unit of a province shaped like the demo's (make_province),
+    nine in ten finished with two done steps each, the running ones with one open or claimed
+    step each, around their due times and appointments; a few waiting for the applicant, a few
+    apologised for."""
+    province = make_province("T")
+    procedure = make_procedure()
     with app.app_context():
         rng = random.Random(5)
         now = utcnow()
-        template = dossier(model)
-        unit_ids = list(db.session.scalars(select(Unit.id)))
-        keep = ("procedure_id", "process_version_id", "channel")
+        unit_ids = province.unit_ids
+        model = {
+            "procedure_id": procedure.id,
+            "process_version_id": processes.newest_version(procedure, None).id,
+            "channel": "direct",
+        }
         states = [
             "processing" if r < 0.08 else "waiting_applicant" if r < 0.09 else "returned"
             for r in (rng.random() for _ in range(BIG_DOSSIERS))
@@ -345,7 +402,7 @@ def big_province(app, make_dossier):
             insert(Dossier),
             [
                 {
-                    **{k: getattr(template, k) for k in keep},
+                    **model,
                     "unit_id": rng.choice(unit_ids),
                     "status": state,
                     "clock_stopped_at": now if state == "waiting_applicant" else None,
@@ -431,7 +488,12 @@ def test_the_watch_reads_through_indexes(app, request):
     if db_backend(app) != "postgresql":
         pytest.skip("query plans are checked on PostgreSQL")
     request.getfixturevalue("big_province")
-    cases = [("hti.giamsat", {}), ("clo.ld1", {}), ("admin", {}), ("admin", {"unit_code": "HKH"})]
+    cases = [
+        ("t.giamsat", {}),
+        ("th1.ld1", {}),
+        ("t.quantri", {}),
+        ("t.quantri", {"unit_code": "TH2"}),
+    ]
     for username, filters in cases:
         plans = watch_plans(app, username, **filters)
         assert len(plans) >= 8, username

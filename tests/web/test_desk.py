@@ -17,6 +17,7 @@ from motcua.models import Attachment, Dossier, Event, Task, User
 from motcua.services import intake
 from motcua.services.formdata import example_data
 from motcua.unit_of_work import unit_of_work
+from tests.conftest import sign_in_session
 
 REPO = Path(__file__).resolve().parents[2]
 HOUSEHOLD = "1.001612"
@@ -29,11 +30,7 @@ def csrf_token(client, path) -> str:
 
 
 def sign_in(client, username):
-    response = client.post(
-        "/login",
-        data={"username": username, "password": "demo", "csrf_token": csrf_token(client, "/login")},
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
+    sign_in_session(client, username)  # no password round trip: test_auth_pages.py does that
 
 
 def intake_form(client, **overrides):

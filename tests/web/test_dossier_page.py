@@ -14,20 +14,16 @@ from motcua.models import Dossier, Task, User
 from motcua.services import processing
 from motcua.services.formdata import example_data
 from motcua.web import dossier as dossier_page
+from tests.conftest import sign_in_session
 
 HOUSEHOLD = "1.001612"
 PDF = b"%PDF-1.4\n% Giay de nghi\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PDF_NAME = "Giấy đề nghị đăng ký.pdf"
 
 
-def sign_in(client, username, password="demo"):
-    """Sign in to the pages (session cookie), with the login form's CSRF token."""
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
+def sign_in(client, username):
+    """Signed in to the pages (session cookie) without a password round trip."""
+    sign_in_session(client, username)
 
 
 def active(api, code):
