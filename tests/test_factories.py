@@ -11,7 +11,7 @@ from motcua.services import auth, inbox, intake
 
 def test_a_factory_officer_signs_in_with_the_password_given(make_unit, make_user, ctx):
     user = make_user("t.cv", make_unit("T"), password="mat-khau-1")
-    assert auth.authenticate("t.cv", "mat-khau-1").id == user.id
+    assert auth.sign_in("t.cv", "mat-khau-1").user.id == user.id
 
 
 def test_an_inserted_dossier_reads_like_one_received_through_the_engine(
