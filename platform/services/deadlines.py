@@ -52,7 +52,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.extensions import db
-from motcua.models.calendar_day import CalendarDay, CalendarDayKind
+from motcua.models.calendar_day import CalendarDay
+from motcua.vocabulary import CalendarDayKind
 from motcua.workcalendar import WorkCalendar
 
 _Rows = tuple[tuple, ...]

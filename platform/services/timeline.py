@@ -15,7 +15,6 @@ due time, counted by the province's working calendar:
 - cancelled (đã hủy): the step was withdrawn; it has no timing.
 """
 
-import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,21 +27,13 @@ from motcua.errors import NotFound
 from motcua.extensions import db
 from motcua.models import Attachment, Dossier, Event, Task, TaskStatus, User, utcnow
 from motcua.services import deadlines, dossiers, storage
+from motcua.vocabulary import EventKind, Verdict
 from motcua.workcalendar import WorkCalendar
 
 # A step done within its last working hour before the due time is "on time", not "early".
 ON_TIME_WINDOW_HOURS = 1.0
 
 _MEDIA_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
-
-
-class Verdict(enum.StrEnum):
-    EARLY = "early"
-    ON_TIME = "on_time"
-    LATE = "late"
-    IN_PROGRESS = "in_progress"
-    OVERDUE = "overdue"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -151,7 +142,7 @@ def _names_in(events: list[Event]) -> dict[str, str]:
     usernames = {
         value
         for e in events
-        if e.kind == "reassigned" and isinstance(e.data, dict)
+        if e.kind == EventKind.REASSIGNED and isinstance(e.data, dict)
         for key in ("from", "to")
         if isinstance(value := e.data.get(key), str)
     }
