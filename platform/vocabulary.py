@@ -184,10 +184,12 @@ class ProcessStatus(Choice):
 
 
 class CalendarDayKind(Choice):
+    """A province's own day (css: its colour on the calendar page)."""
+
     # An extra day off the province declares (or a swapped-out weekday).
-    DAY_OFF = "day_off", _l("Ngày nghỉ của tỉnh")
+    DAY_OFF = "day_off", _l("Ngày nghỉ của tỉnh"), "cal-off"
     # A weekend day worked in exchange.
-    WORKING_DAY = "working_day", _l("Ngày làm việc bù")
+    WORKING_DAY = "working_day", _l("Ngày làm việc bù"), "cal-work"
 
 
 class MailKind(Choice):

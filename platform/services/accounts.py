@@ -18,6 +18,7 @@ from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Role, Task, TaskStatus, Unit, UnitLevel, User, UserRole
 from motcua.services import audit, auth, org, units
+from motcua.vocabulary import in_vietnamese
 
 MIN_PASSWORD = 10
 USERNAME_MAX = 150
@@ -32,15 +33,6 @@ ADMIN_ROLES = frozenset({Role.UNIT_ADMIN, Role.SYSTEM_ADMIN})
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Temporary passwords: no look-alike characters (0/O, 1/l/I), to be read out or copied by hand.
 _PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-ROLE_NAMES = {
-    Role.RECEPTIONIST: "cán bộ một cửa",
-    Role.SPECIALIST: "chuyên viên",
-    Role.LEADER: "lãnh đạo",
-    Role.UNIT_ADMIN: "quản trị đơn vị",
-    Role.ANALYST: "phân tích nghiệp vụ",
-    Role.SUPERVISOR: "giám sát",
-    Role.SYSTEM_ADMIN: "quản trị hệ thống",
-}
 
 
 def create_system_admin(
@@ -114,7 +106,7 @@ def grant_problem(actor: User, managed: set[int] | None, role: Role, unit: Unit)
     if managed is None:
         return None
     if role not in GRANTABLE_BY_UNIT_ADMIN:
-        return f"Bạn không được cấp vai trò {ROLE_NAMES[role]} ({role.value})."
+        return f"Bạn không được cấp vai trò {str(role.label).lower()} ({role.value})."
     if unit.id not in managed:
         return f"Đơn vị {unit.code} ngoài phạm vi bạn quản trị."
     return None
@@ -412,8 +404,8 @@ def grant_role(actor: User, user_id: int, unit_code: str, role: str) -> User:
         "user.role_grant",
         "user",
         user.username,
-        f"Cấp vai trò {ROLE_NAMES[role_value]} ({role_value.value}) tại {unit.code} "
-        f"cho {user.username}.",
+        f"Cấp vai trò {in_vietnamese(role_value.label).lower()} ({role_value.value}) "
+        f"tại {unit.code} cho {user.username}.",
         unit=unit,
         data={"role": role_value.value, "unit": unit.code},
     )
@@ -439,7 +431,8 @@ def revoke_role(actor: User, user_id: int, role_id: int) -> User:
         "user.role_revoke",
         "user",
         user.username,
-        f"Bỏ vai trò {ROLE_NAMES[role]} ({role.value}) tại {unit.code} của {user.username}.",
+        f"Bỏ vai trò {in_vietnamese(role.label).lower()} ({role.value}) tại {unit.code} "
+        f"của {user.username}.",
         unit=unit,
         data={"role": role.value, "unit": unit.code},
     )

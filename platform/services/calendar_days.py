@@ -48,6 +48,7 @@ from motcua.models import (
 )
 from motcua.services import audit, deadlines, org
 from motcua.services.workflow import task_due_at
+from motcua.vocabulary import in_vietnamese
 from motcua.workcalendar import WorkCalendar
 
 VIEWER_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR})
@@ -55,7 +56,6 @@ EDIT_YEARS_AROUND = 5  # a province day may be set this many years before or aft
 VIEW_YEARS_AROUND = 10
 NOTE_MAX = 255
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-KIND_NAMES = {CalendarDayKind.DAY_OFF: "ngày nghỉ", CalendarDayKind.WORKING_DAY: "ngày làm việc"}
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,7 @@ def add_day(actor: User, day: str, kind: str, note: str) -> Change:
         if existing is not None:
             errors["day"] = (
                 f"Ngày {fmt(parsed)} đã có trong lịch của tỉnh "
-                f"({KIND_NAMES[CalendarDayKind(existing.kind)]}); hãy sửa hoặc xóa mục đó."
+                f"({str(CalendarDayKind(existing.kind).label).lower()}); hãy sửa hoặc xóa mục đó."
             )
         elif chosen:
             _check_kind(parsed, chosen, cal, errors)
@@ -261,7 +261,7 @@ def add_day(actor: User, day: str, kind: str, note: str) -> Change:
     db.session.add(CalendarDay(day=parsed, kind=chosen, note=note, created_by_id=actor.id))
     _flush()
     recomputed, moved = _recompute_open_tasks(parsed)
-    label = KIND_NAMES[chosen]
+    label = in_vietnamese(chosen.label).lower()
     audit.record(
         actor,
         "calendar.add",
@@ -325,7 +325,7 @@ def remove_day(actor: User, day: str) -> Change:
         "calendar.remove",
         "calendar_day",
         removed_day.isoformat(),
-        f"Xóa {KIND_NAMES[kind]} {fmt(removed_day)} ({note})",
+        f"Xóa {in_vietnamese(kind.label).lower()} {fmt(removed_day)} ({note})",
         data={
             "kind": kind.value,
             "note": note,

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from motcua import unit_of_work
@@ -24,6 +25,7 @@ from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import OnlineLevel, Procedure, ProcedureLevel, ProcessVersion, Role, User
 from motcua.services import audit
+from motcua.vocabulary import in_vietnamese
 
 VIEWER_ROLES = {Role.SYSTEM_ADMIN, Role.ANALYST, Role.UNIT_ADMIN}
 FIELDS = (
@@ -37,24 +39,14 @@ FIELDS = (
     "online_level",
 )
 FIELD_LABELS = {
-    "code": "Mã thủ tục",
-    "name": "Tên thủ tục",
-    "field": "Lĩnh vực",
-    "level": "Cấp thực hiện",
-    "legal_limit_days": "Thời hạn giải quyết",
-    "fees": "Phí, lệ phí",
-    "required_documents": "Thành phần hồ sơ",
-    "online_level": "Mức độ dịch vụ công trực tuyến",
-}
-LEVEL_NAMES = {
-    ProcedureLevel.PROVINCE: "Cấp tỉnh",
-    ProcedureLevel.DISTRICT: "Cấp huyện",
-    ProcedureLevel.COMMUNE: "Cấp xã",
-}
-ONLINE_NAMES = {
-    OnlineLevel.FULL: "Toàn trình",
-    OnlineLevel.PARTIAL: "Một phần",
-    OnlineLevel.NONE: "Không",
+    "code": _l("Mã thủ tục"),
+    "name": _l("Tên thủ tục"),
+    "field": _l("Lĩnh vực"),
+    "level": _l("Cấp thực hiện"),
+    "legal_limit_days": _l("Thời hạn giải quyết"),
+    "fees": _l("Phí, lệ phí"),
+    "required_documents": _l("Thành phần hồ sơ"),
+    "online_level": _l("Mức độ dịch vụ công trực tuyến"),
 }
 MAX_LIMIT_DAYS = Decimal("9999.99")  # Numeric(6, 2)
 MAX_LENGTHS = {"code": 32, "name": 500, "field": 255, "fees": 5000}
@@ -386,7 +378,7 @@ def update(actor: User, code: str, form: dict) -> tuple[Procedure, dict]:
     old_code = procedure.code
     for name in changes:
         setattr(procedure, name, values[name])
-    labels = ", ".join(FIELD_LABELS[name].lower() for name in changes)
+    labels = ", ".join(in_vietnamese(FIELD_LABELS[name]).lower() for name in changes)
     audit.record(
         actor,
         "procedure.update",

@@ -32,6 +32,7 @@ from motcua.services import (
     processing,
     workflow,
 )
+from motcua.vocabulary import MailKind, ReturnMethod
 
 # One uploaded result file: (file name, bytes, media type).
 ResultFile = tuple[str, BinaryIO, str | None]
@@ -152,7 +153,7 @@ def return_result(
     ``result``).
     """
     step = return_step(actor, code)
-    data = {"returned_to": (returned_to or "").strip(), "method": method or "at_desk"}
+    data = {"returned_to": (returned_to or "").strip(), "method": method or ReturnMethod.AT_DESK}
     if note and note.strip():
         data["note"] = note.strip()
     errors = formdata.form_errors(step.task.form, data)
@@ -173,7 +174,7 @@ def return_result(
         ],
         kind=AttachmentKind.RESULT,
     )
-    notifications.to_applicant(dossier, "result", **data)
+    notifications.to_applicant(dossier, MailKind.RESULT, **data)
     return processing.complete(actor, step.task.id, data)
 
 

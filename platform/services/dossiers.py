@@ -22,6 +22,7 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import org, storage, workflow
+from motcua.vocabulary import EventKind
 
 MAX_NAME = 255
 
@@ -68,7 +69,9 @@ def papers_received(dossier: Dossier) -> list[Paper]:
     list kept in the "received" event (the papers ticked or given a file), else (received
     through the API) each component file as one paper."""
     received = db.session.scalar(
-        select(Event).where(Event.dossier_id == dossier.id, Event.kind == "received").limit(1)
+        select(Event)
+        .where(Event.dossier_id == dossier.id, Event.kind == EventKind.RECEIVED)
+        .limit(1)
     )
     checklist = (received.data or {}).get("documents") if received else None
     if checklist is not None:
@@ -140,7 +143,7 @@ def attach_file(
     kind: AttachmentKind,
     media_type: str | None = None,
     event_data: dict | None = None,
-    event: str = "attachment_added",
+    event: EventKind = EventKind.ATTACHMENT_ADDED,
 ) -> Attachment:
     """``attach_files`` for one file."""
     new = NewFile(file_name, stream, media_type, event_data)
@@ -154,7 +157,7 @@ def attach_files(
     files: list[NewFile],
     *,
     kind: AttachmentKind,
-    event: str = "attachment_added",
+    event: EventKind = EventKind.ATTACHMENT_ADDED,
 ) -> list[Attachment]:
     """Store files and add their attachment rows, each with its event (``attachment_added``;
     an act that makes a file records its own, say ``slip_issued``): the one way a file joins a

@@ -48,6 +48,7 @@ from motcua.models import (
 )
 from motcua.services import deadlines, notifications, org, slips, workflow
 from motcua.services.workflow import task_due_at
+from motcua.vocabulary import EventKind, MailKind
 
 MAX_REASON = 2000
 STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
@@ -135,7 +136,7 @@ def supplement_opened(
     db.session.flush()
     workflow.record(
         dossier,
-        "supplement_requested",
+        EventKind.SUPPLEMENT_REQUESTED,
         actor=actor,
         at=now,
         task_id=deciding.id,
@@ -147,8 +148,8 @@ def supplement_opened(
     if at_receipt and dossier.received_at != now:
         # Received by an earlier act (the API's plain call) whose receipt mail is queued: take
         # it back; a dossier received in this very act queued none.
-        notifications.cancel_queued(dossier, "receipt")
-    tell_applicant(dossier, "supplement", request=request)
+        notifications.cancel_queued(dossier, MailKind.RECEIPT)
+    tell_applicant(dossier, MailKind.SUPPLEMENT, request=request)
     slips.issue(dossier, "02", actor, request=request)
     return request
 
@@ -190,10 +191,10 @@ def papers_received(actor: User, dossier: Dossier, note: str | None, now: dateti
         # Only now is the dossier complete, so received in law (the reports count it from
         # here); the applicant gets the receipt mail taken back when form 02 was given.
         dossier.received_at = now
-        tell_applicant(dossier, "receipt")
+        tell_applicant(dossier, MailKind.RECEIPT)
     workflow.record(
         dossier,
-        "supplement_received",
+        EventKind.SUPPLEMENT_RECEIVED,
         actor=actor,
         at=now,
         note=" ".join((note or "").split()) or None,
@@ -261,7 +262,7 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
     db.session.flush()
     workflow.record(
         dossier,
-        "apology_issued",
+        EventKind.APOLOGY_ISSUED,
         actor=actor,
         at=now,
         note=reason,
@@ -271,7 +272,7 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
             "after_appointment": now > apology.old_appointment_at,
         },
     )
-    tell_applicant(dossier, "delay", apology=apology)
+    tell_applicant(dossier, MailKind.DELAY, apology=apology)
     slips.issue(dossier, "04", actor, apology=apology)
     return apology
 
@@ -289,7 +290,7 @@ def withdraw(actor: User, code: str, reason: str) -> Dossier:
     dossier.status = DossierStatus.WITHDRAWN
     dossier.finished_at = now
     dossier.clock_stopped_at = None
-    workflow.record(dossier, "withdrawn", actor=actor, at=now, note=reason)
+    workflow.record(dossier, EventKind.WITHDRAWN, actor=actor, at=now, note=reason)
     return dossier
 
 
@@ -302,7 +303,7 @@ def pause(actor: User, code: str, reason: str) -> Dossier:
     now = utcnow()
     dossier.status = DossierStatus.PAUSED
     dossier.clock_stopped_at = now
-    workflow.record(dossier, "paused", actor=actor, at=now, note=reason)
+    workflow.record(dossier, EventKind.PAUSED, actor=actor, at=now, note=reason)
     return dossier
 
 
@@ -317,7 +318,7 @@ def resume(actor: User, code: str, note: str | None = None) -> Dossier:
     _resume(dossier, now, _moved(calendar, dossier.appointment_at, dossier.clock_stopped_at, now))
     workflow.record(
         dossier,
-        "resumed",
+        EventKind.RESUMED,
         actor=actor,
         at=now,
         note=" ".join((note or "").split()) or None,

@@ -26,6 +26,7 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import deadlines, dossiers, notifications, org, processes, processing, workflow
+from motcua.vocabulary import EventKind, MailKind
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REQUIRED = "Trường này là bắt buộc."
@@ -188,7 +189,12 @@ def receive(
             for i, name in enumerate(papers)
         ]
     workflow.record(
-        dossier, "received", actor=actor, at=now, to_step=workflow.step_names(opened), data=data
+        dossier,
+        EventKind.RECEIVED,
+        actor=actor,
+        at=now,
+        to_step=workflow.step_names(opened),
+        data=data,
     )
     first = held[0] if held else None
     _store_papers(actor, dossier, first, papers, files)
@@ -196,7 +202,7 @@ def receive(
         _work_the_check(actor, progress, first, check)
     workflow.save(progress)
     if dossier.status != DossierStatus.WAITING_APPLICANT:
-        notifications.to_applicant(dossier, "receipt")
+        notifications.to_applicant(dossier, MailKind.RECEIPT)
     return dossier
 
 

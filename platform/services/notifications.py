@@ -48,14 +48,16 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import audit, deadlines, org
+from motcua.vocabulary import MailKind, ReturnMethod, in_vietnamese
 
-APPLICANT_KINDS = ("receipt", "supplement", "refusal", "delay", "result")
+APPLICANT_KINDS = (
+    MailKind.RECEIPT,
+    MailKind.SUPPLEMENT,
+    MailKind.REFUSAL,
+    MailKind.DELAY,
+    MailKind.RESULT,
+)
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates" / "mail"
-RETURN_METHODS = {
-    "at_desk": "trực tiếp tại Bộ phận Một cửa",
-    "post": "qua dịch vụ bưu chính công ích",
-    "online": "trực tuyến (bản điện tử)",
-}
 # Steps of a dossier whose clock is stopped cannot be worked: no reminders for them.
 STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
 # Dossiers that can still miss their appointment: the clock runs and no result is ready yet (a
@@ -107,7 +109,7 @@ def new_steps(tasks: list[Task]) -> list[Notification]:
     wanted = {c.user_id for task in tasks for c in task.candidates}
     users = {u.id: u for u in _reachable(wanted)}
     return [
-        _to_officer("task", task, users[user_id], dedup_key=f"task:{task.id}:{user_id}")
+        _to_officer(MailKind.TASK, task, users[user_id], dedup_key=f"task:{task.id}:{user_id}")
         for task in tasks
         for user_id in sorted(c.user_id for c in task.candidates)
         if user_id in users
@@ -123,7 +125,9 @@ def task_reassigned(
     if user is None or user.id == leader.id or not _reachable({user.id}):
         return None
     # No dedup key: a step may come back to the same officer; each reassignment is its own mail.
-    return _to_officer("reassigned", task, user, leader=leader, reason=reason, previous=previous)
+    return _to_officer(
+        MailKind.REASSIGNED, task, user, leader=leader, reason=reason, previous=previous
+    )
 
 
 def _to_officer(kind: str, task: Task, user: User, dedup_key: str | None = None, **context):
@@ -177,7 +181,7 @@ def queue_due_soon(now: datetime | None = None) -> int:
         select(Notification.id)
         .where(
             Notification.dossier_id == Task.dossier_id,  # indexed: a dossier has few mails
-            Notification.kind == "due_soon",
+            Notification.kind == MailKind.DUE_SOON,
             Notification.dedup_key.like(
                 literal("due-soon:") + cast(Task.id, String) + literal(":%")
             ),
@@ -219,10 +223,12 @@ def queue_due_soon(now: datetime | None = None) -> int:
         user = users.get(user_id)
         if user is None:
             continue
-        subject, body = render("due_soon", **_task_context(task, user), overdue=task.due_at <= now)
+        subject, body = render(
+            MailKind.DUE_SOON, **_task_context(task, user), overdue=task.due_at <= now
+        )
         rows.append(
             {
-                "kind": "due_soon",
+                "kind": MailKind.DUE_SOON,
                 "to_address": user.email.strip(),
                 "subject": subject,
                 "body": body,
@@ -286,7 +292,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
     rows = []
     for key, (dossier, user) in wanted.items():
         subject, body = render(
-            "appointment_soon",
+            MailKind.APPOINTMENT_SOON,
             dossier=dossier,
             procedure=dossier.procedure,
             unit=dossier.unit,
@@ -296,7 +302,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
         )
         rows.append(
             {
-                "kind": "appointment_soon",
+                "kind": MailKind.APPOINTMENT_SOON,
                 "to_address": user.email.strip(),
                 "subject": subject,
                 "body": body,
@@ -393,13 +399,13 @@ def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
         "lookup_url": _url("/lookup"),
         **context,
     }
-    if kind == "supplement":
+    if kind == MailKind.SUPPLEMENT:
         request = context.get("request")
         values["reason"] = request.reason if request else context.get("reason", "")
         values["items"] = list(request.items or []) if request else context.get("items", [])
-    elif kind == "refusal":
+    elif kind == MailKind.REFUSAL:
         values["reason"] = context.get("reason") or ""
-    elif kind == "delay":
+    elif kind == MailKind.DELAY:
         apology = context.get("apology")
         values["reason"] = apology.reason if apology else context.get("reason", "")
         values["new_appointment"] = (
@@ -410,20 +416,20 @@ def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
         values["old_appointment"] = (
             apology.old_appointment_at if apology else context.get("old_appointment")
         )
-    elif kind == "result":
+    elif kind == MailKind.RESULT:
         values["returned_to"] = (context.get("returned_to") or "").strip()
-        method = context.get("method") or "at_desk"
-        values["method_label"] = RETURN_METHODS.get(method, method)
+        method = context.get("method") or ReturnMethod.AT_DESK
+        values["method_label"] = in_vietnamese(ReturnMethod.label_of(method))
         values["at"] = context.get("at") or utcnow()
     return values
 
 
 def _applicant_key(dossier: Dossier, kind: str, values: dict) -> str | None:
     """One receipt, refusal, delay and result mail per dossier; one per supplement request."""
-    if kind == "supplement":
+    if kind == MailKind.SUPPLEMENT:
         request = values.get("request")
         return f"supplement:{request.id}" if request is not None and request.id else None
-    if kind == "result":
+    if kind == MailKind.RESULT:
         return f"result:{dossier.id}:{'returned' if values['returned_to'] else 'ready'}"
     return f"{kind}:{dossier.id}"
 

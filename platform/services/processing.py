@@ -17,6 +17,7 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import exceptions, formdata, notifications, org, slips, workflow
+from motcua.vocabulary import EventKind, MailKind, Outcome
 
 
 def get_task(actor: User, task_id: int) -> Task:
@@ -67,7 +68,12 @@ def claim(actor: User, task_id: int) -> Task:
     now = utcnow()
     task.status, task.assignee_id, task.claimed_at = TaskStatus.CLAIMED, actor.id, now
     workflow.record(
-        task.dossier, "claimed", actor=actor, at=now, task_id=task.id, from_step=task.step_name
+        task.dossier,
+        EventKind.CLAIMED,
+        actor=actor,
+        at=now,
+        task_id=task.id,
+        from_step=task.step_name,
     )
     return task
 
@@ -80,7 +86,12 @@ def release(actor: User, task_id: int) -> Task:
     now = utcnow()
     task.status, task.assignee_id, task.claimed_at = TaskStatus.OPEN, None, None
     workflow.record(
-        task.dossier, "released", actor=actor, at=now, task_id=task.id, from_step=task.step_name
+        task.dossier,
+        EventKind.RELEASED,
+        actor=actor,
+        at=now,
+        task_id=task.id,
+        from_step=task.step_name,
     )
     return task
 
@@ -125,7 +136,7 @@ def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> 
     task.assignee_id, task.assignee = assignee.id, assignee
     workflow.record(
         dossier,
-        "reassigned",
+        EventKind.REASSIGNED,
         actor=actor,
         at=now,
         task_id=task.id,
@@ -168,17 +179,17 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     at_receipt = dossier.status == DossierStatus.RECEIVED
     workflow.run_engine(progress.run.complete, task.engine_task_id, data)
     decision = data.get("decision")
-    _finish(task, actor, now, decision if isinstance(decision, str) else "done")
+    _finish(task, actor, now, decision if isinstance(decision, str) else Outcome.DONE)
     task.data = data
     if task.waits_for_applicant:
         exceptions.papers_received(actor, dossier, data.get("note"), now)
     created, _ = workflow.advance(progress, progressed=True)
     waiting = next((t for t in created if t.waits_for_applicant), None)
     if waiting is not None:
-        task.outcome = "supplement"
+        task.outcome = Outcome.SUPPLEMENT
     workflow.record(
         dossier,
-        "step_completed",
+        EventKind.STEP_COMPLETED,
         actor=actor,
         at=now,
         task_id=task.id,
@@ -191,7 +202,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     if progress.run.is_completed:
         workflow.record(
             dossier,
-            "finished",
+            EventKind.FINISHED,
             actor=actor,
             at=now,
             from_step=task.step_name,
@@ -199,8 +210,8 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
         )
         if dossier.status == DossierStatus.REFUSED:
             reason = _refusal_reason(dossier, data)
-            workflow.record(dossier, "refused", actor=actor, at=now, note=reason)
-            exceptions.tell_applicant(dossier, "refusal", reason=reason)
+            workflow.record(dossier, EventKind.REFUSED, actor=actor, at=now, note=reason)
+            exceptions.tell_applicant(dossier, MailKind.REFUSAL, reason=reason)
             slips.issue(dossier, "03", actor, reason=reason)
     return created
 
@@ -213,7 +224,7 @@ def _refusal_reason(dossier: Dossier, data: dict) -> str:
         return reason.strip()
     decided = db.session.scalar(
         select(Task.data)
-        .where(Task.dossier_id == dossier.id, Task.outcome == "refuse")
+        .where(Task.dossier_id == dossier.id, Task.outcome == Outcome.REFUSE)
         .order_by(Task.completed_at.desc())
         .limit(1)
     )
@@ -249,11 +260,11 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
             "được (yêu cầu bổ sung lần nữa bằng quyết định của bước này).",
             code="no_previous_step",
         )
-    _finish(task, actor, now, "sent_back")
+    _finish(task, actor, now, Outcome.SENT_BACK)
     workflow.advance(progress, progressed=True)
     workflow.record(
         dossier,
-        "sent_back",
+        EventKind.SENT_BACK,
         actor=actor,
         at=now,
         task_id=task.id,

@@ -9,7 +9,8 @@ sha256, so the record shows exactly what was handed over; the register (06) is a
 PDF or, for a long period, as an Excel workbook laid out alike (WeasyPrint lays out a few dozen
 rows a second: a busy unit's year takes minutes as PDF, seconds as Excel), and is not stored.
 The forms are legal papers in Vietnamese: they are rendered in Vietnamese whatever
-language the officer's pages use, and their wording is not put through translation.
+language the officer's pages use; the words of the vocabulary they print (a status, a verdict)
+are its labels evaluated in Vietnamese.
 """
 
 import io
@@ -47,6 +48,7 @@ from motcua.models import (
 )
 from motcua.services import deadlines, dossiers, org, timeline
 from motcua.services.timeline import Verdict, timing
+from motcua.vocabulary import DossierStatus, EventKind, Outcome, in_vietnamese
 
 
 @dataclass(frozen=True)
@@ -107,32 +109,8 @@ MAX_REGISTER_DAYS = 366
 # register holds a server thread too long, and its Excel download is the way.
 MAX_REGISTER_PDF_ROWS = 500
 
-# How the control slip words a step's timing (the form's column: trước hạn/đúng hạn/quá hạn).
-VERDICT_WORDS = {
-    Verdict.EARLY: "Trước hạn",
-    Verdict.ON_TIME: "Đúng hạn",
-    Verdict.LATE: "Quá hạn",
-    Verdict.IN_PROGRESS: "Đang giải quyết",
-    Verdict.OVERDUE: "Đang giải quyết, đã quá hạn",
-    Verdict.CANCELLED: "Đã hủy",
-}
-# How the forms word a dossier's status (legal papers: not the pages' translated labels).
-STATUS_WORDS = {
-    "received": "Mới tiếp nhận",
-    "processing": "Đang xử lý",
-    "waiting_applicant": "Chờ bổ sung",
-    "result_ready": "Có kết quả",
-    "returned": "Đã trả kết quả",
-    "refused": "Từ chối",
-    "withdrawn": "Đã rút",
-    "paused": "Đang tạm dừng",
-}
-OUTCOME_WORDS = {
-    "approve": "Đồng ý",
-    "send_back": "Trả lại",
-    "sent_back": "Trả lại bước trước",
-    "refuse": "Từ chối",
-}
+# The decisions the control slip notes next to a step (the others say nothing more).
+NOTED_OUTCOMES = (Outcome.APPROVE, Outcome.SEND_BACK, Outcome.SENT_BACK, Outcome.REFUSE)
 # Units that are administrations of a place (Ủy ban nhân dân …) rather than an office of one.
 _PLACES = (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
 _PLACE_WORDS = ("Thành phố ", "Thị xã ", "Thị trấn ", "Tỉnh ", "Huyện ", "Quận ", "Xã ", "Phường ")
@@ -192,7 +170,7 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         kind=AttachmentKind.SLIP,
         media_type="application/pdf",
         event_data={"form": spec.number},
-        event="slip_issued",
+        event=EventKind.SLIP_ISSUED,
     )
 
 
@@ -328,7 +306,6 @@ def _control(dossier: Dossier, **_objects) -> dict:
     partners = sorted({t.unit.name for t in dossiers.tasks_of(dossier) if t.unit_id not in own})
     return {
         "rows": rows,
-        "verdict_words": VERDICT_WORDS,
         "partners": partners,
         "number": f"{dossier.code}/{FORMS['05'].abbreviation}",
         "dated": utcnow(),
@@ -371,7 +348,9 @@ def handovers(dossier: Dossier, *, now: datetime | None = None) -> list[Handover
             status=task.status,
             now=now,
         )
-        notes = [OUTCOME_WORDS[task.outcome]] if task.outcome in OUTCOME_WORDS else []
+        notes = (
+            [in_vietnamese(Outcome(task.outcome).label)] if task.outcome in NOTED_OUTCOMES else []
+        )
         if result.verdict in (Verdict.LATE, Verdict.OVERDUE) and result.hours:
             notes.append(f"quá hạn {working_time(result.hours)} làm việc")
         notes += reassigned.get(task.id, [])
@@ -408,7 +387,9 @@ def _source_of(task: Task, tasks: list[Task]) -> Task | None:
 
 
 def _reassignments(dossier: Dossier) -> dict[int, list[str]]:
-    events = [e for e in dossiers.events_of(dossier) if e.kind == "reassigned" and e.task_id]
+    events = [
+        e for e in dossiers.events_of(dossier) if e.kind == EventKind.REASSIGNED and e.task_id
+    ]
     usernames = {
         v for e in events for v in ((e.data or {}).get("from"), (e.data or {}).get("to")) if v
     }
@@ -720,9 +701,8 @@ def days(value: Decimal) -> str:
 
 
 def status(value) -> str:
-    """A dossier's status as the forms word it."""
-    value = getattr(value, "value", value)
-    return STATUS_WORDS.get(value, value)
+    """A dossier's status as the forms word it (in Vietnamese, in the register's Excel too)."""
+    return in_vietnamese(DossierStatus.label_of(value))
 
 
 HELPERS = {

@@ -15,6 +15,7 @@ from motcua.forms import load_form
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
     Attachment,
+    AttachmentKind,
     Dossier,
     Event,
     Role,
@@ -28,7 +29,7 @@ from motcua.services import deadlines, dossiers, formdata, org, processing
 from motcua.services.inbox import urgency
 
 HISTORY = 20  # events shown on the task page; the dossier page has them all
-WORKING_KINDS = ("working", "result")
+WORKING_KINDS = (AttachmentKind.WORKING, AttachmentKind.RESULT)
 _TRUE = ("on", "true", "1", "yes")
 
 
@@ -46,7 +47,7 @@ class TaskPage:
     may_reassign: bool  # a leader of the task's unit, the task still active
     officers: list[User]  # whom a leader may give the task to
     has_previous_step: bool
-    attachment_kinds: tuple[str, ...]  # what kinds of file the actor may attach here
+    attachment_kinds: tuple[AttachmentKind, ...]  # what kinds of file the actor may attach here
     urgency: str
     supplement: SupplementRequest | None  # what the applicant was asked for, on a waiting step
 
@@ -75,7 +76,7 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
         may_reassign=leader,
         officers=_officers_for(task) if leader else [],
         has_previous_step=not task.waits_for_applicant and _has_previous_step(task),
-        attachment_kinds=WORKING_KINDS if task.returns_result else ("working",),
+        attachment_kinds=WORKING_KINDS if task.returns_result else (AttachmentKind.WORKING,),
         urgency=urgency(due_at=task.due_at, completed_at=task.completed_at, now=now, soon=soon),
         supplement=_supplement_asked(task) if task.waits_for_applicant else None,
     )
@@ -198,7 +199,7 @@ def complete(
         if errors:
             raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
         for name, upload in uploaded.items():
-            attachment = _attach(actor, task, "working", upload)
+            attachment = _attach(actor, task, AttachmentKind.WORKING, upload)
             kind = form["schema"]["properties"][name].get("type")
             data[name] = attachment.id if kind == "integer" else str(attachment.id)
     return processing.complete(actor, task_id, data)
@@ -216,7 +217,7 @@ def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attac
     errors = {}
     if kind not in WORKING_KINDS:
         errors["kind"] = "Giá trị không hợp lệ."
-    elif kind == "result" and not task.returns_result:
+    elif kind == AttachmentKind.RESULT and not task.returns_result:
         errors["kind"] = "Chỉ bước trả kết quả mới đính kèm tệp kết quả."
     if upload is None or not upload.file_name:
         errors["file"] = "Chọn một tệp để tải lên."

@@ -30,6 +30,7 @@ from motcua.models import (
     User,
 )
 from motcua.services import deadlines, notifications, org
+from motcua.vocabulary import EventKind
 from motcua.workcalendar import WorkCalendar
 
 FINAL_STATUS_OF_END = {
@@ -186,7 +187,9 @@ def _update_status(progress: Progress, progressed: bool) -> None:
         dossier.status = DossierStatus.PROCESSING
 
 
-def record(dossier: Dossier, kind: str, *, actor: User | None, at: datetime, **fields) -> Event:
+def record(
+    dossier: Dossier, kind: EventKind, *, actor: User | None, at: datetime, **fields
+) -> Event:
     event = Event(dossier_id=dossier.id, kind=kind, actor_id=actor.id if actor else None, at=at)
     for name, value in fields.items():
         setattr(event, name, value)

@@ -10,7 +10,6 @@ from motcua.services import processing, taskpage
 from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
-from motcua.web.filters import ATTACHMENT_KINDS
 from motcua.web.pages import NAV
 
 NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý"), None))
@@ -25,16 +24,6 @@ SORT_LABELS = {
     "due": _l("Hạn xử lý"),
     "received": _l("Ngày nhận"),
     "completed": _l("Ngày hoàn thành"),
-}
-EVENT_LABELS = {
-    "received": _l("Tiếp nhận hồ sơ"),
-    "claimed": _l("Nhận xử lý"),
-    "released": _l("Trả lại hộp chung"),
-    "reassigned": _l("Giao lại"),
-    "step_completed": _l("Hoàn thành bước"),
-    "sent_back": _l("Trả lại bước trước"),
-    "finished": _l("Kết thúc hồ sơ"),
-    "attachment_added": _l("Đính kèm tệp"),
 }
 FILTER_ARGS = ("procedure", "status", "due_before", "q", "sort")
 
@@ -85,8 +74,6 @@ def _task_page(task_id: int, status: int = 200, **context):
     return render_template(
         "inbox/task.html",
         page=page,
-        event_labels=EVENT_LABELS,
-        kind_labels=ATTACHMENT_KINDS,
         **context,
     ), status
 
