@@ -269,7 +269,7 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
         data={
             "old_appointment": apology.old_appointment_at.isoformat(),
             "new_appointment": new_appointment.isoformat(),
-            "after_appointment": now > apology.old_appointment_at,
+            "after_appointment": deadlines.is_overdue(apology.old_appointment_at, now),
         },
     )
     tell_applicant(dossier, MailKind.DELAY, apology=apology)

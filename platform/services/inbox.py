@@ -298,7 +298,7 @@ def _done(actor: User):
 def _overdue(units: set[int], now: datetime):
     return and_(
         Task.status.in_(ACTIVE_TASK_STATUSES),
-        Task.due_at < now,
+        deadlines.overdue(Task.due_at, now),
         Task.unit_id.in_(sorted(units)),
     )
 
@@ -369,13 +369,12 @@ def _rows(where, conditions, sort: str, page: int, per_page: int):
 
 
 def urgency(*, due_at: datetime, completed_at: datetime | None, now: datetime, soon: datetime):
-    """The colour of a step: ``overdue`` past its due time (or done after it), ``due-soon``
-    when due within one working day from now (``soon``), else ``ontime``."""
-    if completed_at is not None:
-        return "overdue" if completed_at > due_at else "ontime"
-    if now > due_at:
+    """The colour of a step: ``overdue`` past its due time (or done after it, see
+    ``deadlines.is_overdue``), ``due-soon`` when open and due within one working day from now
+    (``soon``), else ``ontime``."""
+    if deadlines.is_overdue(due_at, now, done_at=completed_at):
         return "overdue"
-    if soon >= due_at:
+    if completed_at is None and soon >= due_at:
         return "due-soon"
     return "ontime"
 

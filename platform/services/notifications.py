@@ -224,7 +224,9 @@ def queue_due_soon(now: datetime | None = None) -> int:
         if user is None:
             continue
         subject, body = render(
-            MailKind.DUE_SOON, **_task_context(task, user), overdue=task.due_at <= now
+            MailKind.DUE_SOON,
+            **_task_context(task, user),
+            overdue=deadlines.is_overdue(task.due_at, now),
         )
         rows.append(
             {
@@ -266,7 +268,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
         .where(
             Dossier.finished_at.is_(None),  # ix_dossiers_finished_at: only the open dossiers
             Dossier.status.in_(RUNNING),
-            Dossier.appointment_at > now,
+            ~deadlines.overdue(Dossier.appointment_at, now),
             Dossier.appointment_at <= limit,
             ~apologized,
         )

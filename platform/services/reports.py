@@ -80,7 +80,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import org
+from motcua.services import deadlines, org
 from motcua.services.report_periods import Period, trend_buckets
 
 GROUPS = ("field", "procedure", "unit")
@@ -438,7 +438,7 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
     overdue = or_(
         Apology.id.is_not(None),
         and_(
-            d.appointment_at < as_of,
+            deadlines.overdue(d.appointment_at, as_of),
             or_(d.clock_stopped_at.is_(None), d.clock_stopped_at > d.appointment_at),
         ),
     )
@@ -526,7 +526,7 @@ def _officers(scope, start_at, end_at) -> list[OfficerRow]:
         select(
             t.completed_by_id,
             func.count(),
-            func.count().filter(t.completed_at > t.due_at),
+            func.count().filter(deadlines.overdue(t.due_at, t.completed_at)),
             func.avg(_hours(t.created_at, t.completed_at)),
         )
         .where(

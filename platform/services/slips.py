@@ -411,7 +411,8 @@ def _late_against_first(dossier: Dossier) -> bool | None:
     late); None while it is not finished."""
     if dossier.finished_at is None:
         return None
-    return dossier.finished_at > (dossier.first_appointment_at or dossier.appointment_at)
+    first = dossier.first_appointment_at or dossier.appointment_at
+    return deadlines.is_overdue(first, utcnow(), done_at=dossier.finished_at)
 
 
 def _lookup_url() -> str:

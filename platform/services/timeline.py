@@ -80,11 +80,11 @@ def timing(
         return Timing(Verdict.CANCELLED, None)
     if completed_at is None:
         margin = cal.working_hours_between(now, due_at)
-        if now > due_at:
+        if deadlines.is_overdue(due_at, now):
             return Timing(Verdict.OVERDUE, max(-margin, 0.0))
         return Timing(Verdict.IN_PROGRESS, margin)
     margin = cal.working_hours_between(completed_at, due_at)
-    if completed_at > due_at:
+    if deadlines.is_overdue(due_at, now, done_at=completed_at):
         return Timing(Verdict.LATE, max(-margin, 0.0))
     if margin >= ON_TIME_WINDOW_HOURS:
         return Timing(Verdict.EARLY, margin)
@@ -133,7 +133,7 @@ def view(actor: User, code: str, *, now: datetime | None = None) -> DossierView:
         attachments=dossiers.attachments_of(dossier),
         markers=step_markers(tasks),
         names=_names_in(events),
-        appointment_overdue=(finished or now) > dossier.appointment_at,
+        appointment_overdue=deadlines.is_overdue(dossier.appointment_at, now, done_at=finished),
         now=now,
     )
 

@@ -269,8 +269,8 @@ def _step_counts(where: list, now: datetime, soon: datetime) -> dict[str, dict[i
     found = db.session.execute(
         select(
             Task.unit_id,
-            func.count().filter(Task.due_at < now),
-            func.count().filter(Task.due_at >= now),
+            func.count().filter(deadlines.overdue(Task.due_at, now)),
+            func.count().filter(~deadlines.overdue(Task.due_at, now)),
         )
         .where(*where, Task.due_at <= soon)
         .group_by(Task.unit_id)
@@ -283,7 +283,8 @@ def _step_counts(where: list, now: datetime, soon: datetime) -> dict[str, dict[i
 
 
 def _step_rows(key: str, where: list, now: datetime, soon: datetime, calendar) -> list[StepRow]:
-    due = Task.due_at < now if key == "steps_overdue" else Task.due_at.between(now, soon)
+    late = deadlines.overdue(Task.due_at, now)
+    due = late if key == "steps_overdue" else and_(~late, Task.due_at <= soon)
     # The latest steps first, from the task table alone: one query per status, so that
     # ix_tasks_status_due hands each its rows in due order and the scan stops at CAP; then
     # their dossiers and officers by primary key.
@@ -362,8 +363,9 @@ def _dossier_where(unit_ids: set[int], soon: datetime) -> list:
 def _dossier_kind(key: str, now: datetime):
     late = key in ("late_without_apology", "late_after_reschedule")
     rescheduled = key in ("rescheduled_due_soon", "late_after_reschedule")
+    passed = deadlines.overdue(Dossier.appointment_at, now)
     return and_(
-        Dossier.appointment_at < now if late else Dossier.appointment_at >= now,
+        passed if late else ~passed,
         Apology.id.is_not(None) if rescheduled else Apology.id.is_(None),
     )
 
