@@ -11,6 +11,7 @@ from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.pages import NAV
+from motcua.web.redirects import local_target
 
 NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý"), None))
 
@@ -36,9 +37,9 @@ def _page_number() -> int:
 
 
 def _back(default: str) -> str:
-    """The page to return to after an action: a path of this site, never an open redirect."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    """The page to return to after an action: the form's ``next`` if it is a path of this
+    site."""
+    return local_target(request.form.get("next"), default)
 
 
 @bp.get("/inbox")
