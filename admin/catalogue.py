@@ -8,19 +8,13 @@ from decimal import Decimal
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
 from motcua.errors import Conflict, Invalid
-from motcua.models import OnlineLevel, ProcedureLevel, Role
+from motcua.models import OnlineLevel, ProcedureLevel
 from motcua.services import catalogue, catalogue_import
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
-
-NAV.append(
-    ("admin.catalogue", _l("Danh mục thủ tục"), {Role.SYSTEM_ADMIN, Role.ANALYST, Role.UNIT_ADMIN})
-)
 
 FILTER_ARGS = ("q", "field", "level")
 # The staged import file of this session: its storage key, name and the preview's fingerprint.

@@ -3,15 +3,10 @@ system administrator, once the mail server or an address is fixed."""
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
-from motcua.models import Role
 from motcua.services import notifications
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
-
-NAV.append(("admin.mails", _l("Thư gửi lỗi"), {Role.SYSTEM_ADMIN}))
 
 
 @bp.get("/mails")

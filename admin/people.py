@@ -15,11 +15,6 @@ from motcua.services import accounts, org, user_import
 from motcua.services import units as unit_service
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
-
-ADMINS = {Role.SYSTEM_ADMIN, Role.UNIT_ADMIN}
-NAV.append(("admin.units", _l("Đơn vị"), ADMINS))
-NAV.append(("admin.users", _l("Cán bộ"), ADMINS))
 
 IMPORT_ACTIONS = {
     user_import.CREATE: _l("Thêm mới"),

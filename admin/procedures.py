@@ -12,16 +12,10 @@ from motcua import engine
 from motcua.admin import bp
 from motcua.errors import Forbidden, Invalid, as_json
 from motcua.extensions import db
-from motcua.models import Procedure, Role, Unit, UnitLevel
+from motcua.models import Procedure, Unit, UnitLevel
 from motcua.services import audit, configurator, diagrams, org, processes
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
-
-NAV.append(("admin.procedures", _l("Quy trình nội bộ"), {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN}))
-NAV.append(
-    ("admin.audit_log", _l("Nhật ký thay đổi"), {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.ANALYST})
-)
 
 # Units that receive dossiers and so may have their own variant of a procedure.
 RECEIVING_LEVELS = (UnitLevel.DEPARTMENT, UnitLevel.DISTRICT, UnitLevel.COMMUNE)

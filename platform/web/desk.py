@@ -2,20 +2,16 @@
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
-from motcua.models import DossierStatus, Role
+from motcua.models import DossierStatus
 from motcua.services import desk, intake
 from motcua.unit_of_work import refusal
 from motcua.vocabulary import Channel, ReturnMethod
 from motcua.web import bp
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
 
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
-NAV.append(("web.desk_receive", _l("Tiếp nhận hồ sơ"), {Role.RECEPTIONIST}))
-NAV.append(("web.desk_results", _l("Trả kết quả"), {Role.RECEPTIONIST}))
 
 
 @bp.get("/desk/receive")

@@ -10,10 +10,7 @@ from motcua.services import processing, taskpage
 from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
 from motcua.web.redirects import local_target
-
-NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý"), None))
 
 TAB_LABELS = {
     "mine": _l("Của tôi"),
