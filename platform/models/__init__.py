@@ -10,8 +10,8 @@ from motcua.models.base import Base, utcnow
 from motcua.models.calendar_day import CalendarDay
 from motcua.models.dossier import Dossier, DossierCounter
 from motcua.models.event import Event
-from motcua.models.exceptions import Apology, SupplementRequest
 from motcua.models.notification import Notification
+from motcua.models.paper_trail import Apology, SupplementRequest
 from motcua.models.procedure import Procedure, ProcessDraft, ProcessVersion
 from motcua.models.report_snapshot import ReportSnapshot
 from motcua.models.task import Task, TaskCandidate

@@ -63,7 +63,7 @@ STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
 # Dossiers that can still miss their appointment: the clock runs and no result is ready yet (a
 # result ready and waiting for the applicant is on time, as in the overdue watch).
 RUNNING = (DossierStatus.RECEIVED, DossierStatus.PROCESSING)
-# Who may issue the apology (form 04) for a unit's dossier (services.exceptions.apologize).
+# Who may issue the apology (form 04) for a unit's dossier (services.exceptional_paths.apologize).
 APOLOGIZERS = (Role.LEADER, Role.RECEPTIONIST)
 LOOKBACK = timedelta(days=7)
 MAX_SUBJECT = 250

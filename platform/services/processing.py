@@ -16,7 +16,14 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import exceptions, formdata, notifications, org, slips, workflow
+from motcua.services import (
+    exceptional_paths,
+    formdata,
+    notifications,
+    org,
+    slips,
+    workflow,
+)
 from motcua.vocabulary import EventKind, MailKind, Outcome
 
 
@@ -52,7 +59,7 @@ def _locked_task(actor: User, task_id: int) -> Task:
         raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
     if task.status not in ACTIVE_TASK_STATUSES:
         raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
-    exceptions.require_running(dossier, task)
+    exceptional_paths.require_running(dossier, task)
     if task.assignee_id not in (None, actor.id):
         raise Conflict(
             f"Bước này đang do {task.assignee.display_name} xử lý.", code="claimed_by_other"
@@ -182,7 +189,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     _finish(task, actor, now, decision if isinstance(decision, str) else Outcome.DONE)
     task.data = data
     if task.waits_for_applicant:
-        exceptions.papers_received(actor, dossier, data.get("note"), now)
+        exceptional_paths.papers_received(actor, dossier, data.get("note"), now)
     created, _ = workflow.advance(progress, progressed=True)
     waiting = next((t for t in created if t.waits_for_applicant), None)
     if waiting is not None:
@@ -198,7 +205,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
         data={"outcome": task.outcome, "to_units": sorted({t.unit.code for t in created})},
     )
     if waiting is not None:
-        exceptions.supplement_opened(actor, dossier, task, data, waiting, now, at_receipt)
+        exceptional_paths.supplement_opened(actor, dossier, task, data, waiting, now, at_receipt)
     if progress.run.is_completed:
         workflow.record(
             dossier,
@@ -211,7 +218,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
         if dossier.status == DossierStatus.REFUSED:
             reason = _refusal_reason(dossier, data)
             workflow.record(dossier, EventKind.REFUSED, actor=actor, at=now, note=reason)
-            exceptions.tell_applicant(dossier, MailKind.REFUSAL, reason=reason)
+            exceptional_paths.tell_applicant(dossier, MailKind.REFUSAL, reason=reason)
             slips.issue(dossier, "03", actor, reason=reason)
     return created
 
