@@ -307,7 +307,7 @@ def users_import():
     upload = request.files.get("file")
     with refusal(Invalid) as refused:
         if upload is None or not upload.filename:
-            raise Invalid("Hãy chọn tệp CSV.", details={"file": "Hãy chọn tệp CSV."})
+            raise Invalid(_("Hãy chọn tệp CSV."), details={"file": _("Hãy chọn tệp CSV.")})
         sha256 = user_import.stage(upload.stream)
         report = user_import.preview(g.user, user_import.load(sha256))
     if refused:

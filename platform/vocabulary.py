@@ -12,6 +12,7 @@ import enum
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 
 class Choice(enum.StrEnum):
@@ -32,6 +33,12 @@ class Choice(enum.StrEnum):
             return cls(getattr(value, "value", value)).label
         except ValueError:
             return value
+
+
+def in_sentence(label) -> LazyString:
+    """A label as a word inside a sentence ("vai trò lãnh đạo"): lower case, still worded when
+    shown."""
+    return LazyString(lambda: str(label).lower())
 
 
 def in_vietnamese(label) -> str:

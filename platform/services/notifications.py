@@ -27,6 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import String, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -365,9 +366,9 @@ def retry(actor: User, notification_id: int, now: datetime | None = None) -> Not
     org.require_system_admin(actor)
     mail = db.session.get(Notification, notification_id, with_for_update=True)
     if mail is None:
-        raise NotFound("Không có thư này.", code="mail_not_found")
+        raise NotFound(_l("Không có thư này."), code="mail_not_found")
     if mail.status == NotificationStatus.SENT:
-        raise Conflict("Thư này đã được gửi.", code="mail_already_sent")
+        raise Conflict(_l("Thư này đã được gửi."), code="mail_already_sent")
     before = {"status": mail.status.value, "attempts": mail.attempts, "error": mail.last_error}
     mail.status = NotificationStatus.PENDING
     mail.attempts = 0

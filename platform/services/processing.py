@@ -1,5 +1,6 @@
 """Working the steps of a dossier: claim, release, reassign, complete, send back."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
@@ -31,7 +32,7 @@ def get_task(actor: User, task_id: int) -> Task:
     """The task, if the actor may see its dossier; NotFound otherwise (no leak of existence)."""
     task = db.session.get(Task, task_id)
     if task is None:
-        raise NotFound("Không có công việc này.", code="task_not_found")
+        raise NotFound(_l("Không có công việc này."), code="task_not_found")
     org.require_dossier_visible(actor, task.dossier)
     return task
 
@@ -44,7 +45,7 @@ def _lock(task_id: int) -> tuple[Dossier, Task]:
             select(Task.dossier_id).where(Task.id == task_id).scalar_subquery()
         )
     except NotFound as exc:
-        raise NotFound("Không có công việc này.", code="task_not_found") from exc
+        raise NotFound(_l("Không có công việc này."), code="task_not_found") from exc
     task = db.session.scalar(
         select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
     )
@@ -56,13 +57,14 @@ def _locked_task(actor: User, task_id: int) -> Task:
     dossier, task = _lock(task_id)
     if not org.may_work(actor, task):
         org.require_dossier_visible(actor, dossier)  # a stranger learns nothing more than 404
-        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
+        raise Forbidden(_l("Bạn không phải người xử lý bước này."), code="not_a_handler")
     if task.status not in ACTIVE_TASK_STATUSES:
-        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+        raise Conflict(_l("Bước này đã được xử lý hoặc đã bị hủy."), code="task_not_active")
     exceptional_paths.require_running(dossier, task)
     if task.assignee_id not in (None, actor.id):
         raise Conflict(
-            f"Bước này đang do {task.assignee.display_name} xử lý.", code="claimed_by_other"
+            _l("Bước này đang do %(name)s xử lý.", name=task.assignee.display_name),
+            code="claimed_by_other",
         )
     return task
 
@@ -115,26 +117,27 @@ def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> 
     if not org.has_role(actor, Role.LEADER, task.unit_id):
         org.require_dossier_visible(actor, dossier)  # a stranger learns nothing more than 404
         raise Forbidden(
-            "Chỉ lãnh đạo đơn vị xử lý bước này mới được giao lại công việc.", code="not_a_leader"
+            _l("Chỉ lãnh đạo đơn vị xử lý bước này mới được giao lại công việc."),
+            code="not_a_leader",
         )
     if task.status not in ACTIVE_TASK_STATUSES:
-        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+        raise Conflict(_l("Bước này đã được xử lý hoặc đã bị hủy."), code="task_not_active")
     errors = {}
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = "Trường này là bắt buộc."
+        errors["reason"] = _l("Trường này là bắt buộc.")
     username = (assignee_username or "").strip()
     assignee = (
         db.session.scalar(select(User).where(User.username == username)) if username else None
     )
     if not username:
-        errors["assignee"] = "Trường này là bắt buộc."
+        errors["assignee"] = _l("Trường này là bắt buộc.")
     elif assignee is None or not assignee.active:
-        errors["assignee"] = "Không có cán bộ đang hoạt động với tên đăng nhập này."
+        errors["assignee"] = _l("Không có cán bộ đang hoạt động với tên đăng nhập này.")
     elif not org.may_work(assignee, task):
-        errors["assignee"] = "Cán bộ này không phải người xử lý bước này."
+        errors["assignee"] = _l("Cán bộ này không phải người xử lý bước này.")
     if errors:
-        raise Invalid("Chưa giao lại được công việc.", code="invalid_reassign", details=errors)
+        raise Invalid(_l("Chưa giao lại được công việc."), code="invalid_reassign", details=errors)
     previous = db.session.get(User, task.assignee_id) if task.assignee_id else None
     if previous is not None and previous.id == assignee.id:
         return task
@@ -180,7 +183,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     dossier, now = progress.dossier, progress.now
     if task.returns_result and not _has_result(dossier.id):
         raise Invalid(
-            "Chưa có tệp kết quả: phải đính kèm kết quả trước khi trả cho người nộp.",
+            _l("Chưa có tệp kết quả: phải đính kèm kết quả trước khi trả cho người nộp."),
             code="result_required",
         )
     at_receipt = dossier.status == DossierStatus.RECEIVED
@@ -243,15 +246,17 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(
-            "Phải ghi rõ lý do trả lại.",
+            _l("Phải ghi rõ lý do trả lại."),
             code="reason_required",
-            details={"reason": "Trường này là bắt buộc."},
+            details={"reason": _l("Trường này là bắt buộc.")},
         )
     task = _locked_task(actor, task_id)
     if task.waits_for_applicant:
         raise Conflict(
-            "Bước chờ người nộp bổ sung không trả lại được: nhận đủ giấy tờ bổ sung để hồ sơ "
-            "được xử lý tiếp, hoặc rút hồ sơ theo đề nghị của người nộp.",
+            _l(
+                "Bước chờ người nộp bổ sung không trả lại được: nhận đủ giấy tờ bổ sung để hồ "
+                "sơ được xử lý tiếp, hoặc rút hồ sơ theo đề nghị của người nộp."
+            ),
             code="waiting_applicant",
         )
     dossier = task.dossier
@@ -263,8 +268,11 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
         raise Invalid(str(exc), code="no_previous_step") from exc
     if previous.waits_for_applicant:
         raise Invalid(
-            f"Bước trước là «{previous.name}», bước chờ người nộp bổ sung: không trả lại về đó "
-            "được (yêu cầu bổ sung lần nữa bằng quyết định của bước này).",
+            _l(
+                "Bước trước là «%(name)s», bước chờ người nộp bổ sung: không trả lại về đó "
+                "được (yêu cầu bổ sung lần nữa bằng quyết định của bước này).",
+                name=previous.name,
+            ),
             code="no_previous_step",
         )
     _finish(task, actor, now, Outcome.SENT_BACK)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import weasyprint
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
@@ -142,7 +143,7 @@ def render(form: str, **objects) -> bytes:
     spec = _form(form)
     dossier = objects.get("dossier")
     if not isinstance(dossier, Dossier):
-        raise Invalid("Thiếu hồ sơ để in phiếu.", code="slip_incomplete")
+        raise Invalid(_l("Thiếu hồ sơ để in phiếu."), code="slip_incomplete")
     context = _common(dossier, objects.get("actor"))
     context.update(_BUILDERS[spec.number](**objects))
     context["form"] = spec
@@ -181,8 +182,12 @@ def issue_on_demand(actor: User, code: str, form: str) -> Attachment:
     dossier = dossiers.get(actor, code)
     if form not in ON_DEMAND:
         raise NotFound(
-            f"Không in được mẫu {form} từ đây: chỉ in lại giấy tiếp nhận (01) và phiếu kiểm soát"
-            " (05); các phiếu khác được phát cùng việc của chúng và lưu trong hồ sơ.",
+            _l(
+                "Không in được mẫu %(form)s từ đây: chỉ in lại giấy tiếp nhận (01) và phiếu "
+                "kiểm soát (05); các phiếu khác được phát cùng việc của chúng và lưu trong hồ "
+                "sơ.",
+                form=form,
+            ),
             code="slip_not_printable",
         )
     return issue(dossier, form, actor)
@@ -200,14 +205,14 @@ def open_issued(actor: User, code: str, attachment_id: int) -> tuple[Attachment,
     attachment, stream = timeline.open_attachment(actor, code, attachment_id)
     if attachment.kind != AttachmentKind.SLIP:
         stream.close()
-        raise NotFound("Không có phiếu này trong hồ sơ.", code="slip_not_found")
+        raise NotFound(_l("Không có phiếu này trong hồ sơ."), code="slip_not_found")
     return attachment, stream
 
 
 def _form(form: str) -> Form:
     spec = FORMS.get(str(form))
     if spec is None:
-        raise NotFound(f"Không có mẫu phiếu {form}.", code="slip_form_not_found")
+        raise NotFound(_l("Không có mẫu phiếu %(form)s.", form=form), code="slip_form_not_found")
     return spec
 
 
@@ -260,7 +265,9 @@ def _receipt(dossier: Dossier, **_objects) -> dict:
 
 def _supplement(dossier: Dossier, request=None, **objects) -> dict:
     if not isinstance(request, SupplementRequest) or request.dossier_id != dossier.id:
-        raise Invalid("Phiếu 02 cần yêu cầu bổ sung của chính hồ sơ này.", code="slip_incomplete")
+        raise Invalid(
+            _l("Phiếu 02 cần yêu cầu bổ sung của chính hồ sơ này."), code="slip_incomplete"
+        )
     earlier = db.session.scalar(
         select(func.count(SupplementRequest.id)).where(
             SupplementRequest.dossier_id == dossier.id, SupplementRequest.id < request.id
@@ -278,7 +285,7 @@ def _supplement(dossier: Dossier, request=None, **objects) -> dict:
 def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
     reason = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not reason:
-        raise Invalid("Phiếu từ chối phải ghi rõ lý do.", code="reason_required")
+        raise Invalid(_l("Phiếu từ chối phải ghi rõ lý do."), code="reason_required")
     return {
         "reason": reason,
         "number": f"{dossier.code}/{FORMS['03'].abbreviation}",
@@ -289,7 +296,7 @@ def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
 
 def _apology(dossier: Dossier, apology=None, **_objects) -> dict:
     if not isinstance(apology, Apology) or apology.dossier_id != dossier.id:
-        raise Invalid("Phiếu 04 cần phiếu xin lỗi của chính hồ sơ này.", code="slip_incomplete")
+        raise Invalid(_l("Phiếu 04 cần phiếu xin lỗi của chính hồ sơ này."), code="slip_incomplete")
     return {
         "apology": apology,
         "number": f"{dossier.code}/{FORMS['04'].abbreviation}",
@@ -445,8 +452,11 @@ def register_for(actor: User, unit_code: str, start: date, end: date, *, excel=F
     unit = org.unit_by_code(unit_code)
     if unit not in register_units(actor):
         raise Forbidden(
-            f"Chỉ bộ phận một cửa, lãnh đạo của {unit.name} hoặc cơ quan giám sát cấp trên in "
-            "được sổ theo dõi hồ sơ của đơn vị này.",
+            _l(
+                "Chỉ bộ phận một cửa, lãnh đạo của %(name)s hoặc cơ quan giám sát cấp trên in "
+                "được sổ theo dõi hồ sơ của đơn vị này.",
+                name=unit.name,
+            ),
             code="forbidden",
         )
     return (register_workbook if excel else render_register)(unit, start, end)
@@ -458,10 +468,20 @@ def render_register(unit: Unit, start: date, end: date) -> bytes:
     rows = register_rows(unit, start, end)
     if len(rows) > MAX_REGISTER_PDF_ROWS:
         raise Invalid(
-            f"Sổ có {len(rows)} hồ sơ: bản PDF in tối đa {MAX_REGISTER_PDF_ROWS} hồ sơ một lần "
-            "(dàn trang lâu hơn nữa sẽ làm chậm hệ thống). Chọn kỳ ngắn hơn, hoặc tải bản Excel.",
+            _l(
+                "Sổ có %(n)s hồ sơ: bản PDF in tối đa %(limit)s hồ sơ một lần "
+                "(dàn trang lâu hơn nữa sẽ làm chậm hệ thống). Chọn kỳ ngắn hơn, hoặc tải bản "
+                "Excel.",
+                n=len(rows),
+                limit=MAX_REGISTER_PDF_ROWS,
+            ),
             code="register_too_long",
-            details={"to": f"Tối đa {MAX_REGISTER_PDF_ROWS} hồ sơ một bản PDF."},
+            details={
+                "to": _l(
+                    "Tối đa %(limit)s hồ sơ một bản PDF.",
+                    limit=MAX_REGISTER_PDF_ROWS,
+                )
+            },
         )
     context = _common_unit(unit)
     context.update(rows=rows, columns=REGISTER_COLUMNS, start=start, end=end, dated=utcnow())
@@ -473,15 +493,18 @@ def register_rows(unit: Unit, start: date, end: date) -> list[Dossier]:
     in the order received, with their procedures. Raises Invalid for a bad period."""
     if end < start:
         raise Invalid(
-            "Ngày cuối kỳ phải từ ngày đầu kỳ trở đi.",
+            _l("Ngày cuối kỳ phải từ ngày đầu kỳ trở đi."),
             code="invalid_period",
-            details={"to": "Phải từ ngày đầu kỳ trở đi."},
+            details={"to": _l("Phải từ ngày đầu kỳ trở đi.")},
         )
     if (end - start).days + 1 > MAX_REGISTER_DAYS:
         raise Invalid(
-            f"Sổ theo dõi in tối đa {MAX_REGISTER_DAYS} ngày một lần.",
+            _l(
+                "Sổ theo dõi in tối đa %(n)s ngày một lần.",
+                n=MAX_REGISTER_DAYS,
+            ),
             code="invalid_period",
-            details={"to": f"Tối đa {MAX_REGISTER_DAYS} ngày."},
+            details={"to": _l("Tối đa %(n)s ngày.", n=MAX_REGISTER_DAYS)},
         )
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     since = datetime.combine(start, time(), tz)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Conflict, Forbidden, Invalid
@@ -197,7 +198,7 @@ def complete(
             k: v for k, v in formdata.form_errors(task.form, data).items() if k not in uploaded
         }
         if errors:
-            raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
+            raise Invalid(_l("Dữ liệu biểu mẫu chưa hợp lệ."), code="invalid_form", details=errors)
         for name, upload in uploaded.items():
             attachment = _attach(actor, task, AttachmentKind.WORKING, upload)
             kind = form["schema"]["properties"][name].get("type")
@@ -211,18 +212,18 @@ def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attac
     no longer active) or Invalid with field errors for ``kind`` and ``file``."""
     task = processing.get_task(actor, task_id)
     if task.status not in ACTIVE_TASK_STATUSES:
-        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+        raise Conflict(_l("Bước này đã được xử lý hoặc đã bị hủy."), code="task_not_active")
     if not org.may_work(actor, task) or task.assignee_id not in (None, actor.id):
-        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
+        raise Forbidden(_l("Bạn không phải người xử lý bước này."), code="not_a_handler")
     errors = {}
     if kind not in WORKING_KINDS:
-        errors["kind"] = "Giá trị không hợp lệ."
+        errors["kind"] = _l("Giá trị không hợp lệ.")
     elif kind == AttachmentKind.RESULT and not task.returns_result:
-        errors["kind"] = "Chỉ bước trả kết quả mới đính kèm tệp kết quả."
+        errors["kind"] = _l("Chỉ bước trả kết quả mới đính kèm tệp kết quả.")
     if upload is None or not upload.file_name:
-        errors["file"] = "Chọn một tệp để tải lên."
+        errors["file"] = _l("Chọn một tệp để tải lên.")
     if errors:
-        raise Invalid("Chưa đính kèm được tệp.", code="invalid_file", details=errors)
+        raise Invalid(_l("Chưa đính kèm được tệp."), code="invalid_file", details=errors)
     return _attach(actor, task, kind, upload)
 
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import NotFound
@@ -166,11 +167,11 @@ def open_attachment(actor: User, code: str, attachment_id: int) -> tuple[Attachm
     dossier = dossiers.get(actor, code)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.dossier_id != dossier.id:
-        raise NotFound("Không có tệp này trong hồ sơ.", code="attachment_not_found")
+        raise NotFound(_l("Không có tệp này trong hồ sơ."), code="attachment_not_found")
     try:
         stream = storage.open_file(current_app.config["STORAGE_DIR"], attachment.storage_key)
     except FileNotFoundError as exc:
-        raise NotFound("Tệp không còn trong kho lưu trữ.", code="file_missing") from exc
+        raise NotFound(_l("Tệp không còn trong kho lưu trữ."), code="file_missing") from exc
     return attachment, stream
 
 

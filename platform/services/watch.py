@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -174,8 +175,10 @@ def reach(user: User) -> set[int] | None:
     own = {r.unit_id for r in user.roles if r.role in WATCH_ROLES}
     if not own:
         raise Forbidden(
-            "Chỉ cán bộ giám sát, lãnh đạo đơn vị và quản trị hệ thống xem được trang theo dõi "
-            "quá hạn.",
+            _l(
+                "Chỉ cán bộ giám sát, lãnh đạo đơn vị và quản trị hệ thống xem được trang theo "
+                "dõi quá hạn."
+            ),
             code="forbidden",
         )
     return org.subtree_ids(own)
@@ -195,17 +198,18 @@ def watch(
     unit_code = (unit_code or "").strip() or None
     errors = {}
     if kind not in KINDS:
-        errors["kind"] = "Loại không hợp lệ."
+        errors["kind"] = _l("Loại không hợp lệ.")
     unit = None
     if unit_code is not None:
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
-            errors["unit"] = f"Không có đơn vị mã {unit_code}."
+            errors["unit"] = _l("Không có đơn vị mã %(code)s.", code=unit_code)
     if errors:
-        raise Invalid("Bộ lọc chưa hợp lệ.", code="invalid_filter", details=errors)
+        raise Invalid(_l("Bộ lọc chưa hợp lệ."), code="invalid_filter", details=errors)
     if unit is not None and reached is not None and unit.id not in reached:
         raise Forbidden(
-            f"Đơn vị {unit.name} không thuộc phạm vi bạn theo dõi.", code="unit_out_of_reach"
+            _l("Đơn vị %(name)s không thuộc phạm vi bạn theo dõi.", name=unit.name),
+            code="unit_out_of_reach",
         )
     scope = org.subtree_ids({unit.id}) if unit is not None else reached
 

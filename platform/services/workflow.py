@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -53,7 +54,7 @@ def lock_dossier(dossier_id) -> Dossier:
         .execution_options(populate_existing=True)
     )
     if dossier is None:
-        raise NotFound("Không có hồ sơ này.", code="dossier_not_found")
+        raise NotFound(_l("Không có hồ sơ này."), code="dossier_not_found")
     return dossier
 
 

@@ -19,7 +19,8 @@ def _back(code: str):
 
 
 def _run(code: str, action, done: str):
-    """Take the action; its error (in Vietnamese) or `done` is shown on the dossier page."""
+    """Take the action; its error (in the officer's language) or `done` is shown on the dossier
+    page."""
     with refusal(Invalid, Conflict) as refused:
         action()
     if refused:

@@ -26,6 +26,6 @@ def home():
 
 @bp.app_errorhandler(MotcuaError)
 def motcua_error(exc: MotcuaError):
-    """Errors of our own on pages: a Vietnamese page with the status (the API's own handler
-    answers its calls in JSON first)."""
+    """Errors of our own on pages: a page in the officer's language with the status (the API's
+    own handler answers its calls in JSON first)."""
     return render_template("error.html", error=exc, user=g.get("user")), exc.status
