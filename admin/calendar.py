@@ -6,20 +6,11 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
 from motcua.errors import Invalid
-from motcua.models import CalendarDayKind, Role
+from motcua.models import CalendarDayKind
 from motcua.services import calendar_days as service
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
 
-NAV.append(
-    ("admin.calendar", _l("Lịch làm việc"), {Role.SYSTEM_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR})
-)
-
-KIND_LABELS = {
-    CalendarDayKind.DAY_OFF: _l("Ngày nghỉ của tỉnh"),
-    CalendarDayKind.WORKING_DAY: _l("Ngày làm việc bù"),
-}
 WEEKDAY_HEADERS = (_l("T2"), _l("T3"), _l("T4"), _l("T5"), _l("T6"), _l("T7"), _l("CN"))
 
 
@@ -27,7 +18,6 @@ def _render(year, *, status=200, errors=None, values=None, error_day=None, messa
     return render_template(
         "admin/calendar/year.html",
         view=service.year_view(g.user, year),
-        kind_labels=KIND_LABELS,
         weekday_headers=WEEKDAY_HEADERS,
         errors=errors or {},
         values=values or {},

@@ -8,40 +8,14 @@ from decimal import Decimal
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
 from motcua.errors import Conflict, Invalid
-from motcua.models import OnlineLevel, ProcedureLevel, Role
+from motcua.models import OnlineLevel, ProcedureLevel
 from motcua.services import catalogue, catalogue_import
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
 
-NAV.append(
-    ("admin.catalogue", _l("Danh mục thủ tục"), {Role.SYSTEM_ADMIN, Role.ANALYST, Role.UNIT_ADMIN})
-)
-
-LEVELS = {
-    ProcedureLevel.PROVINCE: _l("Cấp tỉnh"),
-    ProcedureLevel.DISTRICT: _l("Cấp huyện"),
-    ProcedureLevel.COMMUNE: _l("Cấp xã"),
-}
-ONLINE_LEVELS = {
-    OnlineLevel.FULL: _l("Toàn trình"),
-    OnlineLevel.PARTIAL: _l("Một phần"),
-    OnlineLevel.NONE: _l("Không"),
-}
-FIELD_LABELS = {
-    "code": _l("Mã thủ tục"),
-    "name": _l("Tên thủ tục"),
-    "field": _l("Lĩnh vực"),
-    "level": _l("Cấp thực hiện"),
-    "legal_limit_days": _l("Thời hạn giải quyết"),
-    "fees": _l("Phí, lệ phí"),
-    "required_documents": _l("Thành phần hồ sơ"),
-    "online_level": _l("Mức độ dịch vụ công trực tuyến"),
-}
 FILTER_ARGS = ("q", "field", "level")
 # The staged import file of this session: its storage key, name and the preview's fingerprint.
 STAGED = "catalogue_import"
@@ -57,9 +31,9 @@ def shown(name: str, value) -> str:
     if value is None:
         return ""
     if name == "level":
-        return str(LEVELS.get(value, value))
+        return str(ProcedureLevel.label_of(value))
     if name == "online_level":
-        return str(ONLINE_LEVELS.get(value, value))
+        return str(OnlineLevel.label_of(value))
     if name == "legal_limit_days":
         return days(value)
     return str(value)
@@ -67,9 +41,7 @@ def shown(name: str, value) -> str:
 
 def _render(template: str, status: int = 200, **context):
     context.update(
-        levels=LEVELS,
-        online_levels=ONLINE_LEVELS,
-        field_labels=FIELD_LABELS,
+        field_labels=catalogue.FIELD_LABELS,
         days=days,
         shown=shown,
     )

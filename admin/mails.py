@@ -3,27 +3,10 @@ system administrator, once the mail server or an address is fixed."""
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
-from motcua.models import Role
 from motcua.services import notifications
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
-
-NAV.append(("admin.mails", _l("Thư gửi lỗi"), {Role.SYSTEM_ADMIN}))
-
-KIND_LABELS = {
-    "receipt": _l("Tiếp nhận hồ sơ"),
-    "supplement": _l("Yêu cầu bổ sung"),
-    "refusal": _l("Từ chối giải quyết"),
-    "delay": _l("Xin lỗi, hẹn lại"),
-    "result": _l("Trả kết quả"),
-    "task": _l("Việc mới"),
-    "reassigned": _l("Giao lại việc"),
-    "due_soon": _l("Nhắc hạn bước"),
-    "appointment_soon": _l("Sắp đến ngày hẹn"),
-}
 
 
 @bp.get("/mails")
@@ -32,7 +15,6 @@ def mails():
     return render_template(
         "admin/mails/list.html",
         view=notifications.problems(g.user),
-        kind_labels=KIND_LABELS,
     )
 
 

@@ -17,15 +17,11 @@ from flask_wtf.csrf import generate_csrf
 
 from motcua.admin import bp
 from motcua.errors import Invalid, as_json
-from motcua.models import Role
 from motcua.services import catalogue, diagrams, org, processes
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 from motcua.web.dossier import content_disposition
 from motcua.web.filters import local_datetime
-from motcua.web.pages import NAV
-
-NAV.append(("admin.modeler_index", _l("Soạn quy trình"), {Role.ANALYST, Role.SYSTEM_ADMIN}))
 
 BUNDLE = Path(__file__).resolve().parent / "static" / "build" / "modeler.js"
 XML_TYPES = ("application/xml", "text/xml")

@@ -10,43 +10,18 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
 from motcua.errors import Invalid
-from motcua.models import Role, UnitLevel
+from motcua.models import Role
 from motcua.services import accounts, org, user_import
 from motcua.services import units as unit_service
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
 
-ADMINS = {Role.SYSTEM_ADMIN, Role.UNIT_ADMIN}
-NAV.append(("admin.units", _l("Đơn vị"), ADMINS))
-NAV.append(("admin.users", _l("Cán bộ"), ADMINS))
-
-ROLE_LABELS = {
-    Role.RECEPTIONIST: _l("Cán bộ một cửa"),
-    Role.SPECIALIST: _l("Chuyên viên"),
-    Role.LEADER: _l("Lãnh đạo"),
-    Role.UNIT_ADMIN: _l("Quản trị đơn vị"),
-    Role.ANALYST: _l("Phân tích nghiệp vụ"),
-    Role.SUPERVISOR: _l("Giám sát"),
-    Role.SYSTEM_ADMIN: _l("Quản trị hệ thống"),
-}
-LEVEL_LABELS = {
-    UnitLevel.PROVINCE: _l("Tỉnh"),
-    UnitLevel.DEPARTMENT: _l("Sở, ban, ngành"),
-    UnitLevel.DISTRICT: _l("Huyện, thị xã, thành phố"),
-    UnitLevel.OFFICE: _l("Phòng chuyên môn"),
-    UnitLevel.COMMUNE: _l("Xã, phường, thị trấn"),
-}
 IMPORT_ACTIONS = {
     user_import.CREATE: _l("Thêm mới"),
     user_import.UPDATE: _l("Cập nhật"),
     user_import.SKIP: _l("Bỏ qua"),
 }
 _IMPORT_KEY = "people_import"  # the staged file's sha256, in the signed session cookie
-
-
-def _labels() -> dict:
-    return {"role_labels": ROLE_LABELS, "level_labels": LEVEL_LABELS}
 
 
 def _grantable() -> list[Role]:
@@ -80,7 +55,6 @@ def _units_page(values=None, errors=None, status=200):
         child_levels=unit_service.CHILD_LEVELS,
         values=values or {},
         errors=errors or {},
-        **_labels(),
     )
     return page, status
 
@@ -121,7 +95,6 @@ def unit_edit(code):
             values={"name": unit.name},
             errors={},
             may_edit=org.is_system_admin(g.user),
-            **_labels(),
         )
     with refusal(Invalid) as refused:
         unit_service.rename_unit(g.user, code, request.form.get("name", ""))
@@ -133,7 +106,6 @@ def unit_edit(code):
             values=request.form,
             errors=exc.details or {"": exc.message},
             may_edit=True,
-            **_labels(),
         )
         return page, 422
     flash(_("Đã đổi tên đơn vị %(code)s.", code=code), "success")
@@ -165,7 +137,6 @@ def users():
         unit_rows=unit_service.choices(g.user),
         page_url=page_url,
         roles=list(Role),
-        **_labels(),
     )
 
 
@@ -175,7 +146,6 @@ def _user_form(template, status=200, **context):
         unit_rows=unit_service.choices(g.user),
         grantable=_grantable(),
         **context,
-        **_labels(),
     )
     return page, status
 
@@ -337,7 +307,7 @@ def users_import():
     upload = request.files.get("file")
     with refusal(Invalid) as refused:
         if upload is None or not upload.filename:
-            raise Invalid("Hãy chọn tệp CSV.", details={"file": "Hãy chọn tệp CSV."})
+            raise Invalid(_("Hãy chọn tệp CSV."), details={"file": _("Hãy chọn tệp CSV.")})
         sha256 = user_import.stage(upload.stream)
         report = user_import.preview(g.user, user_import.load(sha256))
     if refused:

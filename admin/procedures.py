@@ -7,16 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
 from motcua.errors import Invalid, as_json
-from motcua.models import Role
 from motcua.services import audit, configurator, diagrams, procedure_list, step_table
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
-
-NAV.append(("admin.procedures", _l("Quy trình nội bộ"), {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN}))
-NAV.append(
-    ("admin.audit_log", _l("Nhật ký thay đổi"), {Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.ANALYST})
-)
 
 KIND_LABELS = {
     "added": _l("Bước mới thêm"),

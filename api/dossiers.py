@@ -7,7 +7,7 @@ from motcua.api import bp, serialize
 from motcua.api.auth import login_required
 from motcua.api.serialize import json_body
 from motcua.errors import Invalid
-from motcua.services import dossiers, exceptions, intake
+from motcua.services import dossiers, exceptional_paths, intake
 
 
 @bp.post("/dossiers")
@@ -121,7 +121,7 @@ def apologize(code):
             code="invalid_appointment",
             details={"new_appointment": "Ví dụ 2026-12-01T16:00:00+07:00."},
         ) from None
-    apology = exceptions.apologize(g.user, code, _text(body, "reason"), new_appointment)
+    apology = exceptional_paths.apologize(g.user, code, _text(body, "reason"), new_appointment)
     return serialize.dossier_summary(apology.dossier), 201
 
 
@@ -129,20 +129,24 @@ def apologize(code):
 @login_required
 def withdraw(code):
     return serialize.dossier_summary(
-        exceptions.withdraw(g.user, code, _text(json_body(), "reason"))
+        exceptional_paths.withdraw(g.user, code, _text(json_body(), "reason"))
     )
 
 
 @bp.post("/dossiers/<code>/pause")
 @login_required
 def pause(code):
-    return serialize.dossier_summary(exceptions.pause(g.user, code, _text(json_body(), "reason")))
+    return serialize.dossier_summary(
+        exceptional_paths.pause(g.user, code, _text(json_body(), "reason"))
+    )
 
 
 @bp.post("/dossiers/<code>/resume")
 @login_required
 def resume(code):
-    return serialize.dossier_summary(exceptions.resume(g.user, code, _text(json_body(), "note")))
+    return serialize.dossier_summary(
+        exceptional_paths.resume(g.user, code, _text(json_body(), "note"))
+    )
 
 
 def _text(body: dict, name: str) -> str:

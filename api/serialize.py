@@ -6,6 +6,7 @@ from flask import request
 
 from motcua.errors import Invalid
 from motcua.models import Attachment, Dossier, Event, Procedure, Task, User, utcnow
+from motcua.services import deadlines
 
 
 def json_body() -> dict:
@@ -58,7 +59,7 @@ def task(t: Task, *, candidates: list[User] | None = None) -> dict:
         "assignee": t.assignee.username if t.assignee else None,
         "created_at": iso(t.created_at),
         "due_at": iso(t.due_at),
-        "overdue": (t.completed_at or utcnow()) > t.due_at,
+        "overdue": deadlines.is_overdue(t.due_at, utcnow(), done_at=t.completed_at),
         "claimed_at": iso(t.claimed_at),
         "completed_at": iso(t.completed_at),
         "completed_by": t.completed_by.username if t.completed_by else None,

@@ -81,7 +81,8 @@ class Config:
     MAIL_MAX_ATTEMPTS: int = field(
         default_factory=lambda: int(os.environ.get("MOTCUA_MAIL_MAX_ATTEMPTS", "8"))
     )
-    # How a supplement request moves the appointment when the papers come (services.exceptions):
+    # How a supplement request moves the appointment when the papers come
+    # (services.exceptional_paths):
     # "restart" counts the whole legal limit again, "resume" only adds the time spent waiting.
     SUPPLEMENT_RULE: str = field(
         default_factory=lambda: os.environ.get("MOTCUA_SUPPLEMENT_RULE", "restart")

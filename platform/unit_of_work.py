@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,7 +35,7 @@ _REFUSED = "motcua_act_refused"
 
 def _lost_race() -> Conflict:
     return Conflict(
-        "Dữ liệu vừa được người khác cập nhật; vui lòng tải lại trang rồi làm lại.",
+        _l("Dữ liệu vừa được người khác cập nhật; vui lòng tải lại trang rồi làm lại."),
         code="conflict",
     )
 

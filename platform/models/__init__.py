@@ -1,31 +1,37 @@
-"""The domain model: plain SQLAlchemy mappings, one module per aggregate."""
+"""The domain model: plain SQLAlchemy mappings, one module per aggregate.
 
-from motcua.models.attachment import Attachment, AttachmentKind
+The statuses and kinds the columns hold live in motcua.vocabulary; they are named here too, so
+that ``from motcua.models import DossierStatus`` keeps working.
+"""
+
+from motcua.models.attachment import Attachment
 from motcua.models.audit import AuditEntry
 from motcua.models.base import Base, utcnow
-from motcua.models.calendar_day import CalendarDay, CalendarDayKind
-from motcua.models.dossier import (
-    FINAL_STATUSES,
-    Channel,
-    Dossier,
-    DossierCounter,
-    DossierStatus,
-)
+from motcua.models.calendar_day import CalendarDay
+from motcua.models.dossier import Dossier, DossierCounter
 from motcua.models.event import Event
-from motcua.models.exceptions import Apology, SupplementRequest
-from motcua.models.notification import Notification, NotificationStatus
-from motcua.models.procedure import (
-    OnlineLevel,
-    Procedure,
-    ProcedureLevel,
-    ProcessDraft,
-    ProcessStatus,
-    ProcessVersion,
-)
+from motcua.models.notification import Notification
+from motcua.models.paper_trail import Apology, SupplementRequest
+from motcua.models.procedure import Procedure, ProcessDraft, ProcessVersion
 from motcua.models.report_snapshot import ReportSnapshot
-from motcua.models.task import ACTIVE_TASK_STATUSES, Task, TaskCandidate, TaskStatus
-from motcua.models.unit import Unit, UnitLevel
-from motcua.models.user import Role, User, UserRole
+from motcua.models.task import Task, TaskCandidate
+from motcua.models.unit import Unit
+from motcua.models.user import User, UserRole
+from motcua.vocabulary import (
+    ACTIVE_TASK_STATUSES,
+    FINAL_STATUSES,
+    AttachmentKind,
+    CalendarDayKind,
+    Channel,
+    DossierStatus,
+    NotificationStatus,
+    OnlineLevel,
+    ProcedureLevel,
+    ProcessStatus,
+    Role,
+    TaskStatus,
+    UnitLevel,
+)
 
 __all__ = [
     "ACTIVE_TASK_STATUSES",

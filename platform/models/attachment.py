@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, String
@@ -6,13 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
 from motcua.models.user import User
-
-
-class AttachmentKind(enum.StrEnum):
-    COMPONENT = "component"  # a paper of the dossier (thành phần hồ sơ)
-    WORKING = "working"  # an officer's working file
-    RESULT = "result"
-    SLIP = "slip"
+from motcua.vocabulary import AttachmentKind
 
 
 class Attachment(Base):

@@ -1,15 +1,10 @@
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
-
-
-class CalendarDayKind(enum.StrEnum):
-    DAY_OFF = "day_off"  # an extra day off the province declares (or a swapped-out weekday)
-    WORKING_DAY = "working_day"  # a weekend day worked in exchange
+from motcua.vocabulary import CalendarDayKind
 
 
 class CalendarDay(Base):

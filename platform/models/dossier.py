@@ -1,4 +1,3 @@
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
@@ -7,26 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
 from motcua.models.procedure import Procedure, ProcessVersion
 from motcua.models.unit import Unit
-
-
-class DossierStatus(enum.StrEnum):
-    RECEIVED = "received"
-    PROCESSING = "processing"
-    WAITING_APPLICANT = "waiting_applicant"
-    RESULT_READY = "result_ready"
-    RETURNED = "returned"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-    PAUSED = "paused"  # tạm dừng where the law allows it; the clock stops
-
-
-FINAL_STATUSES = frozenset({DossierStatus.RETURNED, DossierStatus.REFUSED, DossierStatus.WITHDRAWN})
-
-
-class Channel(enum.StrEnum):
-    DIRECT = "direct"
-    ONLINE = "online"
-    POSTAL = "postal"
+from motcua.vocabulary import Channel, DossierStatus
 
 
 class Dossier(Base):

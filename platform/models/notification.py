@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
@@ -6,12 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
 from motcua.models.dossier import Dossier
-
-
-class NotificationStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"  # gave up after the last retry
+from motcua.vocabulary import NotificationStatus
 
 
 class Notification(Base):

@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -8,18 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
 from motcua.models.unit import Unit
 from motcua.models.user import User
-
-
-class ProcedureLevel(enum.StrEnum):
-    PROVINCE = "province"
-    DISTRICT = "district"
-    COMMUNE = "commune"
-
-
-class OnlineLevel(enum.StrEnum):
-    FULL = "full"  # toàn trình
-    PARTIAL = "partial"  # một phần
-    NONE = "none"
+from motcua.vocabulary import OnlineLevel, ProcedureLevel, ProcessStatus
 
 
 class Procedure(Base):
@@ -39,11 +27,6 @@ class Procedure(Base):
 
     def __repr__(self) -> str:
         return f"<Procedure {self.code}>"
-
-
-class ProcessStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
 
 
 class ProcessVersion(Base):

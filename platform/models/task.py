@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, false
@@ -8,16 +7,7 @@ from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
 from motcua.models.dossier import Dossier
 from motcua.models.unit import Unit
 from motcua.models.user import Role, User
-
-
-class TaskStatus(enum.StrEnum):
-    OPEN = "open"
-    CLAIMED = "claimed"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-ACTIVE_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+from motcua.vocabulary import TaskStatus
 
 
 class Task(Base):

@@ -1,17 +1,8 @@
-import enum
-
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, str_enum
-
-
-class UnitLevel(enum.StrEnum):
-    PROVINCE = "province"
-    DEPARTMENT = "department"  # provincial department (sở, ban, ngành)
-    DISTRICT = "district"
-    OFFICE = "office"  # a district's specialist office (phòng chuyên môn)
-    COMMUNE = "commune"
+from motcua.vocabulary import UnitLevel
 
 
 class Unit(Base):

@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
@@ -6,16 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
 from motcua.models.unit import Unit
-
-
-class Role(enum.StrEnum):
-    RECEPTIONIST = "receptionist"
-    SPECIALIST = "specialist"
-    LEADER = "leader"
-    UNIT_ADMIN = "unit_admin"
-    ANALYST = "analyst"
-    SUPERVISOR = "supervisor"
-    SYSTEM_ADMIN = "system_admin"
+from motcua.vocabulary import Role
 
 
 class User(Base):

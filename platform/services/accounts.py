@@ -11,6 +11,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,6 +19,7 @@ from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Role, Task, TaskStatus, Unit, UnitLevel, User, UserRole
 from motcua.services import audit, auth, org, units
+from motcua.vocabulary import in_sentence, in_vietnamese
 
 MIN_PASSWORD = 10
 USERNAME_MAX = 150
@@ -32,15 +34,6 @@ ADMIN_ROLES = frozenset({Role.UNIT_ADMIN, Role.SYSTEM_ADMIN})
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Temporary passwords: no look-alike characters (0/O, 1/l/I), to be read out or copied by hand.
 _PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-ROLE_NAMES = {
-    Role.RECEPTIONIST: "cán bộ một cửa",
-    Role.SPECIALIST: "chuyên viên",
-    Role.LEADER: "lãnh đạo",
-    Role.UNIT_ADMIN: "quản trị đơn vị",
-    Role.ANALYST: "phân tích nghiệp vụ",
-    Role.SUPERVISOR: "giám sát",
-    Role.SYSTEM_ADMIN: "quản trị hệ thống",
-}
 
 
 def create_system_admin(
@@ -52,9 +45,14 @@ def create_system_admin(
     Raises Invalid (weak password), Conflict (username taken) or NotFound (no such unit).
     """
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.", code="weak_password")
+        raise Invalid(
+            _l("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD),
+            code="weak_password",
+        )
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"Tên đăng nhập {username} đã có.", code="username_taken")
+        raise Conflict(
+            _l("Tên đăng nhập %(username)s đã có.", username=username), code="username_taken"
+        )
     if province_name and db.session.scalar(select(Unit.id).limit(1)) is None:
         db.session.add(Unit(code=unit_code, name=province_name, level=UnitLevel.PROVINCE))
         db.session.flush()
@@ -77,11 +75,11 @@ def create_system_admin(
 def username_problem(username: str) -> str | None:
     """Why a username cannot be used as it is (None: it can). It is never altered."""
     if not username or username.isspace():
-        return "Hãy nhập tên đăng nhập."
+        return _l("Hãy nhập tên đăng nhập.")
     if len(username) > USERNAME_MAX:
-        return f"Tên đăng nhập dài quá {USERNAME_MAX} ký tự."
+        return _l("Tên đăng nhập dài quá %(n)s ký tự.", n=USERNAME_MAX)
     if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in username):
-        return "Tên đăng nhập không được chứa khoảng trắng hay ký tự điều khiển."
+        return _l("Tên đăng nhập không được chứa khoảng trắng hay ký tự điều khiển.")
     return None
 
 
@@ -94,13 +92,13 @@ def email_problem(email: str) -> str | None:
     if not email:
         return None
     if len(email) > EMAIL_MAX or not EMAIL.fullmatch(email):
-        return "Địa chỉ email không hợp lệ."
+        return _l("Địa chỉ email không hợp lệ.")
     return None
 
 
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD:
-        return f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự."
+        return _l("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD)
     return None
 
 
@@ -114,9 +112,13 @@ def grant_problem(actor: User, managed: set[int] | None, role: Role, unit: Unit)
     if managed is None:
         return None
     if role not in GRANTABLE_BY_UNIT_ADMIN:
-        return f"Bạn không được cấp vai trò {ROLE_NAMES[role]} ({role.value})."
+        return _l(
+            "Bạn không được cấp vai trò %(role)s (%(value)s).",
+            role=in_sentence(role.label),
+            value=role.value,
+        )
     if unit.id not in managed:
-        return f"Đơn vị {unit.code} ngoài phạm vi bạn quản trị."
+        return _l("Đơn vị %(code)s ngoài phạm vi bạn quản trị.", code=unit.code)
     return None
 
 
@@ -219,7 +221,9 @@ def get_user(actor: User, user_id: int) -> User:
     managed = units.require_people_admin(actor)
     user = db.session.get(User, user_id)
     if user is None or (managed is not None and user.unit_id not in managed):
-        raise NotFound("Không có cán bộ này trong các đơn vị bạn quản trị.", code="user_not_found")
+        raise NotFound(
+            _l("Không có cán bộ này trong các đơn vị bạn quản trị."), code="user_not_found"
+        )
     return user
 
 
@@ -238,12 +242,12 @@ def claimed_open_tasks(user: User) -> int:
 def _unit_in_scope(managed: set[int] | None, code: str) -> tuple[Unit | None, str | None]:
     code = (code or "").strip()
     if not code:
-        return None, "Hãy chọn đơn vị."
+        return None, _l("Hãy chọn đơn vị.")
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
-        return None, f"Không có đơn vị mã {code}."
+        return None, _l("Không có đơn vị mã %(code)s.", code=code)
     if managed is not None and unit.id not in managed:
-        return None, f"Đơn vị {code} ngoài phạm vi bạn quản trị."
+        return None, _l("Đơn vị %(code)s ngoài phạm vi bạn quản trị.", code=code)
     return unit, None
 
 
@@ -269,11 +273,11 @@ def create_user(
     if problem:
         errors["username"] = problem
     elif username_taken(username):
-        errors["username"] = f"Tên đăng nhập {username} đã có."
+        errors["username"] = _l("Tên đăng nhập %(username)s đã có.", username=username)
     if not display_name:
-        errors["display_name"] = "Hãy nhập họ và tên."
+        errors["display_name"] = _l("Hãy nhập họ và tên.")
     elif len(display_name) > NAME_MAX:
-        errors["display_name"] = f"Họ và tên dài quá {NAME_MAX} ký tự."
+        errors["display_name"] = _l("Họ và tên dài quá %(n)s ký tự.", n=NAME_MAX)
     if problem := email_problem(email):
         errors["email"] = problem
     unit, problem = _unit_in_scope(managed, unit_code)
@@ -285,13 +289,13 @@ def create_user(
     for text in dict.fromkeys(roles):
         role = parse_role(text)
         if role is None:
-            errors["roles"] = f"Không có vai trò {text}."
+            errors["roles"] = _l("Không có vai trò %(text)s.", text=text)
         elif unit is not None and (problem := grant_problem(actor, managed, role, unit)):
             errors["roles"] = problem
         else:
             role_values.append(role)
     if errors:
-        raise Invalid("Thông tin cán bộ chưa hợp lệ.", code="invalid_user", details=errors)
+        raise Invalid(_l("Thông tin cán bộ chưa hợp lệ."), code="invalid_user", details=errors)
     user, temporary = add_user(username, display_name, email, unit, password, role_values)
     audit.record(
         actor,
@@ -333,8 +337,11 @@ def account_data(user: User) -> dict:
 def _require_covers(managed: set[int] | None, user: User) -> None:
     if not covers(managed, user):
         raise Forbidden(
-            f"Cán bộ {user.username} giữ vai trò ngoài phạm vi bạn quản trị; chỉ quản trị hệ "
-            "thống làm được việc này.",
+            _l(
+                "Cán bộ %(username)s giữ vai trò ngoài phạm vi bạn quản trị; chỉ quản trị hệ "
+                "thống làm được việc này.",
+                username=user.username,
+            ),
             code="forbidden",
         )
 
@@ -350,16 +357,16 @@ def update_user(actor: User, user_id: int, display_name: str, email: str, unit_c
     display_name, email = (display_name or "").strip(), (email or "").strip()
     errors: dict[str, str] = {}
     if not display_name:
-        errors["display_name"] = "Hãy nhập họ và tên."
+        errors["display_name"] = _l("Hãy nhập họ và tên.")
     elif len(display_name) > NAME_MAX:
-        errors["display_name"] = f"Họ và tên dài quá {NAME_MAX} ký tự."
+        errors["display_name"] = _l("Họ và tên dài quá %(n)s ký tự.", n=NAME_MAX)
     if problem := email_problem(email):
         errors["email"] = problem
     unit, problem = _unit_in_scope(managed, unit_code)
     if problem:
         errors["unit"] = problem
     if errors:
-        raise Invalid("Thông tin cán bộ chưa hợp lệ.", code="invalid_user", details=errors)
+        raise Invalid(_l("Thông tin cán bộ chưa hợp lệ."), code="invalid_user", details=errors)
     changes = apply_fields(user, display_name, email or None, unit)
     if changes:
         audit.record(
@@ -399,11 +406,11 @@ def grant_role(actor: User, user_id: int, unit_code: str, role: str) -> User:
     if problem:
         errors["grant_unit"] = problem
     if role_value is None:
-        errors["grant_role"] = "Hãy chọn vai trò."
+        errors["grant_role"] = _l("Hãy chọn vai trò.")
     elif unit is not None and (problem := grant_problem(actor, managed, role_value, unit)):
         errors["grant_role"] = problem
     elif unit is not None and (unit.id, role_value) in org.role_pairs(user):
-        errors["grant_role"] = f"Cán bộ đã có vai trò này tại {unit.code}."
+        errors["grant_role"] = _l("Cán bộ đã có vai trò này tại %(code)s.", code=unit.code)
     if errors:
         raise Invalid(next(iter(errors.values())), code="invalid_role", details=errors)
     user.roles.append(UserRole(unit=unit, role=role_value))
@@ -412,8 +419,8 @@ def grant_role(actor: User, user_id: int, unit_code: str, role: str) -> User:
         "user.role_grant",
         "user",
         user.username,
-        f"Cấp vai trò {ROLE_NAMES[role_value]} ({role_value.value}) tại {unit.code} "
-        f"cho {user.username}.",
+        f"Cấp vai trò {in_vietnamese(role_value.label).lower()} ({role_value.value}) "
+        f"tại {unit.code} cho {user.username}.",
         unit=unit,
         data={"role": role_value.value, "unit": unit.code},
     )
@@ -427,11 +434,11 @@ def revoke_role(actor: User, user_id: int, role_id: int) -> User:
     user = get_user(actor, user_id)
     held = next((r for r in user.roles if r.id == role_id), None)
     if held is None:
-        raise NotFound("Cán bộ không giữ vai trò này.", code="role_not_found")
+        raise NotFound(_l("Cán bộ không giữ vai trò này."), code="role_not_found")
     if problem := grant_problem(actor, managed, held.role, held.unit):
         raise Forbidden(problem, code="forbidden")
     if user.id == actor.id and held.role in ADMIN_ROLES:
-        raise Forbidden("Bạn không thể tự bỏ vai trò quản trị của mình.", code="forbidden")
+        raise Forbidden(_l("Bạn không thể tự bỏ vai trò quản trị của mình."), code="forbidden")
     unit, role = held.unit, held.role
     user.roles.remove(held)
     audit.record(
@@ -439,7 +446,8 @@ def revoke_role(actor: User, user_id: int, role_id: int) -> User:
         "user.role_revoke",
         "user",
         user.username,
-        f"Bỏ vai trò {ROLE_NAMES[role]} ({role.value}) tại {unit.code} của {user.username}.",
+        f"Bỏ vai trò {in_vietnamese(role.label).lower()} ({role.value}) tại {unit.code} "
+        f"của {user.username}.",
         unit=unit,
         data={"role": role.value, "unit": unit.code},
     )
@@ -453,7 +461,7 @@ def deactivate(actor: User, user_id: int) -> tuple[User, int]:
     managed = units.require_people_admin(actor)
     user = get_user(actor, user_id)
     if user.id == actor.id:
-        raise Forbidden("Bạn không thể tự khóa tài khoản của mình.", code="forbidden")
+        raise Forbidden(_l("Bạn không thể tự khóa tài khoản của mình."), code="forbidden")
     _require_covers(managed, user)
     claimed = claimed_open_tasks(user)
     if user.active:

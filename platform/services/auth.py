@@ -5,6 +5,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -56,8 +57,11 @@ def sign_in(username: str, password: str) -> SignIn:
         return SignIn(
             None,
             Unauthorized(
-                "Tài khoản tạm khóa do đăng nhập sai nhiều lần; vui lòng thử lại sau "
-                f"{minutes} phút.",
+                _l(
+                    "Tài khoản tạm khóa do đăng nhập sai nhiều lần; vui lòng thử lại sau "
+                    "%(minutes)s phút.",
+                    minutes=minutes,
+                ),
                 code="locked",
             ),
         )
@@ -72,7 +76,7 @@ def sign_in(username: str, password: str) -> SignIn:
 
 
 def _bad_credentials() -> Unauthorized:
-    return Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
+    return Unauthorized(_l("Tên đăng nhập hoặc mật khẩu không đúng."), code="bad_credentials")
 
 
 def active_user(user_id) -> User:
@@ -84,7 +88,7 @@ def active_user(user_id) -> User:
         else None
     )
     if user is None or not user.active:
-        raise Unauthorized("Tài khoản không còn hoạt động.", code="inactive_user")
+        raise Unauthorized(_l("Tài khoản không còn hoạt động."), code="inactive_user")
     return user
 
 
@@ -101,7 +105,7 @@ def user_from_token(token: str) -> User:
     try:
         payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
     except SignatureExpired as exc:
-        raise Unauthorized("Phiên làm việc đã hết hạn.", code="token_expired") from exc
+        raise Unauthorized(_l("Phiên làm việc đã hết hạn."), code="token_expired") from exc
     except BadSignature as exc:
-        raise Unauthorized("Mã truy cập không hợp lệ.", code="bad_token") from exc
+        raise Unauthorized(_l("Mã truy cập không hợp lệ."), code="bad_token") from exc
     return active_user(payload.get("uid"))

@@ -33,6 +33,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, or_, select, update
 
 from motcua import unit_of_work
@@ -48,14 +49,22 @@ from motcua.models import (
 )
 from motcua.services import audit, deadlines, org
 from motcua.services.workflow import task_due_at
+from motcua.vocabulary import in_sentence, in_vietnamese
 from motcua.workcalendar import WorkCalendar
 
 VIEWER_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR})
 EDIT_YEARS_AROUND = 5  # a province day may be set this many years before or after this year
 VIEW_YEARS_AROUND = 10
 NOTE_MAX = 255
-WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-KIND_NAMES = {CalendarDayKind.DAY_OFF: "ngày nghỉ", CalendarDayKind.WORKING_DAY: "ngày làm việc"}
+WEEKDAY_NAMES = (
+    _l("Thứ Hai"),
+    _l("Thứ Ba"),
+    _l("Thứ Tư"),
+    _l("Thứ Năm"),
+    _l("Thứ Sáu"),
+    _l("Thứ Bảy"),
+    _l("Chủ nhật"),
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +131,7 @@ def may_edit(user: User) -> bool:
 def _require_viewer(user: User) -> None:
     if not may_view(user):
         raise Forbidden(
-            "Chỉ quản trị hệ thống, quản trị đơn vị và cán bộ giám sát xem được lịch làm việc.",
+            _l("Chỉ quản trị hệ thống, quản trị đơn vị và cán bộ giám sát xem được lịch làm việc."),
             code="forbidden",
         )
 
@@ -166,7 +175,12 @@ def year_view(actor: User, year: int | str | None = None) -> YearView:
         year = None
     if year not in years:
         raise Invalid(
-            f"Năm phải là một số từ {years.start} đến {years.stop - 1}.", code="invalid_year"
+            _l(
+                "Năm phải là một số từ %(first)s đến %(last)s.",
+                first=years.start,
+                last=years.stop - 1,
+            ),
+            code="invalid_year",
         )
     province = _province_days(year)
     holidays = cal.holidays_in(year)
@@ -250,9 +264,10 @@ def add_day(actor: User, day: str, kind: str, note: str) -> Change:
     if parsed and "day" not in errors:
         existing = db.session.get(CalendarDay, parsed)
         if existing is not None:
-            errors["day"] = (
-                f"Ngày {fmt(parsed)} đã có trong lịch của tỉnh "
-                f"({KIND_NAMES[CalendarDayKind(existing.kind)]}); hãy sửa hoặc xóa mục đó."
+            errors["day"] = _l(
+                "Ngày %(day)s đã có trong lịch của tỉnh (%(kind)s); hãy sửa hoặc xóa mục đó.",
+                day=fmt(parsed),
+                kind=in_sentence(CalendarDayKind(existing.kind).label),
             )
         elif chosen:
             _check_kind(parsed, chosen, cal, errors)
@@ -261,7 +276,7 @@ def add_day(actor: User, day: str, kind: str, note: str) -> Change:
     db.session.add(CalendarDay(day=parsed, kind=chosen, note=note, created_by_id=actor.id))
     _flush()
     recomputed, moved = _recompute_open_tasks(parsed)
-    label = KIND_NAMES[chosen]
+    label = in_vietnamese(chosen.label).lower()
     audit.record(
         actor,
         "calendar.add",
@@ -325,7 +340,7 @@ def remove_day(actor: User, day: str) -> Change:
         "calendar.remove",
         "calendar_day",
         removed_day.isoformat(),
-        f"Xóa {KIND_NAMES[kind]} {fmt(removed_day)} ({note})",
+        f"Xóa {in_vietnamese(kind.label).lower()} {fmt(removed_day)} ({note})",
         data={
             "kind": kind.value,
             "note": note,
@@ -381,23 +396,27 @@ def _existing(day: str) -> CalendarDay:
         parsed = None
     row = db.session.get(CalendarDay, parsed) if parsed else None
     if row is None:
-        raise NotFound("Lịch của tỉnh không có ngày này.", code="calendar_day_not_found")
+        raise NotFound(_l("Lịch của tỉnh không có ngày này."), code="calendar_day_not_found")
     return row
 
 
 def _parse_day(text: str, cal: WorkCalendar, errors: dict) -> date | None:
     text = (text or "").strip()
     if not text:
-        errors["day"] = "Chọn ngày."
+        errors["day"] = _l("Chọn ngày.")
         return None
     try:
         parsed = date.fromisoformat(text)
     except ValueError:
-        errors["day"] = f"«{text}» không phải là một ngày hợp lệ (cần dạng năm-tháng-ngày)."
+        errors["day"] = _l(
+            "«%(text)s» không phải là một ngày hợp lệ (cần dạng năm-tháng-ngày).", text=text
+        )
         return None
     first, last = edit_range(cal)
     if not first <= parsed <= last:
-        errors["day"] = f"Chỉ khai báo được ngày từ {fmt(first)} đến {fmt(last)}."
+        errors["day"] = _l(
+            "Chỉ khai báo được ngày từ %(first)s đến %(last)s.", first=fmt(first), last=fmt(last)
+        )
     return parsed
 
 
@@ -405,16 +424,18 @@ def _parse_kind(text: str, errors: dict) -> CalendarDayKind | None:
     try:
         return CalendarDayKind(text)
     except ValueError:
-        errors["kind"] = "Chọn loại ngày: ngày nghỉ hoặc ngày làm việc."
+        errors["kind"] = _l("Chọn loại ngày: ngày nghỉ hoặc ngày làm việc.")
         return None
 
 
 def _parse_note(text: str, errors: dict) -> str:
     note = " ".join((text or "").split())
     if not note:
-        errors["note"] = "Ghi rõ lý do (ví dụ: số văn bản của UBND tỉnh)."
+        errors["note"] = _l("Ghi rõ lý do (ví dụ: số văn bản của UBND tỉnh).")
     elif len(note) > NOTE_MAX:
-        errors["note"] = f"Ghi chú dài tối đa {NOTE_MAX} ký tự (hiện {len(note)})."
+        errors["note"] = _l(
+            "Ghi chú dài tối đa %(limit)s ký tự (hiện %(n)s).", limit=NOTE_MAX, n=len(note)
+        )
     return note
 
 
@@ -427,31 +448,43 @@ def _check_kind(day: date, kind: CalendarDayKind, cal: WorkCalendar, errors: dic
     weekday = WEEKDAY_NAMES[day.weekday()]
     if kind == CalendarDayKind.DAY_OFF:
         if holiday:
-            errors["kind"] = (
-                f"Ngày {fmt(day)} đã là ngày nghỉ lễ «{holiday}»: không cần khai báo thêm."
+            errors["kind"] = _l(
+                "Ngày %(day)s đã là ngày nghỉ lễ «%(holiday)s»: không cần khai báo thêm.",
+                day=fmt(day),
+                holiday=holiday,
             )
         elif weekend and not national_worked:
-            errors["kind"] = f"Ngày {fmt(day)} là {weekday}, vốn đã là ngày nghỉ."
+            errors["kind"] = _l(
+                "Ngày %(day)s là %(weekday)s, vốn đã là ngày nghỉ.", day=fmt(day), weekday=weekday
+            )
         return
     if not weekend and holiday:
         # Correcting the national calendar: `holidays` guesses the government's bridge days,
         # and a province follows the decision actually published.
         return
     if not weekend:
-        errors["kind"] = (
-            f"Ngày làm việc bù chỉ khai báo vào Thứ Bảy, Chủ nhật hoặc một ngày nghỉ lễ mà tỉnh "
-            f"đi làm; {fmt(day)} là {weekday} bình thường."
+        errors["kind"] = _l(
+            "Ngày làm việc bù chỉ khai báo vào Thứ Bảy, Chủ nhật hoặc một ngày nghỉ lễ mà "
+            "tỉnh đi làm; %(day)s là %(weekday)s bình thường.",
+            day=fmt(day),
+            weekday=weekday,
         )
     elif holiday:
-        errors["kind"] = f"Ngày {fmt(day)} là ngày nghỉ lễ «{holiday}» rơi vào cuối tuần."
+        errors["kind"] = _l(
+            "Ngày %(day)s là ngày nghỉ lễ «%(holiday)s» rơi vào cuối tuần.",
+            day=fmt(day),
+            holiday=holiday,
+        )
     elif national_worked:
-        errors["kind"] = f"Ngày {fmt(day)} đã là ngày làm việc bù theo lịch của Nhà nước."
+        errors["kind"] = _l(
+            "Ngày %(day)s đã là ngày làm việc bù theo lịch của Nhà nước.", day=fmt(day)
+        )
 
 
 def _raise_if(errors: dict) -> None:
     if errors:
         raise Invalid(
-            "Chưa lưu: kiểm tra lại các ô được đánh dấu.", code="invalid_day", details=errors
+            _l("Chưa lưu: kiểm tra lại các ô được đánh dấu."), code="invalid_day", details=errors
         )
 
 
@@ -460,6 +493,6 @@ def _flush() -> None:
     day into a conflict (the boundary then rolls the change back); the calendar is read again
     from then on."""
     unit_of_work.flush(
-        Conflict("Ngày này vừa được người khác thay đổi; hãy tải lại trang.", code="conflict")
+        Conflict(_l("Ngày này vừa được người khác thay đổi; hãy tải lại trang."), code="conflict")
     )
     deadlines.forget_calendar()

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from motcua import unit_of_work
@@ -24,6 +25,7 @@ from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import OnlineLevel, Procedure, ProcedureLevel, ProcessVersion, Role, User
 from motcua.services import audit
+from motcua.vocabulary import in_vietnamese
 
 VIEWER_ROLES = {Role.SYSTEM_ADMIN, Role.ANALYST, Role.UNIT_ADMIN}
 FIELDS = (
@@ -37,24 +39,14 @@ FIELDS = (
     "online_level",
 )
 FIELD_LABELS = {
-    "code": "Mã thủ tục",
-    "name": "Tên thủ tục",
-    "field": "Lĩnh vực",
-    "level": "Cấp thực hiện",
-    "legal_limit_days": "Thời hạn giải quyết",
-    "fees": "Phí, lệ phí",
-    "required_documents": "Thành phần hồ sơ",
-    "online_level": "Mức độ dịch vụ công trực tuyến",
-}
-LEVEL_NAMES = {
-    ProcedureLevel.PROVINCE: "Cấp tỉnh",
-    ProcedureLevel.DISTRICT: "Cấp huyện",
-    ProcedureLevel.COMMUNE: "Cấp xã",
-}
-ONLINE_NAMES = {
-    OnlineLevel.FULL: "Toàn trình",
-    OnlineLevel.PARTIAL: "Một phần",
-    OnlineLevel.NONE: "Không",
+    "code": _l("Mã thủ tục"),
+    "name": _l("Tên thủ tục"),
+    "field": _l("Lĩnh vực"),
+    "level": _l("Cấp thực hiện"),
+    "legal_limit_days": _l("Thời hạn giải quyết"),
+    "fees": _l("Phí, lệ phí"),
+    "required_documents": _l("Thành phần hồ sơ"),
+    "online_level": _l("Mức độ dịch vụ công trực tuyến"),
 }
 MAX_LIMIT_DAYS = Decimal("9999.99")  # Numeric(6, 2)
 MAX_LENGTHS = {"code": 32, "name": 500, "field": 255, "fees": 5000}
@@ -82,8 +74,10 @@ def can_edit(actor: User) -> bool:
 def require_viewer(actor: User) -> None:
     if not can_view(actor):
         raise Forbidden(
-            "Chỉ quản trị hệ thống, chuyên viên phân tích nghiệp vụ và quản trị đơn vị xem được "
-            "danh mục thủ tục.",
+            _l(
+                "Chỉ quản trị hệ thống, chuyên viên phân tích nghiệp vụ và quản trị đơn vị xem "
+                "được danh mục thủ tục."
+            ),
             code="forbidden",
         )
 
@@ -91,7 +85,7 @@ def require_viewer(actor: User) -> None:
 def require_editor(actor: User) -> None:
     if not can_edit(actor):
         raise Forbidden(
-            "Chỉ quản trị hệ thống được thêm, sửa hoặc nhập danh mục thủ tục.", code="forbidden"
+            _l("Chỉ quản trị hệ thống được thêm, sửa hoặc nhập danh mục thủ tục."), code="forbidden"
         )
 
 
@@ -181,7 +175,7 @@ def get(actor: User, code: str) -> Procedure:
     require_viewer(actor)
     procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
     if procedure is None:
-        raise NotFound(f"Không có thủ tục mã {code}.", code="procedure_not_found")
+        raise NotFound(_l("Không có thủ tục mã %(code)s.", code=code), code="procedure_not_found")
     return procedure
 
 
@@ -207,17 +201,17 @@ def normalise_code(raw: str) -> str | None:
 def _form_limit(raw: str) -> tuple[Decimal | None, str | None]:
     text = raw.strip().replace(",", ".")
     if not text:
-        return None, "Nhập thời hạn giải quyết (số ngày làm việc)."
+        return None, _l("Nhập thời hạn giải quyết (số ngày làm việc).")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        return None, "Thời hạn là một số ngày làm việc, ví dụ 15 hoặc 0,5."
+        return None, _l("Thời hạn là một số ngày làm việc, ví dụ 15 hoặc 0,5.")
     if not value.is_finite() or value <= 0:
-        return None, "Thời hạn phải lớn hơn 0 ngày."
+        return None, _l("Thời hạn phải lớn hơn 0 ngày.")
     if value > MAX_LIMIT_DAYS:
-        return None, "Thời hạn không được quá 9999 ngày."
+        return None, _l("Thời hạn không được quá 9999 ngày.")
     if value != value.quantize(Decimal("0.01")):
-        return None, "Thời hạn có tối đa 2 chữ số thập phân."
+        return None, _l("Thời hạn có tối đa 2 chữ số thập phân.")
     return value, None
 
 
@@ -231,35 +225,38 @@ def split_documents(text: str, *, split_semicolons: bool = False) -> list[str]:
 def check_lengths(values: dict, errors: dict) -> None:
     for name, limit in MAX_LENGTHS.items():
         if name not in errors and len(values.get(name) or "") > limit:
-            errors[name] = f"{FIELD_LABELS[name]} dài quá {limit} ký tự."
+            errors[name] = _l(
+                "%(field)s dài quá %(limit)s ký tự.", field=FIELD_LABELS[name], limit=limit
+            )
     for doc in values.get("required_documents") or []:
         if len(doc) > MAX_DOCUMENT_LENGTH:
-            errors["required_documents"] = (
-                f"Mỗi thành phần hồ sơ dài tối đa {MAX_DOCUMENT_LENGTH} ký tự."
+            errors["required_documents"] = _l(
+                "Mỗi thành phần hồ sơ dài tối đa %(limit)s ký tự.",
+                limit=MAX_DOCUMENT_LENGTH,
             )
 
 
 def validate(form: dict) -> tuple[dict, dict]:
-    """The entry's values from a form's strings, and the errors by field (Vietnamese)."""
+    """The entry's values from a form's strings, and the errors by field."""
     text = {name: unicodedata.normalize("NFC", str(form.get(name) or "")) for name in FIELDS}
     values, errors = {}, {}
     raw_code = text["code"].strip()
     values["code"] = normalise_code(raw_code) or raw_code
     if not raw_code:
-        errors["code"] = "Nhập mã thủ tục."
+        errors["code"] = _l("Nhập mã thủ tục.")
     elif normalise_code(raw_code) is None:
-        errors["code"] = (
-            "Mã thủ tục là mã trên Cơ sở dữ liệu quốc gia về TTHC, dạng 1.001612 "
-            "(một chữ số, dấu chấm, sáu chữ số)."
+        errors["code"] = _l(
+            "Mã thủ tục là mã trên Cơ sở dữ liệu quốc gia về TTHC, dạng 1.001612 (một chữ "
+            "số, dấu chấm, sáu chữ số)."
         )
-    for name, message in (("name", "Nhập tên thủ tục."), ("field", "Nhập lĩnh vực.")):
+    for name, message in (("name", _l("Nhập tên thủ tục.")), ("field", _l("Nhập lĩnh vực."))):
         values[name] = " ".join(text[name].split())
         if not values[name]:
             errors[name] = message
     try:
         values["level"] = ProcedureLevel(text["level"])
     except ValueError:
-        errors["level"] = "Chọn cấp thực hiện: cấp tỉnh, cấp huyện hoặc cấp xã."
+        errors["level"] = _l("Chọn cấp thực hiện: cấp tỉnh, cấp huyện hoặc cấp xã.")
     values["legal_limit_days"], limit_error = _form_limit(text["legal_limit_days"])
     if limit_error:
         errors["legal_limit_days"] = limit_error
@@ -268,7 +265,7 @@ def validate(form: dict) -> tuple[dict, dict]:
     try:
         values["online_level"] = OnlineLevel(text["online_level"])
     except ValueError:
-        errors["online_level"] = "Chọn mức độ dịch vụ công trực tuyến."
+        errors["online_level"] = _l("Chọn mức độ dịch vụ công trực tuyến.")
     check_lengths(values, errors)
     return values, errors
 
@@ -300,9 +297,9 @@ def flush_change() -> None:
     """Flush the entry, so that a code another admin has just added shows as a conflict."""
     unit_of_work.flush(
         Conflict(
-            "Mã thủ tục vừa được người khác thêm vào danh mục; hãy tải lại trang.",
+            _l("Mã thủ tục vừa được người khác thêm vào danh mục; hãy tải lại trang."),
             code="procedure_exists",
-            details={"code": "Mã thủ tục đã có trong danh mục."},
+            details={"code": _l("Mã thủ tục đã có trong danh mục.")},
         )
     )
 
@@ -313,7 +310,7 @@ def _exists(code: str) -> Procedure | None:
 
 def _invalid(errors: dict) -> Invalid:
     return Invalid(
-        "Thông tin thủ tục chưa hợp lệ; xem các lỗi bên dưới.",
+        _l("Thông tin thủ tục chưa hợp lệ; xem các lỗi bên dưới."),
         code="invalid_procedure",
         details=errors,
     )
@@ -329,10 +326,12 @@ def create(actor: User, form: dict) -> Procedure:
     values, errors = validate(form)
     taken = "code" not in errors and _exists(values["code"]) is not None
     if taken:
-        errors["code"] = f"Mã {values['code']} đã có trong danh mục; hãy sửa thủ tục đó."
+        errors["code"] = _l(
+            "Mã %(code)s đã có trong danh mục; hãy sửa thủ tục đó.", code=values["code"]
+        )
     if taken and len(errors) == 1:
         raise Conflict(
-            f"Mã thủ tục {values['code']} đã có trong danh mục.",
+            _l("Mã thủ tục %(code)s đã có trong danh mục.", code=values["code"]),
             code="procedure_exists",
             details=errors,
         )
@@ -365,16 +364,17 @@ def update(actor: User, code: str, form: dict) -> tuple[Procedure, dict]:
     if "code" not in errors and values["code"] != procedure.code:
         versions = version_count(procedure)
         if versions:
-            errors["code"] = (
-                f"Không đổi được mã: thủ tục đã có {versions} phiên bản quy trình; các quy trình "
-                "và hồ sơ đã gắn với mã này."
+            errors["code"] = _l(
+                "Không đổi được mã: thủ tục đã có %(versions)s phiên bản quy trình; các quy "
+                "trình và hồ sơ đã gắn với mã này.",
+                versions=versions,
             )
         elif _exists(values["code"]) is not None:
             taken = True
-            errors["code"] = f"Mã {values['code']} đã có trong danh mục."
+            errors["code"] = _l("Mã %(code)s đã có trong danh mục.", code=values["code"])
     if taken and len(errors) == 1:
         raise Conflict(
-            f"Mã thủ tục {values['code']} đã có trong danh mục.",
+            _l("Mã thủ tục %(code)s đã có trong danh mục.", code=values["code"]),
             code="procedure_exists",
             details=errors,
         )
@@ -386,7 +386,7 @@ def update(actor: User, code: str, form: dict) -> tuple[Procedure, dict]:
     old_code = procedure.code
     for name in changes:
         setattr(procedure, name, values[name])
-    labels = ", ".join(FIELD_LABELS[name].lower() for name in changes)
+    labels = ", ".join(in_vietnamese(FIELD_LABELS[name]).lower() for name in changes)
     audit.record(
         actor,
         "procedure.update",

@@ -53,6 +53,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import openpyxl
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Conflict, Invalid
@@ -70,6 +71,7 @@ from motcua.services.catalogue import (
     require_editor,
     split_documents,
 )
+from motcua.vocabulary import in_vietnamese
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -193,13 +195,15 @@ def _header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]] | None:
 
 def _csv_rows(data: bytes) -> list[tuple[int, list]]:
     if b"\x00" in data:
-        raise Invalid("Tệp .csv này không phải tệp văn bản.", code="import_unreadable")
+        raise Invalid(_l("Tệp .csv này không phải tệp văn bản."), code="import_unreadable")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Invalid(
-            "Tệp CSV không ở bảng mã UTF-8. Trong Excel, hãy lưu lại với kiểu "
-            "«CSV UTF-8 (Comma delimited)».",
+            _l(
+                "Tệp CSV không ở bảng mã UTF-8. Trong Excel, hãy lưu lại với kiểu «CSV UTF-8 "
+                "(Comma delimited)»."
+            ),
             code="import_encoding",
         ) from exc
     best, best_score = [], -1
@@ -208,7 +212,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list]]:
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             rows = _filled(enumerate(reader, start=1))
         except csv.Error as exc:
-            raise Invalid(f"Tệp CSV hỏng: {exc}.", code="import_unreadable") from exc
+            raise Invalid(_l("Tệp CSV hỏng: %(exc)s.", exc=exc), code="import_unreadable") from exc
         found = _header(rows)
         score = len(found[1]) if found else 0
         if score > best_score:
@@ -218,7 +222,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list]]:
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     unreadable = Invalid(
-        "Không đọc được tệp Excel; hãy mở và lưu lại dưới dạng .xlsx.", code="import_unreadable"
+        _l("Không đọc được tệp Excel; hãy mở và lưu lại dưới dạng .xlsx."), code="import_unreadable"
     )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -226,7 +230,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     except zipfile.BadZipFile as exc:
         raise unreadable from exc
     if unpacked > MAX_UNPACKED:
-        raise Invalid("Tệp Excel quá lớn khi giải nén.", code="import_too_large")
+        raise Invalid(_l("Tệp Excel quá lớn khi giải nén."), code="import_too_large")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file; all mean the same
@@ -248,7 +252,10 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
 
 def _too_many() -> Invalid:
     return Invalid(
-        f"Tệp có hơn {MAX_ROWS:,} dòng; hãy chia thành nhiều tệp.".replace(",", "."),
+        _l(
+            "Tệp có hơn %(n)s dòng; hãy chia thành nhiều tệp.",
+            n=f"{MAX_ROWS:,}".replace(",", "."),
+        ),
         code="import_too_large",
     )
 
@@ -256,32 +263,40 @@ def _too_many() -> Invalid:
 def _read(data: bytes, filename: str) -> tuple[list[tuple[int, list]], int, dict[str, int]]:
     name = (filename or "").strip().lower()
     if not data:
-        raise Invalid("Tệp rỗng.", code="import_empty")
+        raise Invalid(_l("Tệp rỗng."), code="import_empty")
     if len(data) > MAX_BYTES:
-        raise Invalid("Tệp lớn hơn 5 MB.", code="import_too_large")
+        raise Invalid(_l("Tệp lớn hơn 5 MB."), code="import_too_large")
     if name.endswith(".csv") and not data.startswith(b"PK\x03\x04"):
         rows = _csv_rows(data)
     elif name.endswith((".xlsx", ".csv")):  # an Excel file saved under .csv is read as one
         rows = _xlsx_rows(data)
     elif name.endswith(".xls"):
         raise Invalid(
-            "Tệp .xls (Excel 97–2003) chưa được hỗ trợ; hãy lưu lại thành .xlsx hoặc CSV UTF-8.",
+            _l(
+                "Tệp .xls (Excel 97–2003) chưa được hỗ trợ; hãy lưu lại thành .xlsx hoặc CSV UTF-8."
+            ),
             code="import_type",
         )
     else:
-        raise Invalid("Chỉ nhập được tệp .csv hoặc .xlsx.", code="import_type")
+        raise Invalid(_l("Chỉ nhập được tệp .csv hoặc .xlsx."), code="import_type")
     found = _header(rows)
     if found is None:
         raise Invalid(
-            f"Không tìm thấy dòng tiêu đề: {HEADER_ROWS} dòng đầu của tệp không có cột "
-            "«Mã thủ tục» (hoặc «Mã TTHC»).",
+            _l(
+                "Không tìm thấy dòng tiêu đề: %(n)s dòng đầu của tệp không có cột "
+                "«Mã thủ tục» (hoặc «Mã TTHC»).",
+                n=HEADER_ROWS,
+            ),
             code="import_no_header",
         )
     index, columns = found
     missing = [label for key, label in REQUIRED.items() if key not in columns]
     if missing:
         raise Invalid(
-            "Tệp thiếu cột bắt buộc: " + ", ".join(f"«{m}»" for m in missing) + ".",
+            _l(
+                "Tệp thiếu cột bắt buộc: %(columns)s.",
+                columns=", ".join(f"«{m}»" for m in missing),
+            ),
             code="import_missing_columns",
             details={"missing": missing},
         )
@@ -398,7 +413,8 @@ def _row(number: int, cell: _Cells, existing: Procedure | None) -> ImportRow:
         values["online_level"] = _online(cell("online_level"))
     errors = {}
     check_lengths(values, errors)
-    result.reasons += [message.rstrip(".").lower() for message in errors.values()]
+    # The reasons are kept in the audit log: in Vietnamese, whatever the officer reads.
+    result.reasons += [in_vietnamese(m).rstrip(".").lower() for m in errors.values()]
     result.values = values
     return result
 
@@ -409,8 +425,8 @@ def _row(number: int, cell: _Cells, existing: Procedure | None) -> ImportRow:
 def parse_import(file_bytes: bytes, filename: str) -> ImportPlan:
     """What importing the file would do, row by row; changes nothing.
 
-    Raises Invalid (Vietnamese message) for a file that cannot be imported at all: not CSV or
-    XLSX, empty, over 5 MB or 5,000 rows, unreadable, no header row, required columns missing
+    Raises Invalid for a file that cannot be imported at all: not CSV or XLSX, empty, over
+    5 MB or 5,000 rows, unreadable, no header row, required columns missing
     (details["missing"]).
     """
     rows, header, columns = _read(file_bytes, filename)
@@ -465,8 +481,10 @@ def apply_import(
     plan = parse_import(file_bytes, filename)
     if expected is not None and plan.fingerprint != expected:
         raise Conflict(
-            "Danh mục đã thay đổi từ lúc kiểm tra tệp; hãy xem lại kết quả kiểm tra mới rồi "
-            "xác nhận lại.",
+            _l(
+                "Danh mục đã thay đổi từ lúc kiểm tra tệp; hãy xem lại kết quả kiểm tra mới "
+                "rồi xác nhận lại."
+            ),
             code="import_changed",
         )
     if not plan.accepted:
@@ -512,5 +530,5 @@ def load_staged(key: str) -> bytes:
             return stream.read(MAX_BYTES + 1)
     except (FileNotFoundError, OSError) as exc:
         raise Invalid(
-            "Không còn tệp đã kiểm tra; hãy tải tệp lên lại.", code="import_file_gone"
+            _l("Không còn tệp đã kiểm tra; hãy tải tệp lên lại."), code="import_file_gone"
         ) from exc

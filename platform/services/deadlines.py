@@ -30,6 +30,13 @@ to a user):
   published text); art. 111(3): a holiday falling on a weekly day off gives a compensatory day
   on the next working day. Which days these are is computed in `motcua.workcalendar`.
 
+Overdue (quá hạn)
+-----------------
+A step or a dossier is overdue when the moment it is judged at — its completion, or now while
+it is open — is strictly after its due time: due at 17:00 and done at 17:00 is on time, done a
+microsecond later is late. ``is_overdue`` is the rule and ``overdue`` its SQL form; every page,
+mail, list and API answer asks them.
+
 Caching
 -------
 `calendar_for` keeps one built `WorkCalendar` per (office hours, time zone) and rebuilds it when
@@ -48,11 +55,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from motcua.extensions import db
-from motcua.models.calendar_day import CalendarDay, CalendarDayKind
+from motcua.models.calendar_day import CalendarDay
+from motcua.vocabulary import CalendarDayKind
 from motcua.workcalendar import WorkCalendar
 
 _Rows = tuple[tuple, ...]
@@ -112,6 +120,18 @@ def calendar() -> WorkCalendar:
 def forget_calendar() -> None:
     """After a change to the province's days: the next ``calendar()`` reads them again."""
     g.pop(_IN_CONTEXT, None)
+
+
+def is_overdue(due_at: datetime, now: datetime, done_at: datetime | None = None) -> bool:
+    """Whether a step or dossier due at ``due_at`` is overdue: done after it, or still open
+    (``done_at`` None) and past it ``now``. Raises TypeError if naive and aware times mix."""
+    return (done_at or now) > due_at
+
+
+def overdue(due_at: ColumnElement, at: datetime | ColumnElement) -> ColumnElement[bool]:
+    """``is_overdue`` in SQL: the ``due_at`` column is before ``at`` (now, for open steps and
+    dossiers; a completion column, for finished ones). Negated (``~``), it reads "not yet"."""
+    return due_at < at
 
 
 def hours_per_day() -> float:

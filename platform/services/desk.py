@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -32,6 +33,7 @@ from motcua.services import (
     processing,
     workflow,
 )
+from motcua.vocabulary import MailKind, ReturnMethod
 
 # One uploaded result file: (file name, bytes, media type).
 ResultFile = tuple[str, BinaryIO, str | None]
@@ -62,7 +64,7 @@ def desk_units(actor: User) -> list[Unit]:
     ids = {r.unit_id for r in actor.roles if r.role == Role.RECEPTIONIST}
     if not ids:
         raise Forbidden(
-            "Chỉ cán bộ bộ phận một cửa (vai trò receptionist) dùng được chức năng này.",
+            _l("Chỉ cán bộ bộ phận một cửa (vai trò receptionist) dùng được chức năng này."),
             code="not_a_receptionist",
         )
     return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.code)))
@@ -85,7 +87,10 @@ def intake_form(actor: User, procedure_code: str) -> IntakeForm:
     units = desk_units(actor)
     procedure = db.session.scalar(select(Procedure).where(Procedure.code == procedure_code))
     if procedure is None:
-        raise NotFound(f"Không có thủ tục mã {procedure_code}.", code="procedure_not_found")
+        raise NotFound(
+            _l("Không có thủ tục mã %(code)s.", code=procedure_code),
+            code="procedure_not_found",
+        )
     return IntakeForm(procedure, units)
 
 
@@ -128,10 +133,12 @@ def return_step(actor: User, code: str) -> ReturnStep:
         if t.returns_result and t.status in ACTIVE_TASK_STATUSES
     ]
     if not steps:
-        raise Conflict(f"Hồ sơ {dossier.code} không ở bước trả kết quả.", code="no_result_step")
+        raise Conflict(
+            _l("Hồ sơ %(code)s không ở bước trả kết quả.", code=dossier.code), code="no_result_step"
+        )
     task = next((t for t in steps if org.may_work(actor, t)), None)
     if task is None:
-        raise Forbidden("Bạn không phải người trả kết quả hồ sơ này.", code="not_a_handler")
+        raise Forbidden(_l("Bạn không phải người trả kết quả hồ sơ này."), code="not_a_handler")
     results = [a for a in dossiers.attachments_of(dossier) if a.kind == AttachmentKind.RESULT]
     return ReturnStep(dossier, task, results)
 
@@ -152,17 +159,17 @@ def return_result(
     ``result``).
     """
     step = return_step(actor, code)
-    data = {"returned_to": (returned_to or "").strip(), "method": method or "at_desk"}
+    data = {"returned_to": (returned_to or "").strip(), "method": method or ReturnMethod.AT_DESK}
     if note and note.strip():
         data["note"] = note.strip()
     errors = formdata.form_errors(step.task.form, data)
     if not step.results and not files:
-        errors["result"] = "Phải đính kèm tệp kết quả trước khi trả cho người nộp."
+        errors["result"] = _l("Phải đính kèm tệp kết quả trước khi trả cho người nộp.")
     if errors:
-        raise Invalid("Thông tin trả kết quả chưa hợp lệ.", code="invalid_form", details=errors)
+        raise Invalid(_l("Thông tin trả kết quả chưa hợp lệ."), code="invalid_form", details=errors)
     dossier = workflow.lock_dossier(step.dossier.id)
     if dossier.status in FINAL_STATUSES:
-        raise Conflict("Hồ sơ đã kết thúc.", code="dossier_closed")
+        raise Conflict(_l("Hồ sơ đã kết thúc."), code="dossier_closed")
     dossiers.attach_files(
         actor,
         dossier,
@@ -173,7 +180,7 @@ def return_result(
         ],
         kind=AttachmentKind.RESULT,
     )
-    notifications.to_applicant(dossier, "result", **data)
+    notifications.to_applicant(dossier, MailKind.RESULT, **data)
     return processing.complete(actor, step.task.id, data)
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
@@ -22,6 +23,7 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import org, storage, workflow
+from motcua.vocabulary import EventKind
 
 MAX_NAME = 255
 
@@ -38,7 +40,7 @@ def get(actor: User, code: str) -> Dossier:
     """The dossier with this code if the actor may see it; NotFound otherwise."""
     dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
-        raise NotFound(f"Không có hồ sơ {code}.", code="dossier_not_found")
+        raise NotFound(_l("Không có hồ sơ %(code)s.", code=code), code="dossier_not_found")
     org.require_dossier_visible(actor, dossier)
     return dossier
 
@@ -68,7 +70,9 @@ def papers_received(dossier: Dossier) -> list[Paper]:
     list kept in the "received" event (the papers ticked or given a file), else (received
     through the API) each component file as one paper."""
     received = db.session.scalar(
-        select(Event).where(Event.dossier_id == dossier.id, Event.kind == "received").limit(1)
+        select(Event)
+        .where(Event.dossier_id == dossier.id, Event.kind == EventKind.RECEIVED)
+        .limit(1)
     )
     checklist = (received.data or {}).get("documents") if received else None
     if checklist is not None:
@@ -96,24 +100,24 @@ def add_attachment(
         kind = AttachmentKind(kind)
     except ValueError as exc:
         raise Invalid(
-            "Loại tệp phải là component, working hoặc result.",
+            _l("Loại tệp phải là component, working hoặc result."),
             code="invalid_kind",
-            details={"kind": "Giá trị không hợp lệ."},
+            details={"kind": _l("Giá trị không hợp lệ.")},
         ) from exc
     if kind == AttachmentKind.SLIP:
         raise Invalid(
-            "Phiếu do hệ thống tạo, không tải lên.",
+            _l("Phiếu do hệ thống tạo, không tải lên."),
             code="invalid_kind",
-            details={"kind": "Giá trị không hợp lệ."},
+            details={"kind": _l("Giá trị không hợp lệ.")},
         )
     file_name = _clean_file_name(file_name)
     dossier = get(actor, code)
     workflow.lock_dossier(dossier.id)
     if dossier.status in FINAL_STATUSES:
-        raise Conflict("Hồ sơ đã kết thúc, không thể thêm tệp.", code="dossier_closed")
+        raise Conflict(_l("Hồ sơ đã kết thúc, không thể thêm tệp."), code="dossier_closed")
     task = _open_task_of(actor, dossier)
     if task is None and not org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id):
-        raise Forbidden("Bạn không xử lý hồ sơ này.", code="not_a_handler")
+        raise Forbidden(_l("Bạn không xử lý hồ sơ này."), code="not_a_handler")
     return attach_file(
         actor, dossier, task, file_name=file_name, stream=stream, kind=kind, media_type=media_type
     )
@@ -140,7 +144,7 @@ def attach_file(
     kind: AttachmentKind,
     media_type: str | None = None,
     event_data: dict | None = None,
-    event: str = "attachment_added",
+    event: EventKind = EventKind.ATTACHMENT_ADDED,
 ) -> Attachment:
     """``attach_files`` for one file."""
     new = NewFile(file_name, stream, media_type, event_data)
@@ -154,7 +158,7 @@ def attach_files(
     files: list[NewFile],
     *,
     kind: AttachmentKind,
-    event: str = "attachment_added",
+    event: EventKind = EventKind.ATTACHMENT_ADDED,
 ) -> list[Attachment]:
     """Store files and add their attachment rows, each with its event (``attachment_added``;
     an act that makes a file records its own, say ``slip_issued``): the one way a file joins a
@@ -168,7 +172,9 @@ def attach_files(
         file_name = _clean_file_name(file.file_name, file.field)
         sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], file.stream)
         if size == 0:
-            raise Invalid("Tệp rỗng.", code="invalid_file", details={file.field: "Tệp rỗng."})
+            raise Invalid(
+                _l("Tệp rỗng."), code="invalid_file", details={file.field: _l("Tệp rỗng.")}
+            )
         media_type = file.media_type or mimetypes.guess_type(file_name)[0]
         attachments.append(
             Attachment(
@@ -210,7 +216,9 @@ def _clean_file_name(file_name: str, field: str = "file") -> str:
     file_name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not file_name or len(file_name) > MAX_NAME:
         raise Invalid(
-            "Tên tệp không hợp lệ.", code="invalid_file", details={field: "Tên tệp không hợp lệ."}
+            _l("Tên tệp không hợp lệ."),
+            code="invalid_file",
+            details={field: _l("Tên tệp không hợp lệ.")},
         )
     return file_name
 

@@ -2,31 +2,33 @@
 
 from functools import cache
 
+from flask_babel import lazy_gettext as _l
 from jsonschema import Draft202012Validator
 
 from motcua.errors import Invalid
 from motcua.forms import load_form
 
-# jsonschema speaks English; officers read Vietnamese next to each field.
+# jsonschema speaks English; officers read these next to each field, in their language.
 _MESSAGES = {
-    "required": "Trường này là bắt buộc.",
-    "type": "Giá trị không đúng kiểu.",
-    "enum": "Giá trị không nằm trong danh sách cho phép.",
-    "const": "Trường này phải được xác nhận.",
-    "minimum": "Giá trị nhỏ hơn mức tối thiểu.",
-    "maximum": "Giá trị lớn hơn mức tối đa.",
-    "minLength": "Trường này không được để trống.",
-    "maxLength": "Giá trị quá dài.",
-    "format": "Giá trị không đúng định dạng.",
-    "pattern": "Giá trị không đúng định dạng.",
-    "additionalProperties": "Có trường không thuộc biểu mẫu.",
+    "required": _l("Trường này là bắt buộc."),
+    "type": _l("Giá trị không đúng kiểu."),
+    "enum": _l("Giá trị không nằm trong danh sách cho phép."),
+    "const": _l("Trường này phải được xác nhận."),
+    "minimum": _l("Giá trị nhỏ hơn mức tối thiểu."),
+    "maximum": _l("Giá trị lớn hơn mức tối đa."),
+    "minLength": _l("Trường này không được để trống."),
+    "maxLength": _l("Giá trị quá dài."),
+    "format": _l("Giá trị không đúng định dạng."),
+    "pattern": _l("Giá trị không đúng định dạng."),
+    "additionalProperties": _l("Có trường không thuộc biểu mẫu."),
 }
 
 
 def form_errors(form_name: str | None, data: dict) -> dict[str, str]:
-    """Field → Vietnamese message for every problem of ``data``; empty when it is valid."""
+    """Field → message (in the reader's language) for every problem of ``data``; empty when
+    it is valid."""
     if not isinstance(data, dict):
-        return {"": "Dữ liệu biểu mẫu phải là một đối tượng JSON."}
+        return {"": _l("Dữ liệu biểu mẫu phải là một đối tượng JSON.")}
     if not form_name:
         return {}
     errors: dict[str, str] = {}
@@ -51,7 +53,7 @@ def validate(form_name: str | None, data: dict) -> None:
     """Raise Invalid (code ``invalid_form``) with the field errors when data does not fit."""
     errors = form_errors(form_name, data)
     if errors:
-        raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
+        raise Invalid(_l("Dữ liệu biểu mẫu chưa hợp lệ."), code="invalid_form", details=errors)
 
 
 def example_data(form_name: str | None, **overrides) -> dict:

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -66,9 +67,9 @@ def list_tasks(
     scope ``unit``: unclaimed tasks the actor may take (role in the task's unit, or named).
     """
     if scope not in SCOPES:
-        raise Invalid("scope phải là mine hoặc unit.", code="invalid_scope")
+        raise Invalid(_l("scope phải là mine hoặc unit."), code="invalid_scope")
     if status not in STATUSES:
-        raise Invalid("status phải là open hoặc done.", code="invalid_status")
+        raise Invalid(_l("status phải là open hoặc done."), code="invalid_status")
     page, per_page = max(page, 1), min(max(per_page, 1), 200)
 
     if status == "done":
@@ -189,20 +190,20 @@ def parse_filters(tab: str, *, procedure="", status="", due_before="", q="", sor
     errors = {}
     procedure, status, q = (procedure or "").strip(), (status or "").strip(), (q or "").strip()
     if status and status not in TASK_STATUS_FILTERS:
-        errors["status"] = "Giá trị không hợp lệ."
+        errors["status"] = _l("Giá trị không hợp lệ.")
     day = None
     if due_before:
         try:
             day = date.fromisoformat(due_before.strip())
         except ValueError:
-            errors["due_before"] = "Ngày không hợp lệ."
+            errors["due_before"] = _l("Ngày không hợp lệ.")
     sort = (sort or "").strip() or ("completed" if tab == "done" else "due")
     if sort not in SORTS or (sort == "completed" and tab != "done"):
-        errors["sort"] = "Giá trị không hợp lệ."
+        errors["sort"] = _l("Giá trị không hợp lệ.")
     if len(q) > 255:
-        errors["q"] = "Giá trị quá dài."
+        errors["q"] = _l("Giá trị quá dài.")
     if errors:
-        raise Invalid("Bộ lọc chưa hợp lệ.", code="invalid_filter", details=errors)
+        raise Invalid(_l("Bộ lọc chưa hợp lệ."), code="invalid_filter", details=errors)
     return Filters(procedure=procedure, status=status, due_before=day, q=q, sort=sort)
 
 
@@ -224,13 +225,15 @@ def inbox(
     overdue tab to an officer who leads no unit.
     """
     if tab not in TABS:
-        raise Invalid("Không có thẻ này.", code="invalid_tab", details={"tab": "Không hợp lệ."})
+        raise Invalid(
+            _l("Không có thẻ này."), code="invalid_tab", details={"tab": _l("Không hợp lệ.")}
+        )
     filters = parse_filters(tab, **filters)
     now = now or utcnow()
     led = _led_units(actor)
     if tab == "overdue" and not led:
         raise Forbidden(
-            "Chỉ lãnh đạo đơn vị mới xem được hồ sơ quá hạn của đơn vị.", code="not_a_leader"
+            _l("Chỉ lãnh đạo đơn vị mới xem được hồ sơ quá hạn của đơn vị."), code="not_a_leader"
         )
     procedures = list(
         db.session.execute(
@@ -240,9 +243,9 @@ def inbox(
     by_code = {code: pid for pid, code, _ in procedures}
     if filters.procedure and filters.procedure not in by_code:
         raise Invalid(
-            "Không có thủ tục này.",
+            _l("Không có thủ tục này."),
             code="invalid_filter",
-            details={"procedure": "Không có thủ tục này."},
+            details={"procedure": _l("Không có thủ tục này.")},
         )
 
     tab_where = {
@@ -298,7 +301,7 @@ def _done(actor: User):
 def _overdue(units: set[int], now: datetime):
     return and_(
         Task.status.in_(ACTIVE_TASK_STATUSES),
-        Task.due_at < now,
+        deadlines.overdue(Task.due_at, now),
         Task.unit_id.in_(sorted(units)),
     )
 
@@ -369,13 +372,12 @@ def _rows(where, conditions, sort: str, page: int, per_page: int):
 
 
 def urgency(*, due_at: datetime, completed_at: datetime | None, now: datetime, soon: datetime):
-    """The colour of a step: ``overdue`` past its due time (or done after it), ``due-soon``
-    when due within one working day from now (``soon``), else ``ontime``."""
-    if completed_at is not None:
-        return "overdue" if completed_at > due_at else "ontime"
-    if now > due_at:
+    """The colour of a step: ``overdue`` past its due time (or done after it, see
+    ``deadlines.is_overdue``), ``due-soon`` when open and due within one working day from now
+    (``soon``), else ``ontime``."""
+    if deadlines.is_overdue(due_at, now, done_at=completed_at):
         return "overdue"
-    if soon >= due_at:
+    if completed_at is None and soon >= due_at:
         return "due-soon"
     return "ontime"
 

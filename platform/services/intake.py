@@ -7,6 +7,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -26,9 +27,10 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import deadlines, dossiers, notifications, org, processes, processing, workflow
+from motcua.vocabulary import EventKind, MailKind
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-REQUIRED = "Trường này là bắt buộc."
+REQUIRED = _l("Trường này là bắt buộc.")
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{8,20}$")  # CCCD has 12 digits; old CMND 9; passports
 
 
@@ -44,24 +46,26 @@ class Applicant:
 def parse_applicant(raw) -> Applicant:
     """Check an applicant given as a mapping; raise Invalid with the field errors."""
     if not isinstance(raw, dict):
-        raise Invalid("Thiếu thông tin người nộp hồ sơ.", code="invalid_applicant")
+        raise Invalid(_l("Thiếu thông tin người nộp hồ sơ."), code="invalid_applicant")
     values = {
         k: (str(raw[k]).strip() if raw.get(k) is not None else None)
         for k in ("name", "id_number", "phone", "email", "address")
     }
     errors = {}
     if not values["name"]:
-        errors["applicant.name"] = "Trường này là bắt buộc."
+        errors["applicant.name"] = _l("Trường này là bắt buộc.")
     if not values["id_number"]:
-        errors["applicant.id_number"] = "Trường này là bắt buộc."
+        errors["applicant.id_number"] = _l("Trường này là bắt buộc.")
     elif not ID_NUMBER.match(values["id_number"]):
-        errors["applicant.id_number"] = "Số giấy tờ tùy thân không hợp lệ."
+        errors["applicant.id_number"] = _l("Số giấy tờ tùy thân không hợp lệ.")
     if values["email"] and not EMAIL.match(values["email"]):
-        errors["applicant.email"] = "Địa chỉ thư điện tử không hợp lệ."
+        errors["applicant.email"] = _l("Địa chỉ thư điện tử không hợp lệ.")
     if values["phone"] and not re.fullmatch(r"\+?[0-9 .-]{8,20}", values["phone"]):
-        errors["applicant.phone"] = "Số điện thoại không hợp lệ."
+        errors["applicant.phone"] = _l("Số điện thoại không hợp lệ.")
     if errors:
-        raise Invalid("Thông tin người nộp chưa hợp lệ.", code="invalid_applicant", details=errors)
+        raise Invalid(
+            _l("Thông tin người nộp chưa hợp lệ."), code="invalid_applicant", details=errors
+        )
     return Applicant(**{k: v or None for k, v in values.items()})
 
 
@@ -130,7 +134,10 @@ def receive(
     """
     procedure = db.session.scalar(select(Procedure).where(Procedure.code == procedure_code))
     if procedure is None:
-        raise NotFound(f"Không có thủ tục mã {procedure_code}.", code="procedure_not_found")
+        raise NotFound(
+            _l("Không có thủ tục mã %(code)s.", code=procedure_code),
+            code="procedure_not_found",
+        )
     errors: dict[str, str] = {}
     unit = None
     if not unit_code:
@@ -144,13 +151,15 @@ def receive(
         except Invalid as exc:
             errors.update(exc.details or {"applicant": exc.message})
     if channel not in {c.value for c in Channel}:
-        errors["channel"] = "Giá trị không hợp lệ."
+        errors["channel"] = _l("Giá trị không hợp lệ.")
     papers = list(procedure.required_documents or [])
     counts = _file_counts(papers, files, check.checked if check else frozenset())
     if check is not None:
         errors.update(_check_errors(check, counts))
     if errors:
-        raise Invalid("Hồ sơ chưa đủ điều kiện tiếp nhận.", code="invalid_intake", details=errors)
+        raise Invalid(
+            _l("Hồ sơ chưa đủ điều kiện tiếp nhận."), code="invalid_intake", details=errors
+        )
 
     now = utcnow()
     version = processes.version_to_run(procedure, unit)
@@ -188,7 +197,12 @@ def receive(
             for i, name in enumerate(papers)
         ]
     workflow.record(
-        dossier, "received", actor=actor, at=now, to_step=workflow.step_names(opened), data=data
+        dossier,
+        EventKind.RECEIVED,
+        actor=actor,
+        at=now,
+        to_step=workflow.step_names(opened),
+        data=data,
     )
     first = held[0] if held else None
     _store_papers(actor, dossier, first, papers, files)
@@ -196,7 +210,7 @@ def receive(
         _work_the_check(actor, progress, first, check)
     workflow.save(progress)
     if dossier.status != DossierStatus.WAITING_APPLICANT:
-        notifications.to_applicant(dossier, "receipt")
+        notifications.to_applicant(dossier, MailKind.RECEIPT)
     return dossier
 
 
@@ -204,11 +218,11 @@ def _file_counts(papers: list[str], files, checked) -> list[int]:
     counts = [0] * len(papers)
     for index, *_ in files:
         if not 0 <= index < len(papers):
-            raise Invalid("Tệp không thuộc thành phần hồ sơ nào.", code="invalid_file")
+            raise Invalid(_l("Tệp không thuộc thành phần hồ sơ nào."), code="invalid_file")
         counts[index] += 1
     for index in checked:
         if not 0 <= index < len(papers):
-            raise Invalid("Thành phần hồ sơ không có trong danh mục.", code="invalid_document")
+            raise Invalid(_l("Thành phần hồ sơ không có trong danh mục."), code="invalid_document")
     return counts
 
 
@@ -217,14 +231,14 @@ def _check_errors(check: Check, counts: list[int]) -> dict[str, str]:
     if check.supplement is not None:
         reason, items = (" ".join((text or "").split()) for text in check.supplement)
         if not reason:
-            errors["reason"] = "Phải ghi rõ lý do (sẽ in trên phiếu yêu cầu bổ sung)."
+            errors["reason"] = _l("Phải ghi rõ lý do (sẽ in trên phiếu yêu cầu bổ sung).")
         if not items:
-            errors["items"] = "Ghi ít nhất một giấy tờ cần bổ sung."
+            errors["items"] = _l("Ghi ít nhất một giấy tờ cần bổ sung.")
     elif not check.complete:
-        errors["complete"] = "Phải xác nhận hồ sơ đầy đủ theo quy định trước khi tiếp nhận."
+        errors["complete"] = _l("Phải xác nhận hồ sơ đầy đủ theo quy định trước khi tiếp nhận.")
     for index in sorted(check.checked):
         if counts[index] == 0:
-            errors[f"doc-{index}"] = "Thành phần đã đánh dấu có phải kèm ít nhất một tệp."
+            errors[f"doc-{index}"] = _l("Thành phần đã đánh dấu có phải kèm ít nhất một tệp.")
     return errors
 
 
@@ -255,8 +269,10 @@ def _work_the_check(actor, progress, first: Task | None, check: Check) -> None:
             )
         if not any(t.waits_for_applicant for t in opened):
             raise Invalid(
-                "Quy trình của thủ tục này chưa có bước chờ người nộp bổ sung sau bước tiếp "
-                "nhận; báo quản trị đơn vị bổ sung vào sơ đồ.",
+                _l(
+                    "Quy trình của thủ tục này chưa có bước chờ người nộp bổ sung sau bước tiếp "
+                    "nhận; báo quản trị đơn vị bổ sung vào sơ đồ."
+                ),
                 code="no_supplement_step",
             )
     elif first is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Invalid, MotcuaError, NotFound
@@ -25,8 +26,8 @@ from motcua.models import ACTIVE_TASK_STATUSES, Dossier, DossierStatus, Task
 MAX_FAILURES = 10
 WINDOW_SECONDS = 15 * 60
 MAX_CLIENTS = 10_000  # addresses remembered at once; the oldest are forgotten first
-NOT_FOUND = "Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ hoặc số điện thoại đã nhập."
-REQUIRED = "Trường này là bắt buộc."
+NOT_FOUND = _l("Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ hoặc số điện thoại đã nhập.")
+REQUIRED = _l("Trường này là bắt buộc.")
 # Compared against when the code is unknown or the applicant gave no phone, so that every
 # attempt does the same work.
 _DUMMY = "\x00" * 12
@@ -39,7 +40,10 @@ class TooManyAttempts(MotcuaError):
     def __init__(self, retry_after: int):
         minutes = max(1, (retry_after + 59) // 60)
         super().__init__(
-            f"Bạn đã tra cứu sai quá nhiều lần; vui lòng thử lại sau {minutes} phút.",
+            _l(
+                "Bạn đã tra cứu sai quá nhiều lần; vui lòng thử lại sau %(minutes)s phút.",
+                minutes=minutes,
+            ),
         )
         self.retry_after = retry_after
 
@@ -134,7 +138,7 @@ def lookup(code: str, secret: str, client: str) -> LookupResult:
     if not secret:
         errors["secret"] = REQUIRED
     if errors:
-        raise Invalid("Nhập mã hồ sơ và số giấy tờ hoặc số điện thoại.", details=errors)
+        raise Invalid(_l("Nhập mã hồ sơ và số giấy tờ hoặc số điện thoại."), details=errors)
     log = failure_log()
     wait = log.retry_after(client)
     if wait is not None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import String, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,20 +49,22 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import audit, deadlines, org
+from motcua.vocabulary import MailKind, ReturnMethod, in_vietnamese
 
-APPLICANT_KINDS = ("receipt", "supplement", "refusal", "delay", "result")
+APPLICANT_KINDS = (
+    MailKind.RECEIPT,
+    MailKind.SUPPLEMENT,
+    MailKind.REFUSAL,
+    MailKind.DELAY,
+    MailKind.RESULT,
+)
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates" / "mail"
-RETURN_METHODS = {
-    "at_desk": "trực tiếp tại Bộ phận Một cửa",
-    "post": "qua dịch vụ bưu chính công ích",
-    "online": "trực tuyến (bản điện tử)",
-}
 # Steps of a dossier whose clock is stopped cannot be worked: no reminders for them.
 STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
 # Dossiers that can still miss their appointment: the clock runs and no result is ready yet (a
 # result ready and waiting for the applicant is on time, as in the overdue watch).
 RUNNING = (DossierStatus.RECEIVED, DossierStatus.PROCESSING)
-# Who may issue the apology (form 04) for a unit's dossier (services.exceptions.apologize).
+# Who may issue the apology (form 04) for a unit's dossier (services.exceptional_paths.apologize).
 APOLOGIZERS = (Role.LEADER, Role.RECEPTIONIST)
 LOOKBACK = timedelta(days=7)
 MAX_SUBJECT = 250
@@ -100,7 +103,7 @@ def new_steps(tasks: list[Task]) -> list[Notification]:
     # The tasks' ids, for the links in the mails (they were only just added to the session).
     db.session.flush()
     return [
-        _to_officer("task", task, user, dedup_key=f"task:{task.id}:{user.id}")
+        _to_officer(MailKind.TASK, task, user, dedup_key=f"task:{task.id}:{user.id}")
         for task in tasks
         # The candidates were read with the step's handler: active officers, in the session.
         for user in sorted((c.user for c in task.candidates), key=lambda u: u.id)
@@ -117,7 +120,9 @@ def task_reassigned(
     if user is None or user.id == leader.id or not _reachable({user.id}):
         return None
     # No dedup key: a step may come back to the same officer; each reassignment is its own mail.
-    return _to_officer("reassigned", task, user, leader=leader, reason=reason, previous=previous)
+    return _to_officer(
+        MailKind.REASSIGNED, task, user, leader=leader, reason=reason, previous=previous
+    )
 
 
 def _to_officer(kind: str, task: Task, user: User, dedup_key: str | None = None, **context):
@@ -171,7 +176,7 @@ def queue_due_soon(now: datetime | None = None) -> int:
         select(Notification.id)
         .where(
             Notification.dossier_id == Task.dossier_id,  # indexed: a dossier has few mails
-            Notification.kind == "due_soon",
+            Notification.kind == MailKind.DUE_SOON,
             Notification.dedup_key.like(
                 literal("due-soon:") + cast(Task.id, String) + literal(":%")
             ),
@@ -213,10 +218,14 @@ def queue_due_soon(now: datetime | None = None) -> int:
         user = users.get(user_id)
         if user is None:
             continue
-        subject, body = render("due_soon", **_task_context(task, user), overdue=task.due_at <= now)
+        subject, body = render(
+            MailKind.DUE_SOON,
+            **_task_context(task, user),
+            overdue=deadlines.is_overdue(task.due_at, now),
+        )
         rows.append(
             {
-                "kind": "due_soon",
+                "kind": MailKind.DUE_SOON,
                 "to_address": user.email.strip(),
                 "subject": subject,
                 "body": body,
@@ -254,7 +263,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
         .where(
             Dossier.finished_at.is_(None),  # ix_dossiers_finished_at: only the open dossiers
             Dossier.status.in_(RUNNING),
-            Dossier.appointment_at > now,
+            ~deadlines.overdue(Dossier.appointment_at, now),
             Dossier.appointment_at <= limit,
             ~apologized,
         )
@@ -280,7 +289,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
     rows = []
     for key, (dossier, user) in wanted.items():
         subject, body = render(
-            "appointment_soon",
+            MailKind.APPOINTMENT_SOON,
             dossier=dossier,
             procedure=dossier.procedure,
             unit=dossier.unit,
@@ -290,7 +299,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
         )
         rows.append(
             {
-                "kind": "appointment_soon",
+                "kind": MailKind.APPOINTMENT_SOON,
                 "to_address": user.email.strip(),
                 "subject": subject,
                 "body": body,
@@ -351,9 +360,9 @@ def retry(actor: User, notification_id: int, now: datetime | None = None) -> Not
     org.require_system_admin(actor)
     mail = db.session.get(Notification, notification_id, with_for_update=True)
     if mail is None:
-        raise NotFound("Không có thư này.", code="mail_not_found")
+        raise NotFound(_l("Không có thư này."), code="mail_not_found")
     if mail.status == NotificationStatus.SENT:
-        raise Conflict("Thư này đã được gửi.", code="mail_already_sent")
+        raise Conflict(_l("Thư này đã được gửi."), code="mail_already_sent")
     before = {"status": mail.status.value, "attempts": mail.attempts, "error": mail.last_error}
     mail.status = NotificationStatus.PENDING
     mail.attempts = 0
@@ -387,13 +396,13 @@ def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
         "lookup_url": _url("/lookup"),
         **context,
     }
-    if kind == "supplement":
+    if kind == MailKind.SUPPLEMENT:
         request = context.get("request")
         values["reason"] = request.reason if request else context.get("reason", "")
         values["items"] = list(request.items or []) if request else context.get("items", [])
-    elif kind == "refusal":
+    elif kind == MailKind.REFUSAL:
         values["reason"] = context.get("reason") or ""
-    elif kind == "delay":
+    elif kind == MailKind.DELAY:
         apology = context.get("apology")
         values["reason"] = apology.reason if apology else context.get("reason", "")
         values["new_appointment"] = (
@@ -404,20 +413,20 @@ def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
         values["old_appointment"] = (
             apology.old_appointment_at if apology else context.get("old_appointment")
         )
-    elif kind == "result":
+    elif kind == MailKind.RESULT:
         values["returned_to"] = (context.get("returned_to") or "").strip()
-        method = context.get("method") or "at_desk"
-        values["method_label"] = RETURN_METHODS.get(method, method)
+        method = context.get("method") or ReturnMethod.AT_DESK
+        values["method_label"] = in_vietnamese(ReturnMethod.label_of(method))
         values["at"] = context.get("at") or utcnow()
     return values
 
 
 def _applicant_key(dossier: Dossier, kind: str, values: dict) -> str | None:
     """One receipt, refusal, delay and result mail per dossier; one per supplement request."""
-    if kind == "supplement":
+    if kind == MailKind.SUPPLEMENT:
         request = values.get("request")
         return f"supplement:{request.id}" if request is not None and request.id else None
-    if kind == "result":
+    if kind == MailKind.RESULT:
         return f"result:{dossier.id}:{'returned' if values['returned_to'] else 'ready'}"
     return f"{kind}:{dossier.id}"
 

@@ -1,5 +1,6 @@
 """Working the steps of a dossier: claim, release, reassign, complete, send back."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,14 +18,22 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import exceptions, formdata, notifications, org, slips, workflow
+from motcua.services import (
+    exceptional_paths,
+    formdata,
+    notifications,
+    org,
+    slips,
+    workflow,
+)
+from motcua.vocabulary import EventKind, MailKind, Outcome
 
 
 def get_task(actor: User, task_id: int) -> Task:
     """The task, if the actor may see its dossier; NotFound otherwise (no leak of existence)."""
     task = db.session.get(Task, task_id)
     if task is None:
-        raise NotFound("Không có công việc này.", code="task_not_found")
+        raise NotFound(_l("Không có công việc này."), code="task_not_found")
     org.require_dossier_visible(actor, task.dossier)
     return task
 
@@ -37,7 +46,7 @@ def _lock(task_id: int) -> tuple[Dossier, Task]:
             select(Task.dossier_id).where(Task.id == task_id).scalar_subquery()
         )
     except NotFound as exc:
-        raise NotFound("Không có công việc này.", code="task_not_found") from exc
+        raise NotFound(_l("Không có công việc này."), code="task_not_found") from exc
     task = db.session.scalar(
         select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
     )
@@ -52,13 +61,14 @@ def _locked_task(actor: User, task_id: int) -> Task:
     dossier, task = _lock(task_id)
     if not org.may_work(actor, task):
         org.require_dossier_visible(actor, dossier)  # a stranger learns nothing more than 404
-        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
+        raise Forbidden(_l("Bạn không phải người xử lý bước này."), code="not_a_handler")
     if task.status not in ACTIVE_TASK_STATUSES:
-        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
-    exceptions.require_running(dossier, task)
+        raise Conflict(_l("Bước này đã được xử lý hoặc đã bị hủy."), code="task_not_active")
+    exceptional_paths.require_running(dossier, task)
     if task.assignee_id not in (None, actor.id):
         raise Conflict(
-            f"Bước này đang do {task.assignee.display_name} xử lý.", code="claimed_by_other"
+            _l("Bước này đang do %(name)s xử lý.", name=task.assignee.display_name),
+            code="claimed_by_other",
         )
     return task
 
@@ -71,7 +81,12 @@ def claim(actor: User, task_id: int) -> Task:
     now = utcnow()
     task.status, task.assignee_id, task.claimed_at = TaskStatus.CLAIMED, actor.id, now
     workflow.record(
-        task.dossier, "claimed", actor=actor, at=now, task_id=task.id, from_step=task.step_name
+        task.dossier,
+        EventKind.CLAIMED,
+        actor=actor,
+        at=now,
+        task_id=task.id,
+        from_step=task.step_name,
     )
     return task
 
@@ -84,7 +99,12 @@ def release(actor: User, task_id: int) -> Task:
     now = utcnow()
     task.status, task.assignee_id, task.claimed_at = TaskStatus.OPEN, None, None
     workflow.record(
-        task.dossier, "released", actor=actor, at=now, task_id=task.id, from_step=task.step_name
+        task.dossier,
+        EventKind.RELEASED,
+        actor=actor,
+        at=now,
+        task_id=task.id,
+        from_step=task.step_name,
     )
     return task
 
@@ -101,26 +121,27 @@ def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> 
     if not org.has_role(actor, Role.LEADER, task.unit_id):
         org.require_dossier_visible(actor, dossier)  # a stranger learns nothing more than 404
         raise Forbidden(
-            "Chỉ lãnh đạo đơn vị xử lý bước này mới được giao lại công việc.", code="not_a_leader"
+            _l("Chỉ lãnh đạo đơn vị xử lý bước này mới được giao lại công việc."),
+            code="not_a_leader",
         )
     if task.status not in ACTIVE_TASK_STATUSES:
-        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+        raise Conflict(_l("Bước này đã được xử lý hoặc đã bị hủy."), code="task_not_active")
     errors = {}
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = "Trường này là bắt buộc."
+        errors["reason"] = _l("Trường này là bắt buộc.")
     username = (assignee_username or "").strip()
     assignee = (
         db.session.scalar(select(User).where(User.username == username)) if username else None
     )
     if not username:
-        errors["assignee"] = "Trường này là bắt buộc."
+        errors["assignee"] = _l("Trường này là bắt buộc.")
     elif assignee is None or not assignee.active:
-        errors["assignee"] = "Không có cán bộ đang hoạt động với tên đăng nhập này."
+        errors["assignee"] = _l("Không có cán bộ đang hoạt động với tên đăng nhập này.")
     elif not org.may_work(assignee, task):
-        errors["assignee"] = "Cán bộ này không phải người xử lý bước này."
+        errors["assignee"] = _l("Cán bộ này không phải người xử lý bước này.")
     if errors:
-        raise Invalid("Chưa giao lại được công việc.", code="invalid_reassign", details=errors)
+        raise Invalid(_l("Chưa giao lại được công việc."), code="invalid_reassign", details=errors)
     previous = db.session.get(User, task.assignee_id) if task.assignee_id else None
     if previous is not None and previous.id == assignee.id:
         return task
@@ -129,7 +150,7 @@ def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> 
     task.assignee_id, task.assignee = assignee.id, assignee
     workflow.record(
         dossier,
-        "reassigned",
+        EventKind.REASSIGNED,
         actor=actor,
         at=now,
         task_id=task.id,
@@ -166,23 +187,23 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     dossier, now = progress.dossier, progress.now
     if task.returns_result and not _has_result(dossier.id):
         raise Invalid(
-            "Chưa có tệp kết quả: phải đính kèm kết quả trước khi trả cho người nộp.",
+            _l("Chưa có tệp kết quả: phải đính kèm kết quả trước khi trả cho người nộp."),
             code="result_required",
         )
     at_receipt = dossier.status == DossierStatus.RECEIVED
     workflow.run_engine(progress.run.complete, task.engine_task_id, data)
     decision = data.get("decision")
-    _finish(task, actor, now, decision if isinstance(decision, str) else "done")
+    _finish(task, actor, now, decision if isinstance(decision, str) else Outcome.DONE)
     task.data = data
     if task.waits_for_applicant:
-        exceptions.papers_received(actor, dossier, data.get("note"), now)
+        exceptional_paths.papers_received(actor, dossier, data.get("note"), now)
     created, _ = workflow.advance(progress, progressed=True)
     waiting = next((t for t in created if t.waits_for_applicant), None)
     if waiting is not None:
-        task.outcome = "supplement"
+        task.outcome = Outcome.SUPPLEMENT
     workflow.record(
         dossier,
-        "step_completed",
+        EventKind.STEP_COMPLETED,
         actor=actor,
         at=now,
         task_id=task.id,
@@ -191,11 +212,11 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
         data={"outcome": task.outcome, "to_units": sorted({t.unit.code for t in created})},
     )
     if waiting is not None:
-        exceptions.supplement_opened(actor, dossier, task, data, waiting, now, at_receipt)
+        exceptional_paths.supplement_opened(actor, dossier, task, data, waiting, now, at_receipt)
     if progress.run.is_completed:
         workflow.record(
             dossier,
-            "finished",
+            EventKind.FINISHED,
             actor=actor,
             at=now,
             from_step=task.step_name,
@@ -203,8 +224,8 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
         )
         if dossier.status == DossierStatus.REFUSED:
             reason = _refusal_reason(dossier, data)
-            workflow.record(dossier, "refused", actor=actor, at=now, note=reason)
-            exceptions.tell_applicant(dossier, "refusal", reason=reason)
+            workflow.record(dossier, EventKind.REFUSED, actor=actor, at=now, note=reason)
+            exceptional_paths.tell_applicant(dossier, MailKind.REFUSAL, reason=reason)
             slips.issue(dossier, "03", actor, reason=reason)
     return created
 
@@ -217,7 +238,7 @@ def _refusal_reason(dossier: Dossier, data: dict) -> str:
         return reason.strip()
     decided = db.session.scalar(
         select(Task.data)
-        .where(Task.dossier_id == dossier.id, Task.outcome == "refuse")
+        .where(Task.dossier_id == dossier.id, Task.outcome == Outcome.REFUSE)
         .order_by(Task.completed_at.desc())
         .limit(1)
     )
@@ -229,15 +250,17 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(
-            "Phải ghi rõ lý do trả lại.",
+            _l("Phải ghi rõ lý do trả lại."),
             code="reason_required",
-            details={"reason": "Trường này là bắt buộc."},
+            details={"reason": _l("Trường này là bắt buộc.")},
         )
     task = _locked_task(actor, task_id)
     if task.waits_for_applicant:
         raise Conflict(
-            "Bước chờ người nộp bổ sung không trả lại được: nhận đủ giấy tờ bổ sung để hồ sơ "
-            "được xử lý tiếp, hoặc rút hồ sơ theo đề nghị của người nộp.",
+            _l(
+                "Bước chờ người nộp bổ sung không trả lại được: nhận đủ giấy tờ bổ sung để hồ "
+                "sơ được xử lý tiếp, hoặc rút hồ sơ theo đề nghị của người nộp."
+            ),
             code="waiting_applicant",
         )
     dossier = task.dossier
@@ -249,15 +272,18 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
         raise Invalid(str(exc), code="no_previous_step") from exc
     if previous.waits_for_applicant:
         raise Invalid(
-            f"Bước trước là «{previous.name}», bước chờ người nộp bổ sung: không trả lại về đó "
-            "được (yêu cầu bổ sung lần nữa bằng quyết định của bước này).",
+            _l(
+                "Bước trước là «%(name)s», bước chờ người nộp bổ sung: không trả lại về đó "
+                "được (yêu cầu bổ sung lần nữa bằng quyết định của bước này).",
+                name=previous.name,
+            ),
             code="no_previous_step",
         )
-    _finish(task, actor, now, "sent_back")
+    _finish(task, actor, now, Outcome.SENT_BACK)
     workflow.advance(progress, progressed=True)
     workflow.record(
         dossier,
-        "sent_back",
+        EventKind.SENT_BACK,
         actor=actor,
         at=now,
         task_id=task.id,

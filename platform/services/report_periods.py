@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
 from motcua.models import utcnow
@@ -145,7 +146,7 @@ def parse_period(kind: str, key: str = "", first: str = "", last: str = "") -> P
     key = (key or "").strip()
     if kind not in KINDS:
         raise Invalid(
-            "Loại kỳ báo cáo không hợp lệ.", code="invalid_period", details={"kind": kind}
+            _l("Loại kỳ báo cáo không hợp lệ."), code="invalid_period", details={"kind": kind}
         )
     if kind == "custom":
         return _parse_custom(first, last)
@@ -163,9 +164,9 @@ def parse_period(kind: str, key: str = "", first: str = "", last: str = "") -> P
         return year_period(int(key))
     except ValueError:
         raise Invalid(
-            "Kỳ báo cáo không hợp lệ.",
+            _l("Kỳ báo cáo không hợp lệ."),
             code="invalid_period",
-            details={"period": "Dạng 2026-W47 (tuần), 2026-11 (tháng) hoặc 2026 (năm)."},
+            details={"period": _l("Dạng 2026-W47 (tuần), 2026-11 (tháng) hoặc 2026 (năm).")},
         ) from None
 
 
@@ -176,13 +177,15 @@ def _parse_custom(first: str, last: str) -> Period:
         try:
             days[name] = date.fromisoformat(text)
         except ValueError:
-            errors[name] = "Cần một ngày dạng YYYY-MM-DD." if text else "Cần nhập ngày."
+            errors[name] = _l("Cần một ngày dạng YYYY-MM-DD.") if text else _l("Cần nhập ngày.")
     if not errors and days["to"] < days["from"]:
-        errors["to"] = "Ngày kết thúc phải từ ngày bắt đầu trở đi."
+        errors["to"] = _l("Ngày kết thúc phải từ ngày bắt đầu trở đi.")
     if not errors and (days["to"] - days["from"]).days >= MAX_DAYS:
-        errors["to"] = f"Một báo cáo dài nhất {MAX_DAYS} ngày."
+        errors["to"] = _l("Một báo cáo dài nhất %(n)s ngày.", n=MAX_DAYS)
     if errors:
-        raise Invalid("Khoảng thời gian báo cáo chưa hợp lệ.", code="invalid_dates", details=errors)
+        raise Invalid(
+            _l("Khoảng thời gian báo cáo chưa hợp lệ."), code="invalid_dates", details=errors
+        )
     return custom(days["from"], days["to"])
 
 

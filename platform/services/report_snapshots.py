@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -81,9 +82,9 @@ def freeze(
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE:
         raise Invalid(
-            "Ghi chú quá dài.",
+            _l("Ghi chú quá dài."),
             code="invalid_note",
-            details={"note": f"Tối đa {MAX_NOTE} ký tự."},
+            details={"note": _l("Tối đa %(n)s ký tự.", n=MAX_NOTE)},
         )
     report = reports.statistics(actor, unit_code, period, group, trend=True, now=now)
     with force_locale("vi"):
@@ -165,7 +166,7 @@ def snapshot(actor: User, snapshot_id: int) -> Frozen:
     reached = reports.reach(actor)
     found = db.session.get(ReportSnapshot, snapshot_id)
     if found is None or (reached is not None and found.unit_id not in reached):
-        raise NotFound("Không có báo cáo đã chốt này.", code="snapshot_not_found")
+        raise NotFound(_l("Không có báo cáo đã chốt này."), code="snapshot_not_found")
     s = ReportSnapshot
     ids = list(
         db.session.scalars(
@@ -186,7 +187,7 @@ def open_file(actor: User, snapshot_id: int, fmt: str) -> tuple[ReportSnapshot, 
     """The stored Excel or PDF of a frozen report, byte for byte as frozen. Raises Forbidden,
     NotFound (no such report or format, the file missing from storage)."""
     if fmt not in FORMATS:
-        raise NotFound("Báo cáo đã chốt chỉ có tệp xlsx và pdf.", code="format_not_found")
+        raise NotFound(_l("Báo cáo đã chốt chỉ có tệp xlsx và pdf."), code="format_not_found")
     found = snapshot(actor, snapshot_id).snapshot
     try:
         with storage.open_file(
@@ -195,7 +196,7 @@ def open_file(actor: User, snapshot_id: int, fmt: str) -> tuple[ReportSnapshot, 
             return found, stream.read()
     except FileNotFoundError:
         raise NotFound(
-            "Không tìm thấy tệp của báo cáo đã chốt trong kho lưu trữ.", code="file_missing"
+            _l("Không tìm thấy tệp của báo cáo đã chốt trong kho lưu trữ."), code="file_missing"
         ) from None
 
 

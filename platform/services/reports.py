@@ -62,6 +62,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, and_, case, cast, func, literal_column, or_, select
 
 from motcua.errors import Forbidden, Invalid, NotFound
@@ -80,7 +81,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import org
+from motcua.services import deadlines, org
 from motcua.services.report_periods import Period, trend_buckets
 
 GROUPS = ("field", "procedure", "unit")
@@ -99,7 +100,10 @@ def reach(user: User) -> set[int] | None:
     own = {r.unit_id for r in user.roles if r.role in REPORT_ROLES}
     if not own:
         raise Forbidden(
-            "Chỉ cán bộ giám sát, lãnh đạo đơn vị và quản trị hệ thống xem được báo cáo thống kê.",
+            _l(
+                "Chỉ cán bộ giám sát, lãnh đạo đơn vị và quản trị hệ thống xem được báo cáo "
+                "thống kê."
+            ),
             code="forbidden",
         )
     return org.subtree_ids(own)
@@ -136,10 +140,11 @@ def report_unit(user: User, code: str | None) -> Unit:
         return units_in_reach(user)[0][0]
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
-        raise NotFound(f"Không có đơn vị mã {code}.", code="unit_not_found")
+        raise NotFound(_l("Không có đơn vị mã %(code)s.", code=code), code="unit_not_found")
     if reached is not None and unit.id not in reached:
         raise Forbidden(
-            f"Đơn vị {unit.name} không thuộc phạm vi báo cáo của bạn.", code="unit_out_of_reach"
+            _l("Đơn vị %(name)s không thuộc phạm vi báo cáo của bạn.", name=unit.name),
+            code="unit_out_of_reach",
         )
     return unit
 
@@ -281,16 +286,18 @@ def statistics(
     unit = report_unit(user, unit_code)
     if group not in GROUPS:
         raise Invalid(
-            "Cách nhóm không hợp lệ.",
+            _l("Cách nhóm không hợp lệ."),
             code="invalid_group",
-            details={"group": "field, procedure, unit"},
+            details={"group": _l("Nhóm theo field, procedure hoặc unit.")},
         )
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     now = now or utcnow()
     start_at, end_at = period.bounds(tz)
     if start_at > now:
         raise Invalid(
-            "Kỳ báo cáo chưa bắt đầu.", code="period_not_started", details={"from": "Sau hôm nay."}
+            _l("Kỳ báo cáo chưa bắt đầu."),
+            code="period_not_started",
+            details={"from": _l("Sau hôm nay.")},
         )
     scope = _scope(unit)
     as_of = min(end_at, now)
@@ -438,7 +445,7 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
     overdue = or_(
         Apology.id.is_not(None),
         and_(
-            d.appointment_at < as_of,
+            deadlines.overdue(d.appointment_at, as_of),
             or_(d.clock_stopped_at.is_(None), d.clock_stopped_at > d.appointment_at),
         ),
     )
@@ -526,7 +533,7 @@ def _officers(scope, start_at, end_at) -> list[OfficerRow]:
         select(
             t.completed_by_id,
             func.count(),
-            func.count().filter(t.completed_at > t.due_at),
+            func.count().filter(deadlines.overdue(t.due_at, t.completed_at)),
             func.avg(_hours(t.created_at, t.completed_at)),
         )
         .where(

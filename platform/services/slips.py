@@ -9,7 +9,8 @@ sha256, so the record shows exactly what was handed over; the register (06) is a
 PDF or, for a long period, as an Excel workbook laid out alike (WeasyPrint lays out a few dozen
 rows a second: a busy unit's year takes minutes as PDF, seconds as Excel), and is not stored.
 The forms are legal papers in Vietnamese: they are rendered in Vietnamese whatever
-language the officer's pages use, and their wording is not put through translation.
+language the officer's pages use; the words of the vocabulary they print (a status, a verdict)
+are its labels evaluated in Vietnamese.
 """
 
 import io
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 import weasyprint
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
@@ -47,6 +49,7 @@ from motcua.models import (
 )
 from motcua.services import deadlines, dossiers, org, timeline
 from motcua.services.timeline import Verdict, timing
+from motcua.vocabulary import DossierStatus, EventKind, Outcome, in_vietnamese
 
 
 @dataclass(frozen=True)
@@ -107,32 +110,8 @@ MAX_REGISTER_DAYS = 366
 # register holds a server thread too long, and its Excel download is the way.
 MAX_REGISTER_PDF_ROWS = 500
 
-# How the control slip words a step's timing (the form's column: trước hạn/đúng hạn/quá hạn).
-VERDICT_WORDS = {
-    Verdict.EARLY: "Trước hạn",
-    Verdict.ON_TIME: "Đúng hạn",
-    Verdict.LATE: "Quá hạn",
-    Verdict.IN_PROGRESS: "Đang giải quyết",
-    Verdict.OVERDUE: "Đang giải quyết, đã quá hạn",
-    Verdict.CANCELLED: "Đã hủy",
-}
-# How the forms word a dossier's status (legal papers: not the pages' translated labels).
-STATUS_WORDS = {
-    "received": "Mới tiếp nhận",
-    "processing": "Đang xử lý",
-    "waiting_applicant": "Chờ bổ sung",
-    "result_ready": "Có kết quả",
-    "returned": "Đã trả kết quả",
-    "refused": "Từ chối",
-    "withdrawn": "Đã rút",
-    "paused": "Đang tạm dừng",
-}
-OUTCOME_WORDS = {
-    "approve": "Đồng ý",
-    "send_back": "Trả lại",
-    "sent_back": "Trả lại bước trước",
-    "refuse": "Từ chối",
-}
+# The decisions the control slip notes next to a step (the others say nothing more).
+NOTED_OUTCOMES = (Outcome.APPROVE, Outcome.SEND_BACK, Outcome.SENT_BACK, Outcome.REFUSE)
 # Units that are administrations of a place (Ủy ban nhân dân …) rather than an office of one.
 _PLACES = (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
 _PLACE_WORDS = ("Thành phố ", "Thị xã ", "Thị trấn ", "Tỉnh ", "Huyện ", "Quận ", "Xã ", "Phường ")
@@ -164,7 +143,7 @@ def render(form: str, **objects) -> bytes:
     spec = _form(form)
     dossier = objects.get("dossier")
     if not isinstance(dossier, Dossier):
-        raise Invalid("Thiếu hồ sơ để in phiếu.", code="slip_incomplete")
+        raise Invalid(_l("Thiếu hồ sơ để in phiếu."), code="slip_incomplete")
     context = _common(dossier, objects.get("actor"))
     context.update(_BUILDERS[spec.number](**objects))
     context["form"] = spec
@@ -192,7 +171,7 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         kind=AttachmentKind.SLIP,
         media_type="application/pdf",
         event_data={"form": spec.number},
-        event="slip_issued",
+        event=EventKind.SLIP_ISSUED,
     )
 
 
@@ -203,8 +182,12 @@ def issue_on_demand(actor: User, code: str, form: str) -> Attachment:
     dossier = dossiers.get(actor, code)
     if form not in ON_DEMAND:
         raise NotFound(
-            f"Không in được mẫu {form} từ đây: chỉ in lại giấy tiếp nhận (01) và phiếu kiểm soát"
-            " (05); các phiếu khác được phát cùng việc của chúng và lưu trong hồ sơ.",
+            _l(
+                "Không in được mẫu %(form)s từ đây: chỉ in lại giấy tiếp nhận (01) và phiếu "
+                "kiểm soát (05); các phiếu khác được phát cùng việc của chúng và lưu trong hồ "
+                "sơ.",
+                form=form,
+            ),
             code="slip_not_printable",
         )
     return issue(dossier, form, actor)
@@ -222,14 +205,14 @@ def open_issued(actor: User, code: str, attachment_id: int) -> tuple[Attachment,
     attachment, stream = timeline.open_attachment(actor, code, attachment_id)
     if attachment.kind != AttachmentKind.SLIP:
         stream.close()
-        raise NotFound("Không có phiếu này trong hồ sơ.", code="slip_not_found")
+        raise NotFound(_l("Không có phiếu này trong hồ sơ."), code="slip_not_found")
     return attachment, stream
 
 
 def _form(form: str) -> Form:
     spec = FORMS.get(str(form))
     if spec is None:
-        raise NotFound(f"Không có mẫu phiếu {form}.", code="slip_form_not_found")
+        raise NotFound(_l("Không có mẫu phiếu %(form)s.", form=form), code="slip_form_not_found")
     return spec
 
 
@@ -282,7 +265,9 @@ def _receipt(dossier: Dossier, **_objects) -> dict:
 
 def _supplement(dossier: Dossier, request=None, **objects) -> dict:
     if not isinstance(request, SupplementRequest) or request.dossier_id != dossier.id:
-        raise Invalid("Phiếu 02 cần yêu cầu bổ sung của chính hồ sơ này.", code="slip_incomplete")
+        raise Invalid(
+            _l("Phiếu 02 cần yêu cầu bổ sung của chính hồ sơ này."), code="slip_incomplete"
+        )
     earlier = db.session.scalar(
         select(func.count(SupplementRequest.id)).where(
             SupplementRequest.dossier_id == dossier.id, SupplementRequest.id < request.id
@@ -300,7 +285,7 @@ def _supplement(dossier: Dossier, request=None, **objects) -> dict:
 def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
     reason = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not reason:
-        raise Invalid("Phiếu từ chối phải ghi rõ lý do.", code="reason_required")
+        raise Invalid(_l("Phiếu từ chối phải ghi rõ lý do."), code="reason_required")
     return {
         "reason": reason,
         "number": f"{dossier.code}/{FORMS['03'].abbreviation}",
@@ -311,7 +296,7 @@ def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
 
 def _apology(dossier: Dossier, apology=None, **_objects) -> dict:
     if not isinstance(apology, Apology) or apology.dossier_id != dossier.id:
-        raise Invalid("Phiếu 04 cần phiếu xin lỗi của chính hồ sơ này.", code="slip_incomplete")
+        raise Invalid(_l("Phiếu 04 cần phiếu xin lỗi của chính hồ sơ này."), code="slip_incomplete")
     return {
         "apology": apology,
         "number": f"{dossier.code}/{FORMS['04'].abbreviation}",
@@ -328,7 +313,6 @@ def _control(dossier: Dossier, **_objects) -> dict:
     partners = sorted({t.unit.name for t in dossiers.tasks_of(dossier) if t.unit_id not in own})
     return {
         "rows": rows,
-        "verdict_words": VERDICT_WORDS,
         "partners": partners,
         "number": f"{dossier.code}/{FORMS['05'].abbreviation}",
         "dated": utcnow(),
@@ -371,7 +355,9 @@ def handovers(dossier: Dossier, *, now: datetime | None = None) -> list[Handover
             status=task.status,
             now=now,
         )
-        notes = [OUTCOME_WORDS[task.outcome]] if task.outcome in OUTCOME_WORDS else []
+        notes = (
+            [in_vietnamese(Outcome(task.outcome).label)] if task.outcome in NOTED_OUTCOMES else []
+        )
         if result.verdict in (Verdict.LATE, Verdict.OVERDUE) and result.hours:
             notes.append(f"quá hạn {working_time(result.hours)} làm việc")
         notes += reassigned.get(task.id, [])
@@ -408,7 +394,9 @@ def _source_of(task: Task, tasks: list[Task]) -> Task | None:
 
 
 def _reassignments(dossier: Dossier) -> dict[int, list[str]]:
-    events = [e for e in dossiers.events_of(dossier) if e.kind == "reassigned" and e.task_id]
+    events = [
+        e for e in dossiers.events_of(dossier) if e.kind == EventKind.REASSIGNED and e.task_id
+    ]
     usernames = {
         v for e in events for v in ((e.data or {}).get("from"), (e.data or {}).get("to")) if v
     }
@@ -430,7 +418,8 @@ def _late_against_first(dossier: Dossier) -> bool | None:
     late); None while it is not finished."""
     if dossier.finished_at is None:
         return None
-    return dossier.finished_at > (dossier.first_appointment_at or dossier.appointment_at)
+    first = dossier.first_appointment_at or dossier.appointment_at
+    return deadlines.is_overdue(first, utcnow(), done_at=dossier.finished_at)
 
 
 def _lookup_url() -> str:
@@ -463,8 +452,11 @@ def register_for(actor: User, unit_code: str, start: date, end: date, *, excel=F
     unit = org.unit_by_code(unit_code)
     if unit not in register_units(actor):
         raise Forbidden(
-            f"Chỉ bộ phận một cửa, lãnh đạo của {unit.name} hoặc cơ quan giám sát cấp trên in "
-            "được sổ theo dõi hồ sơ của đơn vị này.",
+            _l(
+                "Chỉ bộ phận một cửa, lãnh đạo của %(name)s hoặc cơ quan giám sát cấp trên in "
+                "được sổ theo dõi hồ sơ của đơn vị này.",
+                name=unit.name,
+            ),
             code="forbidden",
         )
     return (register_workbook if excel else render_register)(unit, start, end)
@@ -476,10 +468,20 @@ def render_register(unit: Unit, start: date, end: date) -> bytes:
     rows = register_rows(unit, start, end)
     if len(rows) > MAX_REGISTER_PDF_ROWS:
         raise Invalid(
-            f"Sổ có {len(rows)} hồ sơ: bản PDF in tối đa {MAX_REGISTER_PDF_ROWS} hồ sơ một lần "
-            "(dàn trang lâu hơn nữa sẽ làm chậm hệ thống). Chọn kỳ ngắn hơn, hoặc tải bản Excel.",
+            _l(
+                "Sổ có %(n)s hồ sơ: bản PDF in tối đa %(limit)s hồ sơ một lần "
+                "(dàn trang lâu hơn nữa sẽ làm chậm hệ thống). Chọn kỳ ngắn hơn, hoặc tải bản "
+                "Excel.",
+                n=len(rows),
+                limit=MAX_REGISTER_PDF_ROWS,
+            ),
             code="register_too_long",
-            details={"to": f"Tối đa {MAX_REGISTER_PDF_ROWS} hồ sơ một bản PDF."},
+            details={
+                "to": _l(
+                    "Tối đa %(limit)s hồ sơ một bản PDF.",
+                    limit=MAX_REGISTER_PDF_ROWS,
+                )
+            },
         )
     context = _common_unit(unit)
     context.update(rows=rows, columns=REGISTER_COLUMNS, start=start, end=end, dated=utcnow())
@@ -491,15 +493,18 @@ def register_rows(unit: Unit, start: date, end: date) -> list[Dossier]:
     in the order received, with their procedures. Raises Invalid for a bad period."""
     if end < start:
         raise Invalid(
-            "Ngày cuối kỳ phải từ ngày đầu kỳ trở đi.",
+            _l("Ngày cuối kỳ phải từ ngày đầu kỳ trở đi."),
             code="invalid_period",
-            details={"to": "Phải từ ngày đầu kỳ trở đi."},
+            details={"to": _l("Phải từ ngày đầu kỳ trở đi.")},
         )
     if (end - start).days + 1 > MAX_REGISTER_DAYS:
         raise Invalid(
-            f"Sổ theo dõi in tối đa {MAX_REGISTER_DAYS} ngày một lần.",
+            _l(
+                "Sổ theo dõi in tối đa %(n)s ngày một lần.",
+                n=MAX_REGISTER_DAYS,
+            ),
             code="invalid_period",
-            details={"to": f"Tối đa {MAX_REGISTER_DAYS} ngày."},
+            details={"to": _l("Tối đa %(n)s ngày.", n=MAX_REGISTER_DAYS)},
         )
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     since = datetime.combine(start, time(), tz)
@@ -720,9 +725,8 @@ def days(value: Decimal) -> str:
 
 
 def status(value) -> str:
-    """A dossier's status as the forms word it."""
-    value = getattr(value, "value", value)
-    return STATUS_WORDS.get(value, value)
+    """A dossier's status as the forms word it (in Vietnamese, in the register's Excel too)."""
+    return in_vietnamese(DossierStatus.label_of(value))
 
 
 HELPERS = {

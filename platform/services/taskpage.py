@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Conflict, Forbidden, Invalid
@@ -15,6 +16,7 @@ from motcua.forms import load_form
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
     Attachment,
+    AttachmentKind,
     Dossier,
     Event,
     Role,
@@ -28,7 +30,7 @@ from motcua.services import deadlines, dossiers, formdata, org, processing
 from motcua.services.inbox import urgency
 
 HISTORY = 20  # events shown on the task page; the dossier page has them all
-WORKING_KINDS = ("working", "result")
+WORKING_KINDS = (AttachmentKind.WORKING, AttachmentKind.RESULT)
 _TRUE = ("on", "true", "1", "yes")
 
 
@@ -46,7 +48,7 @@ class TaskPage:
     may_reassign: bool  # a leader of the task's unit, the task still active
     officers: list[User]  # whom a leader may give the task to
     has_previous_step: bool
-    attachment_kinds: tuple[str, ...]  # what kinds of file the actor may attach here
+    attachment_kinds: tuple[AttachmentKind, ...]  # what kinds of file the actor may attach here
     urgency: str
     supplement: SupplementRequest | None  # what the applicant was asked for, on a waiting step
 
@@ -75,7 +77,7 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
         may_reassign=leader,
         officers=_officers_for(task) if leader else [],
         has_previous_step=not task.waits_for_applicant and _has_previous_step(task),
-        attachment_kinds=WORKING_KINDS if task.returns_result else ("working",),
+        attachment_kinds=WORKING_KINDS if task.returns_result else (AttachmentKind.WORKING,),
         urgency=urgency(due_at=task.due_at, completed_at=task.completed_at, now=now, soon=soon),
         supplement=_supplement_asked(task) if task.waits_for_applicant else None,
     )
@@ -196,9 +198,9 @@ def complete(
             k: v for k, v in formdata.form_errors(task.form, data).items() if k not in uploaded
         }
         if errors:
-            raise Invalid("Dữ liệu biểu mẫu chưa hợp lệ.", code="invalid_form", details=errors)
+            raise Invalid(_l("Dữ liệu biểu mẫu chưa hợp lệ."), code="invalid_form", details=errors)
         for name, upload in uploaded.items():
-            attachment = _attach(actor, task, "working", upload)
+            attachment = _attach(actor, task, AttachmentKind.WORKING, upload)
             kind = form["schema"]["properties"][name].get("type")
             data[name] = attachment.id if kind == "integer" else str(attachment.id)
     return processing.complete(actor, task_id, data)
@@ -210,18 +212,18 @@ def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attac
     no longer active) or Invalid with field errors for ``kind`` and ``file``."""
     task = processing.get_task(actor, task_id)
     if task.status not in ACTIVE_TASK_STATUSES:
-        raise Conflict("Bước này đã được xử lý hoặc đã bị hủy.", code="task_not_active")
+        raise Conflict(_l("Bước này đã được xử lý hoặc đã bị hủy."), code="task_not_active")
     if not org.may_work(actor, task) or task.assignee_id not in (None, actor.id):
-        raise Forbidden("Bạn không phải người xử lý bước này.", code="not_a_handler")
+        raise Forbidden(_l("Bạn không phải người xử lý bước này."), code="not_a_handler")
     errors = {}
     if kind not in WORKING_KINDS:
-        errors["kind"] = "Giá trị không hợp lệ."
-    elif kind == "result" and not task.returns_result:
-        errors["kind"] = "Chỉ bước trả kết quả mới đính kèm tệp kết quả."
+        errors["kind"] = _l("Giá trị không hợp lệ.")
+    elif kind == AttachmentKind.RESULT and not task.returns_result:
+        errors["kind"] = _l("Chỉ bước trả kết quả mới đính kèm tệp kết quả.")
     if upload is None or not upload.file_name:
-        errors["file"] = "Chọn một tệp để tải lên."
+        errors["file"] = _l("Chọn một tệp để tải lên.")
     if errors:
-        raise Invalid("Chưa đính kèm được tệp.", code="invalid_file", details=errors)
+        raise Invalid(_l("Chưa đính kèm được tệp."), code="invalid_file", details=errors)
     return _attach(actor, task, kind, upload)
 
 

@@ -15,34 +15,26 @@ due time, counted by the province's working calendar:
 - cancelled (đã hủy): the step was withdrawn; it has no timing.
 """
 
-import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import NotFound
 from motcua.extensions import db
 from motcua.models import Attachment, Dossier, Event, Task, TaskStatus, User, utcnow
 from motcua.services import deadlines, dossiers, storage
+from motcua.vocabulary import EventKind, Verdict
 from motcua.workcalendar import WorkCalendar
 
 # A step done within its last working hour before the due time is "on time", not "early".
 ON_TIME_WINDOW_HOURS = 1.0
 
 _MEDIA_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
-
-
-class Verdict(enum.StrEnum):
-    EARLY = "early"
-    ON_TIME = "on_time"
-    LATE = "late"
-    IN_PROGRESS = "in_progress"
-    OVERDUE = "overdue"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -89,11 +81,11 @@ def timing(
         return Timing(Verdict.CANCELLED, None)
     if completed_at is None:
         margin = cal.working_hours_between(now, due_at)
-        if now > due_at:
+        if deadlines.is_overdue(due_at, now):
             return Timing(Verdict.OVERDUE, max(-margin, 0.0))
         return Timing(Verdict.IN_PROGRESS, margin)
     margin = cal.working_hours_between(completed_at, due_at)
-    if completed_at > due_at:
+    if deadlines.is_overdue(due_at, now, done_at=completed_at):
         return Timing(Verdict.LATE, max(-margin, 0.0))
     if margin >= ON_TIME_WINDOW_HOURS:
         return Timing(Verdict.EARLY, margin)
@@ -142,7 +134,7 @@ def view(actor: User, code: str, *, now: datetime | None = None) -> DossierView:
         attachments=dossiers.attachments_of(dossier),
         markers=step_markers(tasks),
         names=_names_in(events),
-        appointment_overdue=(finished or now) > dossier.appointment_at,
+        appointment_overdue=deadlines.is_overdue(dossier.appointment_at, now, done_at=finished),
         now=now,
     )
 
@@ -151,7 +143,7 @@ def _names_in(events: list[Event]) -> dict[str, str]:
     usernames = {
         value
         for e in events
-        if e.kind == "reassigned" and isinstance(e.data, dict)
+        if e.kind == EventKind.REASSIGNED and isinstance(e.data, dict)
         for key in ("from", "to")
         if isinstance(value := e.data.get(key), str)
     }
@@ -175,11 +167,11 @@ def open_attachment(actor: User, code: str, attachment_id: int) -> tuple[Attachm
     dossier = dossiers.get(actor, code)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.dossier_id != dossier.id:
-        raise NotFound("Không có tệp này trong hồ sơ.", code="attachment_not_found")
+        raise NotFound(_l("Không có tệp này trong hồ sơ."), code="attachment_not_found")
     try:
         stream = storage.open_file(current_app.config["STORAGE_DIR"], attachment.storage_key)
     except FileNotFoundError as exc:
-        raise NotFound("Tệp không còn trong kho lưu trữ.", code="file_missing") from exc
+        raise NotFound(_l("Tệp không còn trong kho lưu trữ."), code="file_missing") from exc
     return attachment, stream
 
 

@@ -6,6 +6,7 @@ System administrators create and rename units; unit administrators see their own
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from motcua.errors import Forbidden, Invalid, NotFound
@@ -41,7 +42,7 @@ def require_people_admin(actor: User) -> set[int] | None:
     neither a system administrator nor a unit administrator."""
     if not org.is_system_admin(actor) and not any(r.role == Role.UNIT_ADMIN for r in actor.roles):
         raise Forbidden(
-            "Chỉ quản trị hệ thống và quản trị đơn vị quản lý được đơn vị và cán bộ.",
+            _l("Chỉ quản trị hệ thống và quản trị đơn vị quản lý được đơn vị và cán bộ."),
             code="forbidden",
         )
     return org.administered_unit_ids(actor)
@@ -98,16 +99,16 @@ def create_unit(actor: User, parent_code: str, code: str, name: str, level: str)
     errors: dict[str, str] = {}
     parent = db.session.scalar(select(Unit).where(Unit.code == (parent_code or "").strip()))
     if parent is None:
-        errors["parent"] = "Hãy chọn đơn vị cấp trên."
+        errors["parent"] = _l("Hãy chọn đơn vị cấp trên.")
     unit_level = next((lv for lv in UnitLevel if lv.value == level), None)
     if unit_level is None:
-        errors["level"] = "Hãy chọn cấp của đơn vị."
+        errors["level"] = _l("Hãy chọn cấp của đơn vị.")
     elif parent is not None and unit_level not in CHILD_LEVELS[parent.level]:
         allowed = CHILD_LEVELS[parent.level]
         errors["level"] = (
-            f"Đơn vị {parent.name} không có đơn vị trực thuộc cấp này."
+            _l("Đơn vị %(name)s không có đơn vị trực thuộc cấp này.", name=parent.name)
             if allowed
-            else f"Đơn vị {parent.name} không có đơn vị trực thuộc."
+            else _l("Đơn vị %(name)s không có đơn vị trực thuộc.", name=parent.name)
         )
     code_error = _code_problem(code, parent)
     if code_error:
@@ -115,7 +116,7 @@ def create_unit(actor: User, parent_code: str, code: str, name: str, level: str)
     if name_error := _name_problem(name):
         errors["name"] = name_error
     if errors:
-        raise Invalid("Thông tin đơn vị chưa hợp lệ.", code="invalid_unit", details=errors)
+        raise Invalid(_l("Thông tin đơn vị chưa hợp lệ."), code="invalid_unit", details=errors)
     unit = Unit(code=code, name=name, level=unit_level, parent=parent)
     db.session.add(unit)
     db.session.flush()
@@ -133,28 +134,32 @@ def create_unit(actor: User, parent_code: str, code: str, name: str, level: str)
 
 def _code_problem(code: str, parent: Unit | None) -> str | None:
     if not code:
-        return "Hãy nhập mã đơn vị."
+        return _l("Hãy nhập mã đơn vị.")
     if len(code) > CODE_MAX:
-        return f"Mã đơn vị dài quá {CODE_MAX} ký tự."
+        return _l("Mã đơn vị dài quá %(n)s ký tự.", n=CODE_MAX)
     if not UNIT_CODE.fullmatch(code):
-        return (
+        return _l(
             "Mã đơn vị chỉ gồm chữ in hoa không dấu và chữ số, các phần cách nhau bởi dấu "
             "chấm (ví dụ CLO.TNMT)."
         )
     if parent is not None and parent.level != UnitLevel.PROVINCE:
         prefix = f"{parent.code}."
         if not code.startswith(prefix):
-            return f"Mã đơn vị trực thuộc {parent.code} phải bắt đầu bằng «{prefix}»."
+            return _l(
+                "Mã đơn vị trực thuộc %(parent)s phải bắt đầu bằng «%(prefix)s».",
+                parent=parent.code,
+                prefix=prefix,
+            )
     if db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
-        return f"Mã đơn vị {code} đã có."
+        return _l("Mã đơn vị %(code)s đã có.", code=code)
     return None
 
 
 def _name_problem(name: str) -> str | None:
     if not name:
-        return "Hãy nhập tên đơn vị."
+        return _l("Hãy nhập tên đơn vị.")
     if len(name) > NAME_MAX:
-        return f"Tên đơn vị dài quá {NAME_MAX} ký tự."
+        return _l("Tên đơn vị dài quá %(n)s ký tự.", n=NAME_MAX)
     return None
 
 
@@ -187,5 +192,5 @@ def get_visible(actor: User, code: str) -> Unit:
     managed = require_people_admin(actor)
     unit = org.unit_by_code(code)
     if managed is not None and unit.id not in managed:
-        raise NotFound(f"Không có đơn vị mã {code}.", code="unit_not_found")
+        raise NotFound(_l("Không có đơn vị mã %(code)s.", code=code), code="unit_not_found")
     return unit

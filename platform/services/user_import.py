@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Unit, User, UserRole
 from motcua.services import accounts, audit, org, storage, units
+from motcua.vocabulary import in_vietnamese
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -86,9 +88,11 @@ def stage(stream: BinaryIO) -> str:
     for longer than STAGED_FOR are removed. Raises Invalid (empty or too large)."""
     data = stream.read(MAX_BYTES + 1)
     if not data:
-        raise Invalid("Hãy chọn tệp CSV.", code="empty_file", details={"file": "Hãy chọn tệp CSV."})
+        raise Invalid(
+            _l("Hãy chọn tệp CSV."), code="empty_file", details={"file": _l("Hãy chọn tệp CSV.")}
+        )
     if len(data) > MAX_BYTES:
-        message = f"Tệp lớn quá {MAX_BYTES // (1024 * 1024)} MB."
+        message = _l("Tệp lớn quá %(n)s MB.", n=MAX_BYTES // (1024 * 1024))
         raise Invalid(message, code="file_too_large", details={"file": message})
     _remove_stale()
     sha256, _size, _key = storage.store(_staging(), io.BytesIO(data))
@@ -110,7 +114,7 @@ def discard(sha256: str) -> None:
 
 def load(sha256: str) -> bytes:
     """The bytes of a staged file, checked against its hash. Raises NotFound."""
-    gone = NotFound("Không có tệp nhập này; hãy tải tệp lên lại.", code="import_not_found")
+    gone = NotFound(_l("Không có tệp nhập này; hãy tải tệp lên lại."), code="import_not_found")
     if not _SHA256.fullmatch(sha256 or ""):
         raise gone
     try:
@@ -127,33 +131,37 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]],
 
     Raises Invalid when the file is not UTF-8 CSV with the needed columns."""
 
-    def bad(message: str):
+    def bad(message) -> Invalid:
         return Invalid(message, code="bad_csv", details={"file": message})
 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise bad("Tệp không phải văn bản UTF-8; hãy lưu lại dưới dạng CSV UTF-8.") from exc
+        raise bad(_l("Tệp không phải văn bản UTF-8; hãy lưu lại dưới dạng CSV UTF-8.")) from exc
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise bad(f"Tệp CSV hỏng: {exc}.") from exc
+        raise bad(_l("Tệp CSV hỏng: %(exc)s.", exc=exc)) from exc
     numbered = [
         (n, cells) for n, cells in enumerate(records, start=1) if any(c.strip() for c in cells)
     ]
     if not numbered:
-        raise bad("Tệp không có dữ liệu.")
+        raise bad(_l("Tệp không có dữ liệu."))
     header_line, header_cells = numbered[0]
     header = [c.strip().lower() for c in header_cells]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise bad(
-            "Tệp thiếu cột: " + ", ".join(missing) + ". Các cột cần có: " + ", ".join(COLUMNS) + "."
+            _l(
+                "Tệp thiếu cột: %(missing)s. Các cột cần có: %(columns)s.",
+                missing=", ".join(missing),
+                columns=", ".join(COLUMNS),
+            )
         )
     if len(set(header)) != len(header):
-        raise bad("Tệp có cột trùng tên.")
+        raise bad(_l("Tệp có cột trùng tên."))
     rows = []
     for n, cells in numbered[1:]:
         row = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
@@ -161,16 +169,17 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]],
             row["__extra__"] = "1"
         rows.append((n, row))
     if not rows:
-        raise bad("Tệp chỉ có dòng tiêu đề, không có cán bộ nào.")
+        raise bad(_l("Tệp chỉ có dòng tiêu đề, không có cán bộ nào."))
     if len(rows) > MAX_ROWS:
-        raise bad(f"Tệp có quá {MAX_ROWS} dòng; hãy chia thành nhiều tệp.")
+        raise bad(_l("Tệp có quá %(n)s dòng; hãy chia thành nhiều tệp.", n=MAX_ROWS))
     ignored = [c for c in header if c not in COLUMNS + OPTIONAL and c]
     return header, rows, ignored
 
 
-def _reason(message: str) -> str:
-    """A service message as a reason in the report: "Bỏ qua: không có …"."""
-    message = message.rstrip(".")
+def _reason(message) -> str:
+    """A service message as a reason in the report: "Bỏ qua: không có …" (in Vietnamese, like
+    the rest of the report: the audit log keeps it)."""
+    message = in_vietnamese(message).rstrip(".")
     return message[:1].lower() + message[1:]
 
 

@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
@@ -174,8 +175,10 @@ def reach(user: User) -> set[int] | None:
     own = {r.unit_id for r in user.roles if r.role in WATCH_ROLES}
     if not own:
         raise Forbidden(
-            "Chỉ cán bộ giám sát, lãnh đạo đơn vị và quản trị hệ thống xem được trang theo dõi "
-            "quá hạn.",
+            _l(
+                "Chỉ cán bộ giám sát, lãnh đạo đơn vị và quản trị hệ thống xem được trang theo "
+                "dõi quá hạn."
+            ),
             code="forbidden",
         )
     return org.subtree_ids(own)
@@ -195,17 +198,18 @@ def watch(
     unit_code = (unit_code or "").strip() or None
     errors = {}
     if kind not in KINDS:
-        errors["kind"] = "Loại không hợp lệ."
+        errors["kind"] = _l("Loại không hợp lệ.")
     unit = None
     if unit_code is not None:
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
-            errors["unit"] = f"Không có đơn vị mã {unit_code}."
+            errors["unit"] = _l("Không có đơn vị mã %(code)s.", code=unit_code)
     if errors:
-        raise Invalid("Bộ lọc chưa hợp lệ.", code="invalid_filter", details=errors)
+        raise Invalid(_l("Bộ lọc chưa hợp lệ."), code="invalid_filter", details=errors)
     if unit is not None and reached is not None and unit.id not in reached:
         raise Forbidden(
-            f"Đơn vị {unit.name} không thuộc phạm vi bạn theo dõi.", code="unit_out_of_reach"
+            _l("Đơn vị %(name)s không thuộc phạm vi bạn theo dõi.", name=unit.name),
+            code="unit_out_of_reach",
         )
     scope = org.subtree_ids({unit.id}) if unit is not None else reached
 
@@ -269,8 +273,8 @@ def _step_counts(where: list, now: datetime, soon: datetime) -> dict[str, dict[i
     found = db.session.execute(
         select(
             Task.unit_id,
-            func.count().filter(Task.due_at < now),
-            func.count().filter(Task.due_at >= now),
+            func.count().filter(deadlines.overdue(Task.due_at, now)),
+            func.count().filter(~deadlines.overdue(Task.due_at, now)),
         )
         .where(*where, Task.due_at <= soon)
         .group_by(Task.unit_id)
@@ -283,7 +287,8 @@ def _step_counts(where: list, now: datetime, soon: datetime) -> dict[str, dict[i
 
 
 def _step_rows(key: str, where: list, now: datetime, soon: datetime, calendar) -> list[StepRow]:
-    due = Task.due_at < now if key == "steps_overdue" else Task.due_at.between(now, soon)
+    late = deadlines.overdue(Task.due_at, now)
+    due = late if key == "steps_overdue" else and_(~late, Task.due_at <= soon)
     # The latest steps first, from the task table alone: one query per status, so that
     # ix_tasks_status_due hands each its rows in due order and the scan stops at CAP; then
     # their dossiers and officers by primary key.
@@ -362,8 +367,9 @@ def _dossier_where(unit_ids: set[int], soon: datetime) -> list:
 def _dossier_kind(key: str, now: datetime):
     late = key in ("late_without_apology", "late_after_reschedule")
     rescheduled = key in ("rescheduled_due_soon", "late_after_reschedule")
+    passed = deadlines.overdue(Dossier.appointment_at, now)
     return and_(
-        Dossier.appointment_at < now if late else Dossier.appointment_at >= now,
+        passed if late else ~passed,
         Apology.id.is_not(None) if rescheduled else Apology.id.is_(None),
     )
 

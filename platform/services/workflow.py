@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -30,6 +31,7 @@ from motcua.models import (
     User,
 )
 from motcua.services import deadlines, notifications, org
+from motcua.vocabulary import EventKind
 from motcua.workcalendar import WorkCalendar
 
 FINAL_STATUS_OF_END = {
@@ -52,7 +54,7 @@ def lock_dossier(dossier_id) -> Dossier:
         .execution_options(populate_existing=True)
     )
     if dossier is None:
-        raise NotFound("Không có hồ sơ này.", code="dossier_not_found")
+        raise NotFound(_l("Không có hồ sơ này."), code="dossier_not_found")
     return dossier
 
 
@@ -186,7 +188,9 @@ def _update_status(progress: Progress, progressed: bool) -> None:
         dossier.status = DossierStatus.PROCESSING
 
 
-def record(dossier: Dossier, kind: str, *, actor: User | None, at: datetime, **fields) -> Event:
+def record(
+    dossier: Dossier, kind: EventKind, *, actor: User | None, at: datetime, **fields
+) -> Event:
     event = Event(dossier_id=dossier.id, kind=kind, actor_id=actor.id if actor else None, at=at)
     for name, value in fields.items():
         setattr(event, name, value)

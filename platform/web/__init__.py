@@ -14,7 +14,7 @@ from motcua.web import (  # noqa: E402,F401  (routes register themselves on bp)
     auth,
     desk,
     dossier,
-    exceptions,
+    dossier_actions,
     filters,
     inbox,
     lookup,

@@ -8,6 +8,7 @@ from motcua.errors import Unauthorized
 from motcua.services import auth
 from motcua.unit_of_work import refusal
 from motcua.web import bp
+from motcua.web.redirects import local_target
 
 
 def login_required(view):
@@ -43,11 +44,7 @@ def login():
             session["uid"] = user.id
             if lang:
                 session["lang"] = lang
-            target = request.args.get("next", "")
-            # Only paths of this site: never an open redirect.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("web.home")
-            return redirect(target)
+            return redirect(local_target(request.args.get("next"), url_for("web.home")))
     return render_template("login.html", error=error), 401 if error else 200
 
 
@@ -62,5 +59,4 @@ def language(lang):
     if lang not in ("vi", "en"):
         abort(404)
     session["lang"] = lang
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(local_target(request.form.get("next"), "/"))

@@ -2,29 +2,16 @@
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
-from motcua.models import DossierStatus, Role
+from motcua.models import DossierStatus
 from motcua.services import desk, intake
 from motcua.unit_of_work import refusal
+from motcua.vocabulary import Channel, ReturnMethod
 from motcua.web import bp
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
 
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
-CHANNELS = {
-    "direct": _l("Trực tiếp tại Bộ phận một cửa"),
-    "online": _l("Trực tuyến"),
-    "postal": _l("Qua dịch vụ bưu chính công ích"),
-}
-RETURN_METHODS = {
-    "at_desk": _l("Trả trực tiếp tại Bộ phận một cửa"),
-    "post": _l("Qua dịch vụ bưu chính công ích"),
-    "online": _l("Trả trực tuyến (bản điện tử)"),
-}
-NAV.append(("web.desk_receive", _l("Tiếp nhận hồ sơ"), {Role.RECEPTIONIST}))
-NAV.append(("web.desk_results", _l("Trả kết quả"), {Role.RECEPTIONIST}))
 
 
 @bp.get("/desk/receive")
@@ -40,9 +27,7 @@ def desk_receive():
 def desk_receive_procedure(procedure_code):
     if request.method == "GET":
         form = desk.intake_form(g.user, procedure_code)
-        return render_template(
-            "desk/intake.html", form=form, values={}, errors={}, checked=set(), channels=CHANNELS
-        )
+        return render_template("desk/intake.html", form=form, values={}, errors={}, checked=set())
     checked = {_index(key, "complete-") for key in request.form if key.startswith("complete-")}
     files = intake.paper_files(request.files)
     check = intake.Check(
@@ -61,7 +46,7 @@ def desk_receive_procedure(procedure_code):
             procedure_code,
             request.form.get("unit", ""),
             {f: request.form.get(f"applicant.{f}") for f in APPLICANT_FIELDS},
-            request.form.get("channel", "direct"),
+            request.form.get("channel", Channel.DIRECT),
             files,
             check,
         )
@@ -75,7 +60,6 @@ def desk_receive_procedure(procedure_code):
             errors=exc.details or {"": exc.message},
             message=exc.message,
             checked=checked,
-            channels=CHANNELS,
         )
         return page, 422
     if dossier.status == DossierStatus.WAITING_APPLICANT:
@@ -105,10 +89,8 @@ def desk_results():
 def desk_result(code):
     if request.method == "GET":
         step = desk.return_step(g.user, code)
-        values = {"returned_to": step.dossier.applicant_name, "method": "at_desk"}
-        return render_template(
-            "desk/result.html", step=step, values=values, errors={}, methods=RETURN_METHODS
-        )
+        values = {"returned_to": step.dossier.applicant_name, "method": ReturnMethod.AT_DESK}
+        return render_template("desk/result.html", step=step, values=values, errors={})
     files = [
         (upload.filename, upload.stream, intake.stated_type(upload))
         for upload in request.files.getlist("result")
@@ -119,7 +101,7 @@ def desk_result(code):
             g.user,
             code,
             returned_to=request.form.get("returned_to", ""),
-            method=request.form.get("method", "at_desk"),
+            method=request.form.get("method", ReturnMethod.AT_DESK),
             note=request.form.get("note", ""),
             files=files,
         )
@@ -131,7 +113,6 @@ def desk_result(code):
             values=request.form,
             errors=exc.details or {"result": exc.message},
             message=exc.message,
-            methods=RETURN_METHODS,
         )
         return page, 422
     flash(_("Đã trả kết quả hồ sơ %(code)s.", code=code), "success")

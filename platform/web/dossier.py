@@ -8,33 +8,13 @@ from urllib.parse import quote
 
 from flask import Response, g, render_template, send_file, send_from_directory
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 import motcua.web
-from motcua.services import exceptions, timeline
+from motcua.services import exceptional_paths, timeline
 from motcua.web import bp
 from motcua.web.auth import login_required
-from motcua.web.filters import ATTACHMENT_KINDS
 
 VIEWER_BUNDLE = "bpmn-navigated-viewer.production.min.js"
-
-VERDICTS = {
-    "early": (_l("Sớm"), "ontime"),
-    "on_time": (_l("Đúng hạn"), "ontime"),
-    "late": (_l("Trễ hạn"), "overdue"),
-    "in_progress": (_l("Đang xử lý"), ""),
-    "overdue": (_l("Quá hạn"), "overdue"),
-    "cancelled": (_l("Đã hủy"), "muted"),
-}
-CHANNELS = {"direct": _l("Trực tiếp"), "online": _l("Trực tuyến"), "postal": _l("Bưu chính")}
-OUTCOMES = {
-    "done": _l("Hoàn thành"),
-    "approve": _l("Đồng ý"),
-    "send_back": _l("Trả lại"),
-    "refuse": _l("Từ chối"),
-    "sent_back": _l("Trả lại bước trước"),
-    "supplement": _l("Yêu cầu bổ sung"),
-}
 
 
 def bpmn_js_dir() -> Path:
@@ -77,11 +57,7 @@ def dossier(code):
         "dossier/dossier.html",
         view=data,
         viewer_available=(bpmn_js_dir() / VIEWER_BUNDLE).is_file(),
-        verdicts=VERDICTS,
-        kinds=ATTACHMENT_KINDS,
-        channels=CHANNELS,
-        outcomes=OUTCOMES,
-        actions=exceptions.allowed_actions(g.user, data.dossier),
+        actions=exceptional_paths.allowed_actions(g.user, data.dossier),
     )
 
 

@@ -1,35 +1,13 @@
-"""Jinja filters: dates as dd/mm/yyyy HH:MM in the province's time zone, Vietnamese labels."""
+"""Jinja filters: dates as dd/mm/yyyy HH:MM in the province's time zone, and the vocabulary's
+labels of statuses kept as text (an event's data) or as members."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
+from motcua import vocabulary
 from motcua.web import bp
-
-DOSSIER_STATUS = {
-    "received": _l("Mới tiếp nhận"),
-    "processing": _l("Đang xử lý"),
-    "waiting_applicant": _l("Chờ bổ sung"),
-    "result_ready": _l("Có kết quả"),
-    "returned": _l("Đã trả kết quả"),
-    "refused": _l("Từ chối"),
-    "withdrawn": _l("Đã rút"),
-    "paused": _l("Đang tạm dừng"),
-}
-ATTACHMENT_KINDS = {
-    "component": _l("Thành phần hồ sơ"),
-    "working": _l("Tệp xử lý"),
-    "result": _l("Kết quả"),
-    "slip": _l("Phiếu"),
-}
-TASK_STATUS = {
-    "open": _l("Chưa nhận"),
-    "claimed": _l("Đang xử lý"),
-    "done": _l("Đã xong"),
-    "cancelled": _l("Đã hủy"),
-}
 
 
 @bp.app_template_filter("dt")
@@ -47,9 +25,14 @@ def iso_datetime(value: str | None) -> str:
 
 @bp.app_template_filter("dossier_status")
 def dossier_status(value) -> str:
-    return str(DOSSIER_STATUS.get(getattr(value, "value", value), value))
+    return str(vocabulary.DossierStatus.label_of(value))
 
 
 @bp.app_template_filter("task_status")
 def task_status(value) -> str:
-    return str(TASK_STATUS.get(getattr(value, "value", value), value))
+    return str(vocabulary.TaskStatus.label_of(value))
+
+
+# Templates (and the macros they import) name a label as ``member.label``, or for a value kept
+# as text (an event's kind, a step's outcome) as ``vocabulary.Outcome.label_of(value)``.
+bp.add_app_template_global(vocabulary, "vocabulary")

@@ -10,10 +10,7 @@ from motcua.services import processing, taskpage
 from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
-from motcua.web.filters import ATTACHMENT_KINDS
-from motcua.web.pages import NAV
-
-NAV.insert(0, ("web.inbox", _l("Hồ sơ cần xử lý"), None))
+from motcua.web.redirects import local_target
 
 TAB_LABELS = {
     "mine": _l("Của tôi"),
@@ -26,16 +23,6 @@ SORT_LABELS = {
     "received": _l("Ngày nhận"),
     "completed": _l("Ngày hoàn thành"),
 }
-EVENT_LABELS = {
-    "received": _l("Tiếp nhận hồ sơ"),
-    "claimed": _l("Nhận xử lý"),
-    "released": _l("Trả lại hộp chung"),
-    "reassigned": _l("Giao lại"),
-    "step_completed": _l("Hoàn thành bước"),
-    "sent_back": _l("Trả lại bước trước"),
-    "finished": _l("Kết thúc hồ sơ"),
-    "attachment_added": _l("Đính kèm tệp"),
-}
 FILTER_ARGS = ("procedure", "status", "due_before", "q", "sort")
 
 
@@ -47,9 +34,9 @@ def _page_number() -> int:
 
 
 def _back(default: str) -> str:
-    """The page to return to after an action: a path of this site, never an open redirect."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    """The page to return to after an action: the form's ``next`` if it is a path of this
+    site."""
+    return local_target(request.form.get("next"), default)
 
 
 @bp.get("/inbox")
@@ -85,8 +72,6 @@ def _task_page(task_id: int, status: int = 200, **context):
     return render_template(
         "inbox/task.html",
         page=page,
-        event_labels=EVENT_LABELS,
-        kind_labels=ATTACHMENT_KINDS,
         **context,
     ), status
 

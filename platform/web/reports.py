@@ -13,7 +13,6 @@ from flask import Response, g, redirect, render_template, request, send_file, ur
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
-from motcua.models import Role
 from motcua.services import report_files as layout
 from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
@@ -22,11 +21,6 @@ from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.dossier import content_disposition
-from motcua.web.pages import NAV
-
-REPORT_ROLES = {Role.SUPERVISOR, Role.LEADER, Role.SYSTEM_ADMIN}
-NAV.append(("web.reports", _l("Báo cáo thống kê"), REPORT_ROLES))
-NAV.append(("web.report_snapshots", _l("Báo cáo đã chốt"), REPORT_ROLES))
 
 KIND_LABELS = {
     "week": _l("Tuần"),

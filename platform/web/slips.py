@@ -8,24 +8,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Forbidden, Invalid
-from motcua.models import Role
 from motcua.services import slips as service
 from motcua.web import bp
 from motcua.web.auth import login_required
 from motcua.web.dossier import content_disposition
-from motcua.web.pages import NAV
-
-NAV.append(
-    (
-        "web.registers",
-        _l("Sổ theo dõi hồ sơ"),
-        {Role.RECEPTIONIST, Role.LEADER, Role.SUPERVISOR, Role.SYSTEM_ADMIN},
-    )
-)
-
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

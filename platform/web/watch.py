@@ -5,14 +5,10 @@ from flask import g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
-from motcua.models import Role
 from motcua.services import watch as service
 from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
-from motcua.web.pages import NAV
-
-NAV.append(("web.watch", _l("Theo dõi quá hạn"), {Role.SUPERVISOR, Role.LEADER, Role.SYSTEM_ADMIN}))
 
 KIND_LABELS = {
     "": _l("Tất cả"),

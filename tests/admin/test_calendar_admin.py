@@ -190,7 +190,7 @@ def test_a_day_off_moves_open_deadlines_but_not_done_steps_nor_appointments(
         "tasks_recomputed": 2,
         "tasks_moved": 2,
     }
-    assert added.summary == "Thêm ngày nghỉ 02/03/2027: Nghỉ phục vụ sự kiện của tỉnh"
+    assert added.summary == "Thêm ngày nghỉ của tỉnh 02/03/2027: Nghỉ phục vụ sự kiện của tỉnh"
     assert (removed.action, removed.target_key) == ("calendar.remove", "2027-03-02")
     assert removed.data["kind"] == "day_off" and removed.data["tasks_recomputed"] == 2
     with app.app_context():
@@ -334,7 +334,7 @@ def test_a_day_already_declared_cannot_be_added_twice_and_bad_edits_change_nothi
     response = add(admin, TUE.isoformat(), note="Lần hai")
     assert response.status_code == 422
     assert field_errors(response.get_data(as_text=True)) == [
-        "Ngày 02/03/2027 đã có trong lịch của tỉnh (ngày nghỉ); hãy sửa hoặc xóa mục đó."
+        "Ngày 02/03/2027 đã có trong lịch của tỉnh (ngày nghỉ của tỉnh); hãy sửa hoặc xóa mục đó."
     ]
     response = admin.post(f"/admin/calendar/days/{TUE.isoformat()}/update", data={"note": " "})
     assert response.status_code == 422

@@ -119,7 +119,7 @@ def test_the_mail_is_part_of_the_transaction_of_the_change(ctx):
             "result",
             {"returned_to": "Nguyễn Thị Hoa", "method": "post"},
             "Đã trả kết quả hồ sơ",
-            ["Người nhận kết quả: Nguyễn Thị Hoa", "qua dịch vụ bưu chính công ích"],
+            ["Người nhận kết quả: Nguyễn Thị Hoa", "Qua dịch vụ bưu chính công ích"],
         ),
         ("result", {}, "Hồ sơ đã có kết quả", ["nhận kết quả, mang theo Giấy tiếp nhận"]),
     ],
@@ -350,5 +350,5 @@ def test_returning_the_result_at_the_desk_tells_the_applicant(app, login_as, mak
         [mail] = outbox(dossier_id=dossier_of(code).id, kind="result")
         assert mail.subject.startswith(f"[{code}] Đã trả kết quả hồ sơ: ")
         assert "Người nhận kết quả: Nguyễn Thị Hoa" in mail.body
-        assert "Hình thức trả: qua dịch vụ bưu chính công ích" in mail.body
+        assert "Hình thức trả: Qua dịch vụ bưu chính công ích" in mail.body
         assert dossier_of(code).status == "returned"

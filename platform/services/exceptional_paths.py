@@ -29,6 +29,7 @@ then (with their own time limits).
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Conflict, Forbidden, Invalid
@@ -48,6 +49,7 @@ from motcua.models import (
 )
 from motcua.services import deadlines, notifications, org, slips, workflow
 from motcua.services.workflow import task_due_at
+from motcua.vocabulary import EventKind, MailKind
 
 MAX_REASON = 2000
 STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
@@ -64,36 +66,43 @@ def _reason(text: str | None) -> str:
     reason = " ".join((text or "").split())
     if not reason:
         raise Invalid(
-            "Phải ghi rõ lý do (sẽ in trên phiếu giao cho người nộp hồ sơ).",
+            _l("Phải ghi rõ lý do (sẽ in trên phiếu giao cho người nộp hồ sơ)."),
             code="reason_required",
-            details={"reason": "Phải ghi rõ lý do."},
+            details={"reason": _l("Phải ghi rõ lý do.")},
         )
     if len(reason) > MAX_REASON:
         raise Invalid(
-            f"Lý do dài tối đa {MAX_REASON} ký tự.",
+            _l("Lý do dài tối đa %(n)s ký tự.", n=MAX_REASON),
             code="reason_too_long",
-            details={"reason": f"Tối đa {MAX_REASON} ký tự."},
+            details={"reason": _l("Tối đa %(n)s ký tự.", n=MAX_REASON)},
         )
     return reason
 
 
 def _require_open(dossier: Dossier, *allowed: DossierStatus) -> None:
     if dossier.status in FINAL_STATUSES:
-        raise Conflict(f"Hồ sơ {dossier.code} đã kết thúc.", code="dossier_finished")
+        raise Conflict(
+            _l("Hồ sơ %(code)s đã kết thúc.", code=dossier.code), code="dossier_finished"
+        )
     if allowed and dossier.status not in allowed:
         raise Conflict(
-            f"Hồ sơ {dossier.code} đang ở trạng thái «{dossier.status.value}», không làm được "
-            "việc này.",
+            _l(
+                "Hồ sơ %(code)s đang ở trạng thái «%(status)s», không làm được việc này.",
+                code=dossier.code,
+                status=dossier.status.label,
+            ),
             code="wrong_status",
         )
 
 
-def _require_one_of(actor: User, dossier: Dossier, roles: set[Role], what: str) -> None:
+def _require_one_of(actor: User, dossier: Dossier, roles: set[Role], what) -> None:
     """The actor holds one of the roles in the dossier's unit (system admins may too)."""
     if org.is_system_admin(actor):
         return
     if not any(org.has_role(actor, role, dossier.unit_id) for role in roles):
-        raise Forbidden(f"Chỉ {what} của đơn vị tiếp nhận làm được việc này.", code="forbidden")
+        raise Forbidden(
+            _l("Chỉ %(what)s của đơn vị tiếp nhận làm được việc này.", what=what), code="forbidden"
+        )
 
 
 def _active_tasks(dossier: Dossier) -> list[Task]:
@@ -135,7 +144,7 @@ def supplement_opened(
     db.session.flush()
     workflow.record(
         dossier,
-        "supplement_requested",
+        EventKind.SUPPLEMENT_REQUESTED,
         actor=actor,
         at=now,
         task_id=deciding.id,
@@ -147,8 +156,8 @@ def supplement_opened(
     if at_receipt and dossier.received_at != now:
         # Received by an earlier act (the API's plain call) whose receipt mail is queued: take
         # it back; a dossier received in this very act queued none.
-        notifications.cancel_queued(dossier, "receipt")
-    tell_applicant(dossier, "supplement", request=request)
+        notifications.cancel_queued(dossier, MailKind.RECEIPT)
+    tell_applicant(dossier, MailKind.SUPPLEMENT, request=request)
     slips.issue(dossier, "02", actor, request=request)
     return request
 
@@ -159,9 +168,9 @@ def _items(value) -> list[str]:
     items = [" ".join(i.split()) for i in lines or [] if isinstance(i, str) and i.strip()]
     if not items:
         raise Invalid(
-            "Liệt kê các giấy tờ cần bổ sung, hoàn thiện.",
+            _l("Liệt kê các giấy tờ cần bổ sung, hoàn thiện."),
             code="items_required",
-            details={"items": "Ghi ít nhất một giấy tờ cần bổ sung."},
+            details={"items": _l("Ghi ít nhất một giấy tờ cần bổ sung.")},
         )
     return items
 
@@ -190,10 +199,10 @@ def papers_received(actor: User, dossier: Dossier, note: str | None, now: dateti
         # Only now is the dossier complete, so received in law (the reports count it from
         # here); the applicant gets the receipt mail taken back when form 02 was given.
         dossier.received_at = now
-        tell_applicant(dossier, "receipt")
+        tell_applicant(dossier, MailKind.RECEIPT)
     workflow.record(
         dossier,
-        "supplement_received",
+        EventKind.SUPPLEMENT_RECEIVED,
         actor=actor,
         at=now,
         note=" ".join((note or "").split()) or None,
@@ -232,20 +241,21 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
     dossier = _locked(code, actor)
     _require_open(dossier)
     _require_one_of(
-        actor, dossier, {Role.LEADER, Role.RECEPTIONIST}, "lãnh đạo hoặc bộ phận một cửa"
+        actor, dossier, {Role.LEADER, Role.RECEPTIONIST}, _l("lãnh đạo hoặc bộ phận một cửa")
     )
     reason = _reason(reason)
     if db.session.scalar(select(Apology.id).where(Apology.dossier_id == dossier.id)):
         raise Conflict(
-            "Hồ sơ đã được hẹn lại một lần; không được hẹn lại lần nữa.", code="already_rescheduled"
+            _l("Hồ sơ đã được hẹn lại một lần; không được hẹn lại lần nữa."),
+            code="already_rescheduled",
         )
     if new_appointment.tzinfo is None:
-        raise Invalid("Ngày hẹn mới phải có múi giờ.", code="invalid_appointment")
+        raise Invalid(_l("Ngày hẹn mới phải có múi giờ."), code="invalid_appointment")
     if new_appointment <= dossier.appointment_at:
         raise Invalid(
-            "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
+            _l("Ngày hẹn mới phải sau ngày hẹn hiện tại."),
             code="invalid_appointment",
-            details={"new_appointment": "Phải sau ngày hẹn hiện tại."},
+            details={"new_appointment": _l("Phải sau ngày hẹn hiện tại.")},
         )
     now = utcnow()
     apology = Apology(
@@ -261,17 +271,17 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
     db.session.flush()
     workflow.record(
         dossier,
-        "apology_issued",
+        EventKind.APOLOGY_ISSUED,
         actor=actor,
         at=now,
         note=reason,
         data={
             "old_appointment": apology.old_appointment_at.isoformat(),
             "new_appointment": new_appointment.isoformat(),
-            "after_appointment": now > apology.old_appointment_at,
+            "after_appointment": deadlines.is_overdue(apology.old_appointment_at, now),
         },
     )
-    tell_applicant(dossier, "delay", apology=apology)
+    tell_applicant(dossier, MailKind.DELAY, apology=apology)
     slips.issue(dossier, "04", actor, apology=apology)
     return apology
 
@@ -281,7 +291,7 @@ def withdraw(actor: User, code: str, reason: str) -> Dossier:
     cancelled."""
     dossier = _locked(code, actor)
     _require_open(dossier)
-    _require_one_of(actor, dossier, {Role.RECEPTIONIST}, "bộ phận một cửa")
+    _require_one_of(actor, dossier, {Role.RECEPTIONIST}, _l("bộ phận một cửa"))
     reason = _reason(reason)
     now = utcnow()
     for task in _active_tasks(dossier):
@@ -289,7 +299,7 @@ def withdraw(actor: User, code: str, reason: str) -> Dossier:
     dossier.status = DossierStatus.WITHDRAWN
     dossier.finished_at = now
     dossier.clock_stopped_at = None
-    workflow.record(dossier, "withdrawn", actor=actor, at=now, note=reason)
+    workflow.record(dossier, EventKind.WITHDRAWN, actor=actor, at=now, note=reason)
     return dossier
 
 
@@ -297,12 +307,12 @@ def pause(actor: User, code: str, reason: str) -> Dossier:
     """Pause the dossier where the law allows it (a leader's decision); its clock stops."""
     dossier = _locked(code, actor)
     _require_open(dossier, DossierStatus.RECEIVED, DossierStatus.PROCESSING)
-    _require_one_of(actor, dossier, {Role.LEADER}, "lãnh đạo")
+    _require_one_of(actor, dossier, {Role.LEADER}, _l("lãnh đạo"))
     reason = _reason(reason)
     now = utcnow()
     dossier.status = DossierStatus.PAUSED
     dossier.clock_stopped_at = now
-    workflow.record(dossier, "paused", actor=actor, at=now, note=reason)
+    workflow.record(dossier, EventKind.PAUSED, actor=actor, at=now, note=reason)
     return dossier
 
 
@@ -310,14 +320,14 @@ def resume(actor: User, code: str, note: str | None = None) -> Dossier:
     """End a pause: the appointment moves by the working time the dossier was paused."""
     dossier = _locked(code, actor)
     _require_open(dossier, DossierStatus.PAUSED)
-    _require_one_of(actor, dossier, {Role.LEADER}, "lãnh đạo")
+    _require_one_of(actor, dossier, {Role.LEADER}, _l("lãnh đạo"))
     now = utcnow()
     calendar = deadlines.calendar()
     paused = calendar.working_hours_between(dossier.clock_stopped_at, now)
     _resume(dossier, now, _moved(calendar, dossier.appointment_at, dossier.clock_stopped_at, now))
     workflow.record(
         dossier,
-        "resumed",
+        EventKind.RESUMED,
         actor=actor,
         at=now,
         note=" ".join((note or "").split()) or None,
@@ -354,11 +364,13 @@ def require_running(dossier: Dossier, task: Task) -> None:
     worked; a paused dossier's steps cannot be worked at all."""
     if dossier.status == DossierStatus.WAITING_APPLICANT and not task.waits_for_applicant:
         raise Conflict(
-            "Hồ sơ đang chờ người nộp bổ sung; bộ phận một cửa nhận bổ sung rồi mới xử lý tiếp.",
+            _l(
+                "Hồ sơ đang chờ người nộp bổ sung; bộ phận một cửa nhận bổ sung rồi mới xử lý tiếp."
+            ),
             code="waiting_applicant",
         )
     if dossier.status == DossierStatus.PAUSED:
-        raise Conflict("Hồ sơ đang tạm dừng.", code="dossier_paused")
+        raise Conflict(_l("Hồ sơ đang tạm dừng."), code="dossier_paused")
 
 
 def tell_applicant(dossier: Dossier, kind: str, **context) -> None:

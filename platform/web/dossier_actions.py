@@ -1,5 +1,5 @@
 """Officer pages: the exceptional paths of a whole dossier (apology, withdrawal, pause),
-posted from its page; the rules are in motcua.services.exceptions."""
+posted from its page; the rules are in motcua.services.exceptional_paths."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,7 +8,7 @@ from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from motcua.errors import Conflict, Invalid
-from motcua.services import exceptions
+from motcua.services import exceptional_paths
 from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
@@ -19,7 +19,8 @@ def _back(code: str):
 
 
 def _run(code: str, action, done: str):
-    """Take the action; its error (in Vietnamese) or `done` is shown on the dossier page."""
+    """Take the action; its error (in the officer's language) or `done` is shown on the dossier
+    page."""
     with refusal(Invalid, Conflict) as refused:
         action()
     if refused:
@@ -35,7 +36,7 @@ def _run(code: str, action, done: str):
 @login_required
 def dossier_apologize(code):
     def act():
-        exceptions.apologize(g.user, code, request.form.get("reason"), _local(request.form))
+        exceptional_paths.apologize(g.user, code, request.form.get("reason"), _local(request.form))
 
     return _run(code, act, _("Đã xin lỗi và hẹn lại ngày trả kết quả."))
 
@@ -45,7 +46,7 @@ def dossier_apologize(code):
 def dossier_withdraw(code):
     return _run(
         code,
-        lambda: exceptions.withdraw(g.user, code, request.form.get("reason")),
+        lambda: exceptional_paths.withdraw(g.user, code, request.form.get("reason")),
         _("Đã rút hồ sơ theo đề nghị của người nộp."),
     )
 
@@ -55,7 +56,7 @@ def dossier_withdraw(code):
 def dossier_pause(code):
     return _run(
         code,
-        lambda: exceptions.pause(g.user, code, request.form.get("reason")),
+        lambda: exceptional_paths.pause(g.user, code, request.form.get("reason")),
         _("Đã tạm dừng giải quyết hồ sơ."),
     )
 
@@ -65,7 +66,7 @@ def dossier_pause(code):
 def dossier_resume(code):
     return _run(
         code,
-        lambda: exceptions.resume(g.user, code, request.form.get("note")),
+        lambda: exceptional_paths.resume(g.user, code, request.form.get("note")),
         _("Đã tiếp tục giải quyết hồ sơ."),
     )
 

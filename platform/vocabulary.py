@@ -1,0 +1,219 @@
+"""The domain's vocabulary, once: each status, kind and outcome with its value, its translated
+label and, where the pages colour it, its css class (as NetBox's ``choices.py``).
+
+The values are stored in the database and given by the API: never change one. The labels are
+lazy, worded when shown in the reader's language: Vietnamese outside a request, and on the
+legal papers and mails, which are rendered in Vietnamese whatever the officer reads
+(``in_vietnamese``). A sentence around a label ("trả trực tiếp tại …") belongs to the template
+that needs it, not here.
+"""
+
+import enum
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+
+class Choice(enum.StrEnum):
+    """A StrEnum whose members carry a label, and a css class: ``NAME = "value", _l("Nhãn")``."""
+
+    def __new__(cls, value: str, label, css: str = ""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.css = css
+        return member
+
+    @classmethod
+    def label_of(cls, value):
+        """The label of a value (a member or its text, as events keep them); a value that is
+        not one of ours (an outcome a diagram's form made up, say) is shown as it is."""
+        try:
+            return cls(getattr(value, "value", value)).label
+        except ValueError:
+            return value
+
+
+def in_sentence(label) -> LazyString:
+    """A label as a word inside a sentence ("vai trò lãnh đạo"): lower case, still worded when
+    shown."""
+    return LazyString(lambda: str(label).lower())
+
+
+def in_vietnamese(label) -> str:
+    """A label as Vietnamese text, for what is stored (audit summaries) or printed on legal
+    papers whatever the officer's language."""
+    with force_locale("vi"):
+        return str(label)
+
+
+# -- dossiers ----------------------------------------------------------------------------------
+
+
+class DossierStatus(Choice):
+    RECEIVED = "received", _l("Mới tiếp nhận")
+    PROCESSING = "processing", _l("Đang xử lý")
+    WAITING_APPLICANT = "waiting_applicant", _l("Chờ bổ sung")
+    RESULT_READY = "result_ready", _l("Có kết quả")
+    RETURNED = "returned", _l("Đã trả kết quả")
+    REFUSED = "refused", _l("Từ chối")
+    WITHDRAWN = "withdrawn", _l("Đã rút")
+    PAUSED = "paused", _l("Đang tạm dừng")  # tạm dừng where the law allows it; the clock stops
+
+
+FINAL_STATUSES = frozenset({DossierStatus.RETURNED, DossierStatus.REFUSED, DossierStatus.WITHDRAWN})
+
+
+class Channel(Choice):
+    """How the dossier was submitted (Decree 61/2018/NĐ-CP, art. 6)."""
+
+    DIRECT = "direct", _l("Trực tiếp tại Bộ phận một cửa")
+    ONLINE = "online", _l("Trực tuyến")
+    POSTAL = "postal", _l("Qua dịch vụ bưu chính công ích")
+
+
+class ReturnMethod(Choice):
+    """How the result was handed over."""
+
+    AT_DESK = "at_desk", _l("Trực tiếp tại Bộ phận một cửa")
+    POST = "post", _l("Qua dịch vụ bưu chính công ích")
+    ONLINE = "online", _l("Trực tuyến (bản điện tử)")
+
+
+class AttachmentKind(Choice):
+    COMPONENT = "component", _l("Thành phần hồ sơ")  # a paper of the dossier
+    WORKING = "working", _l("Tệp xử lý")  # an officer's working file
+    RESULT = "result", _l("Kết quả")
+    SLIP = "slip", _l("Phiếu")
+
+
+class EventKind(Choice):
+    """What an event of a dossier's log records (``events.kind``)."""
+
+    RECEIVED = "received", _l("Tiếp nhận hồ sơ")
+    CLAIMED = "claimed", _l("Nhận xử lý")
+    RELEASED = "released", _l("Trả lại hộp chung")
+    REASSIGNED = "reassigned", _l("Giao lại")
+    STEP_COMPLETED = "step_completed", _l("Hoàn thành bước")
+    SENT_BACK = "sent_back", _l("Trả lại bước trước")
+    FINISHED = "finished", _l("Kết thúc hồ sơ")
+    ATTACHMENT_ADDED = "attachment_added", _l("Đính kèm tệp")
+    SLIP_ISSUED = "slip_issued", _l("Phát phiếu")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _l("Yêu cầu bổ sung hồ sơ")
+    SUPPLEMENT_RECEIVED = "supplement_received", _l("Nhận hồ sơ bổ sung")
+    REFUSED = "refused", _l("Từ chối giải quyết")
+    APOLOGY_ISSUED = "apology_issued", _l("Xin lỗi, hẹn lại")
+    WITHDRAWN = "withdrawn", _l("Rút hồ sơ")
+    PAUSED = "paused", _l("Tạm dừng giải quyết")
+    RESUMED = "resumed", _l("Tiếp tục giải quyết")
+
+
+# -- steps -------------------------------------------------------------------------------------
+
+
+class TaskStatus(Choice):
+    OPEN = "open", _l("Chưa nhận")
+    CLAIMED = "claimed", _l("Đang xử lý")
+    DONE = "done", _l("Đã xong")
+    CANCELLED = "cancelled", _l("Đã hủy")
+
+
+ACTIVE_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+
+
+class Outcome(Choice):
+    """How a step ended (``tasks.outcome``): a decision of its form, or what the platform did.
+    A diagram's form may give other decisions; they are kept and shown as they are."""
+
+    DONE = "done", _l("Hoàn thành")
+    APPROVE = "approve", _l("Đồng ý")
+    SEND_BACK = "send_back", _l("Trả lại")
+    REFUSE = "refuse", _l("Từ chối")
+    SENT_BACK = "sent_back", _l("Trả lại bước trước")
+    SUPPLEMENT = "supplement", _l("Yêu cầu bổ sung")
+
+
+class Verdict(Choice):
+    """How a step stands against its due time (motcua.services.timeline), worded as the control
+    slip's column (form 05: trước hạn / đúng hạn / quá hạn); css: the pages' colour."""
+
+    EARLY = "early", _l("Trước hạn"), "ontime"
+    ON_TIME = "on_time", _l("Đúng hạn"), "ontime"
+    LATE = "late", _l("Quá hạn"), "overdue"
+    IN_PROGRESS = "in_progress", _l("Đang giải quyết")
+    OVERDUE = "overdue", _l("Đang giải quyết, đã quá hạn"), "overdue"
+    CANCELLED = "cancelled", _l("Đã hủy"), "muted"
+
+
+# -- people and units --------------------------------------------------------------------------
+
+
+class Role(Choice):
+    RECEPTIONIST = "receptionist", _l("Cán bộ một cửa")
+    SPECIALIST = "specialist", _l("Chuyên viên")
+    LEADER = "leader", _l("Lãnh đạo")
+    UNIT_ADMIN = "unit_admin", _l("Quản trị đơn vị")
+    ANALYST = "analyst", _l("Phân tích nghiệp vụ")
+    SUPERVISOR = "supervisor", _l("Giám sát")
+    SYSTEM_ADMIN = "system_admin", _l("Quản trị hệ thống")
+
+
+class UnitLevel(Choice):
+    PROVINCE = "province", _l("Tỉnh")
+    DEPARTMENT = "department", _l("Sở, ban, ngành")  # provincial department
+    DISTRICT = "district", _l("Huyện, thị xã, thành phố")
+    OFFICE = "office", _l("Phòng chuyên môn")  # a district's specialist office
+    COMMUNE = "commune", _l("Xã, phường, thị trấn")
+
+
+# -- the catalogue and the diagrams ------------------------------------------------------------
+
+
+class ProcedureLevel(Choice):
+    PROVINCE = "province", _l("Cấp tỉnh")
+    DISTRICT = "district", _l("Cấp huyện")
+    COMMUNE = "commune", _l("Cấp xã")
+
+
+class OnlineLevel(Choice):
+    FULL = "full", _l("Toàn trình")
+    PARTIAL = "partial", _l("Một phần")
+    NONE = "none", _l("Không")
+
+
+class ProcessStatus(Choice):
+    DRAFT = "draft", _l("Bản nháp")
+    PUBLISHED = "published", _l("Đã ban hành")
+
+
+# -- the calendar and the mail -----------------------------------------------------------------
+
+
+class CalendarDayKind(Choice):
+    """A province's own day (css: its colour on the calendar page)."""
+
+    # An extra day off the province declares (or a swapped-out weekday).
+    DAY_OFF = "day_off", _l("Ngày nghỉ của tỉnh"), "cal-off"
+    # A weekend day worked in exchange.
+    WORKING_DAY = "working_day", _l("Ngày làm việc bù"), "cal-work"
+
+
+class MailKind(Choice):
+    """What a mail of the outbox is about (``notifications.kind``; its template's name)."""
+
+    RECEIPT = "receipt", _l("Tiếp nhận hồ sơ")
+    SUPPLEMENT = "supplement", _l("Yêu cầu bổ sung")
+    REFUSAL = "refusal", _l("Từ chối giải quyết")
+    DELAY = "delay", _l("Xin lỗi, hẹn lại")
+    RESULT = "result", _l("Trả kết quả")
+    TASK = "task", _l("Việc mới")
+    REASSIGNED = "reassigned", _l("Giao lại việc")
+    DUE_SOON = "due_soon", _l("Nhắc hạn bước")
+    APPOINTMENT_SOON = "appointment_soon", _l("Sắp đến ngày hẹn")
+
+
+class NotificationStatus(Choice):
+    PENDING = "pending", _l("Chờ gửi")
+    SENT = "sent", _l("Đã gửi")
+    FAILED = "failed", _l("Gửi lỗi")  # gave up after the last retry
