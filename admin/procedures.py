@@ -44,7 +44,6 @@ def _render_configurator(config, *, entered=None, errors=None, status=200):
             errors=errors,
             field_errors=field_errors,
             roles=diagrams.STEP_ROLES,
-            role_labels=diagrams.ROLE_LABELS,
             where_choices=step_table.where_choices(config),
         ),
         status,

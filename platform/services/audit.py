@@ -1,5 +1,6 @@
 """The audit log of configuration changes (who changed which diagram, entry, user or day, when)."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.errors import Forbidden
@@ -61,7 +62,7 @@ def entries_for(
     a system admin (who may filter by target). Raises Forbidden for anyone else."""
     managed = org.administered_unit_ids(user)
     if managed == set() and not org.is_analyst(user):
-        raise Forbidden("Bạn không xem được nhật ký thay đổi.", code="forbidden")
+        raise Forbidden(_l("Bạn không xem được nhật ký thay đổi."), code="forbidden")
     if managed == set():
         return entries(templates_only=True)
     if managed is not None:

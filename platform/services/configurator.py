@@ -11,6 +11,7 @@ widgets) is read and shown by motcua.services.step_table.
 from dataclasses import dataclass
 from functools import cached_property
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua import engine
@@ -109,7 +110,10 @@ def _configuration(user: User, procedure: Procedure, unit: Unit) -> Configuratio
         xml, source, based_on = template.bpmn_xml, "template", template
     else:
         raise Invalid(
-            f"Thủ tục {procedure.code} chưa có quy trình mẫu được ban hành để cấu hình.",
+            _l(
+                "Thủ tục %(code)s chưa có quy trình mẫu được ban hành để cấu hình.",
+                code=procedure.code,
+            ),
             code="no_template",
         )
     diagram = diagrams.load(xml)
@@ -175,11 +179,12 @@ def edit(config: Configuration, table) -> Edit:
     for step_id, values in table.steps.items():
         row = rows.get(step_id)
         if row is None:
-            errors.append({"element": step_id, "message": f"Không có bước {step_id}."})
+            errors.append({"element": step_id, "message": _l("Không có bước %(id)s.", id=step_id)})
             continue
         for name, value in values.items():
             if name not in CONFIGURABLE:
-                errors.append({"element": step_id, "message": f"Không được sửa «{name}» ở đây."})
+                message = _l("Không được sửa «%(name)s» ở đây.", name=name)
+                errors.append({"element": step_id, "message": message})
                 continue
             value = " ".join((value or "").split())
             if value == _current_value(row, name):
@@ -193,16 +198,15 @@ def edit(config: Configuration, table) -> Edit:
     for lane_id, name in table.lanes.items():
         name = " ".join((name or "").split())
         if lane_id not in lanes:
-            errors.append({"element": lane_id, "message": f"Không có làn {lane_id}."})
+            errors.append({"element": lane_id, "message": _l("Không có làn %(id)s.", id=lane_id)})
         elif not name:
-            errors.append(
-                {"element": lane_id, "field": "lane", "message": "Tên làn không được để trống."}
-            )
+            message = _l("Tên làn không được để trống.")
+            errors.append({"element": lane_id, "field": "lane", "message": message})
         elif name != (lanes[lane_id].name or ""):
             renamed[lane_id] = name
     if errors:
         raise Invalid(
-            "Bảng cấu hình có giá trị không hợp lệ.", code="bad_configuration", details=errors
+            _l("Bảng cấu hình có giá trị không hợp lệ."), code="bad_configuration", details=errors
         )
     if changes or renamed:
         xml = engine.set_step_properties(config.xml, changes, lane_names=renamed)
@@ -317,19 +321,24 @@ def _value_problem(config: Configuration, name: str, value: str) -> str | None:
     except ValueError as exc:
         return str(exc)
     if handler.kind == "role" and handler.role not in diagrams.STEP_ROLES:
-        return (
-            f"Vai trò «{handler.role}» không xử lý hồ sơ; chọn một cửa, chuyên viên hoặc lãnh đạo."
+        return _l(
+            "Vai trò «%(role)s» không xử lý hồ sơ; chọn một cửa, chuyên viên hoặc lãnh đạo.",
+            role=handler.role,
         )
     if handler.kind == "role" and handler.unit_code and not handler.relative:
-        return (
-            f"Người xử lý «{value}» thuộc đơn vị khác: ở đây chỉ giao cho đơn vị "
-            f"{unit.name} hoặc phòng, xã trực thuộc."
+        return _l(
+            "Người xử lý «%(handler)s» thuộc đơn vị khác: ở đây chỉ giao cho đơn vị %(unit)s "
+            "hoặc phòng, xã trực thuộc.",
+            handler=value,
+            unit=unit.name,
         )
     if handler.kind == "users":
         allowed = {u.username for u in config.officers}
         outside = [n for n in handler.usernames if n not in allowed]
         if outside:
-            return "Không phải cán bộ đang hoạt động của đơn vị: " + ", ".join(outside) + "."
+            return _l(
+                "Không phải cán bộ đang hoạt động của đơn vị: %(names)s.", names=", ".join(outside)
+            )
     return org.handler_check(unit).problem(handler)
 
 
@@ -340,7 +349,7 @@ def rebase(config: Configuration) -> Configuration:
     removed are gone. The result is the variant's draft."""
     procedure, unit, user, template = config.procedure, config.unit, config.user, config.template
     if template is None:
-        raise Invalid("Chưa có quy trình mẫu được ban hành.", code="no_template")
+        raise Invalid(_l("Chưa có quy trình mẫu được ban hành."), code="no_template")
     template_diagram = diagrams.load(template.bpmn_xml)
     mine = {r.id: r for r in config.rows}
     changes, added = {}, []

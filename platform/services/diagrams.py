@@ -11,6 +11,7 @@ The unit admins' table of steps is in `configurator`.
 import hashlib
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua import engine
@@ -29,15 +30,6 @@ from motcua.models import (
 )
 from motcua.services import audit, org, processes
 
-ROLE_LABELS = {
-    Role.RECEPTIONIST: "Cán bộ một cửa",
-    Role.SPECIALIST: "Chuyên viên",
-    Role.LEADER: "Lãnh đạo",
-    Role.UNIT_ADMIN: "Quản trị đơn vị",
-    Role.ANALYST: "Phân tích nghiệp vụ",
-    Role.SUPERVISOR: "Giám sát",
-    Role.SYSTEM_ADMIN: "Quản trị hệ thống",
-}
 # The roles a step may be given to: the others configure or watch, they do not work dossiers.
 STEP_ROLES = (Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER)
 
@@ -56,7 +48,7 @@ class WorkingCopy:
 def procedure_by_code(code: str) -> Procedure:
     procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
     if procedure is None:
-        raise NotFound(f"Không có thủ tục mã {code}.", code="procedure_not_found")
+        raise NotFound(_l("Không có thủ tục mã %(code)s.", code=code), code="procedure_not_found")
     return procedure
 
 
@@ -122,7 +114,7 @@ def save_draft(
         engine.parse_xml(raw)
     except engine.DiagramError as exc:
         raise Invalid(
-            "Không nhận tệp sơ đồ này: " + " ".join(p.message for p in exc.problems),
+            _l("Không nhận tệp sơ đồ này: %(why)s", why=" ".join(p.message for p in exc.problems)),
             code="unsafe_diagram",
             details=[{"element": p.element_id, "message": p.message} for p in exc.problems],
         ) from None
@@ -178,13 +170,18 @@ def publish(
     require_editor(user, unit)
     draft = draft or draft_of(procedure, unit)
     if draft is None:
-        raise NotFound("Không có bản nháp nào để ban hành.", code="no_draft")
+        raise NotFound(_l("Không có bản nháp nào để ban hành."), code="no_draft")
     if draft.new_steps:
         raise Invalid(
-            "Có bước mới từ quy trình mẫu chưa được cấu hình người xử lý và thời hạn: "
-            + ", ".join(draft.new_steps),
+            _l(
+                "Có bước mới từ quy trình mẫu chưa được cấu hình người xử lý và thời hạn: "
+                "%(steps)s",
+                steps=", ".join(draft.new_steps),
+            ),
             code="new_steps_unset",
-            details=[{"element": s, "message": "Bước mới chưa cấu hình."} for s in draft.new_steps],
+            details=[
+                {"element": s, "message": _l("Bước mới chưa cấu hình.")} for s in draft.new_steps
+            ],
         )
     if previous is _READ:
         previous = processes.newest_version(procedure, unit)
@@ -220,7 +217,7 @@ def discard_draft(procedure: Procedure, unit: Unit | None, user: User) -> None:
     require_editor(user, unit)
     draft = draft_of(procedure, unit)
     if draft is None:
-        raise NotFound("Không có bản nháp nào.", code="no_draft")
+        raise NotFound(_l("Không có bản nháp nào."), code="no_draft")
     audit.record(
         user,
         "process.discard_draft",
@@ -237,7 +234,7 @@ def modeler_options() -> dict:
     """The choices the modeler's "Xử lý" group offers."""
     units = db.session.execute(select(Unit.code, Unit.name).order_by(Unit.code)).all()
     return {
-        "roles": [{"value": r.value, "label": ROLE_LABELS[r]} for r in STEP_ROLES],
+        "roles": [{"value": r.value, "label": str(r.label)} for r in STEP_ROLES],
         "forms": form_names(),
         "units": [{"code": code, "name": name} for code, name in units],
     }
@@ -297,7 +294,7 @@ def require_reader(user: User, unit: Unit | None) -> None:
     """Templates: analysts, unit admins and system admins; a variant: its unit admins."""
     if unit is None:
         if not (org.is_analyst(user) or org.administered_unit_ids(user) != set()):
-            raise Forbidden("Bạn không xem được quy trình mẫu.", code="forbidden")
+            raise Forbidden(_l("Bạn không xem được quy trình mẫu."), code="forbidden")
     else:
         org.require_unit_admin(user, unit)
 
@@ -305,7 +302,9 @@ def require_reader(user: User, unit: Unit | None) -> None:
 def version_by_id(version_id: int, procedure: Procedure) -> ProcessVersion:
     version = db.session.get(ProcessVersion, version_id)
     if version is None or version.procedure_id != procedure.id:
-        raise NotFound(f"Không có phiên bản {version_id} của thủ tục này.", code="not_found")
+        raise NotFound(
+            _l("Không có phiên bản %(n)s của thủ tục này.", n=version_id), code="not_found"
+        )
     return version
 
 
@@ -357,7 +356,7 @@ def compare(user: User, procedure_code: str, first_id, second_id) -> Comparison:
     try:
         ids = int(first_id), int(second_id)
     except (TypeError, ValueError):
-        raise Invalid("Chọn hai phiên bản để so sánh.", code="invalid") from None
+        raise Invalid(_l("Chọn hai phiên bản để so sánh."), code="invalid") from None
     old, new = (version_by_id(i, procedure) for i in ids)
     require_reader(user, old.unit)
     require_reader(user, new.unit)
@@ -416,7 +415,7 @@ def load(xml: str) -> engine.Diagram:
         return engine.load_diagram(xml)
     except engine.DiagramError as exc:
         raise Invalid(
-            "Sơ đồ không đọc được: " + " ".join(p.message for p in exc.problems),
+            _l("Sơ đồ không đọc được: %(why)s", why=" ".join(p.message for p in exc.problems)),
             code="bad_diagram",
             details=[{"element": p.element_id, "message": p.message} for p in exc.problems],
         ) from None

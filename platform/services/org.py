@@ -1,18 +1,20 @@
 """Units, officers and who may do what where."""
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.engine import Handler
 from motcua.errors import Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Role, Task, TaskCandidate, Unit, User, UserRole
+from motcua.vocabulary import in_sentence
 
 
 def unit_by_code(code: str) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
-        raise NotFound(f"Không có đơn vị mã {code}.", code="unit_not_found")
+        raise NotFound(_l("Không có đơn vị mã %(code)s.", code=code), code="unit_not_found")
     return unit
 
 
@@ -57,26 +59,33 @@ def require_unit_admin(user: User, unit: Unit) -> None:
     """Raises Forbidden unless the user administers the unit (or is a system admin)."""
     managed = administered_unit_ids(user)
     if managed is not None and unit.id not in managed:
-        raise Forbidden(f"Bạn không phải quản trị của đơn vị {unit.name}.", code="forbidden")
+        raise Forbidden(
+            _l("Bạn không phải quản trị của đơn vị %(unit)s.", unit=unit.name), code="forbidden"
+        )
 
 
 def require_analyst(user: User) -> None:
     if not is_analyst(user):
         raise Forbidden(
-            "Chỉ chuyên viên phân tích nghiệp vụ và quản trị hệ thống sửa được quy trình mẫu.",
+            _l("Chỉ chuyên viên phân tích nghiệp vụ và quản trị hệ thống sửa được quy trình mẫu."),
             code="forbidden",
         )
 
 
 def require_system_admin(user: User) -> None:
     if not is_system_admin(user):
-        raise Forbidden("Chỉ quản trị hệ thống làm được việc này.", code="forbidden")
+        raise Forbidden(_l("Chỉ quản trị hệ thống làm được việc này."), code="forbidden")
 
 
 def require_role(user: User, role: Role, unit: Unit) -> None:
     if not has_role(user, role, unit.id):
         raise Forbidden(
-            f"Bạn không có vai trò {role.value} tại đơn vị {unit.name}.", code="forbidden"
+            _l(
+                "Bạn không có vai trò %(role)s tại đơn vị %(unit)s.",
+                role=in_sentence(role.label),
+                unit=unit.name,
+            ),
+            code="forbidden",
         )
 
 
@@ -93,10 +102,7 @@ def resolve_handler(handler: Handler, dossier_unit: Unit) -> tuple[Unit, Role | 
         )
         missing = set(handler.usernames) - {u.username for u in users}
         if missing:
-            raise Invalid(
-                "Không tìm thấy cán bộ đang hoạt động: " + ", ".join(sorted(missing)),
-                code="handler_unresolved",
-            )
+            raise Invalid(_no_active_officers(missing), code="handler_unresolved")
         by_name = {u.username: u for u in users}
         ordered = [by_name[name] for name in handler.usernames]
         return ordered[0].unit, None, ordered
@@ -117,10 +123,27 @@ def resolve_handler(handler: Handler, dossier_unit: Unit) -> tuple[Unit, Role | 
         return rows[0][0], role, [user for _, user in rows]
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
-        raise Invalid(f"Không có đơn vị mã {code}.", code="handler_unresolved")
-    raise Invalid(
-        f"Đơn vị {unit.name} ({code}) không có cán bộ nào giữ vai trò {role.value}.",
-        code="handler_unresolved",
+        raise Invalid(_no_unit(code), code="handler_unresolved")
+    raise Invalid(_no_holder(unit.name, code, role), code="handler_unresolved")
+
+
+# Why a handler names nobody: at run time (resolve_handler) and in the lint (HandlerCheck).
+
+
+def _no_active_officers(usernames) -> str:
+    return _l("Không tìm thấy cán bộ đang hoạt động: %(names)s", names=", ".join(sorted(usernames)))
+
+
+def _no_unit(code: str) -> str:
+    return _l("Không có đơn vị mã %(code)s.", code=code)
+
+
+def _no_holder(unit_name: str, code: str, role: Role) -> str:
+    return _l(
+        "Đơn vị %(unit)s (%(code)s) không có cán bộ nào giữ vai trò %(role)s.",
+        unit=unit_name,
+        code=code,
+        role=in_sentence(role.label),
     )
 
 
@@ -172,23 +195,20 @@ class HandlerCheck:
             )
 
     def problem(self, handler: Handler) -> str | None:
-        """None if the handler resolves, else why not (as ``resolve_handler`` would say)."""
+        """None if the handler resolves, else why not (as ``resolve_handler`` would say), worded
+        when read."""
         self.prepare([handler])
         if handler.kind == "users":
-            missing = sorted(set(handler.usernames) - self._active)
-            if missing:
-                return "Không tìm thấy cán bộ đang hoạt động: " + ", ".join(missing)
-            return None
+            missing = set(handler.usernames) - self._active
+            return _no_active_officers(missing) if missing else None
         code = self._code(handler)
         if code is None:
             return None
         if code not in self._units:
-            return f"Không có đơn vị mã {code}."
+            return _no_unit(code)
         name, roles = self._units[code]
         role = Role(handler.role)
-        if role not in roles:
-            return f"Đơn vị {name} ({code}) không có cán bộ nào giữ vai trò {role.value}."
-        return None
+        return _no_holder(name, code, role) if role not in roles else None
 
     def _code(self, handler: Handler) -> str | None:
         """The unit a role handler names in this unit; None where a template cannot tell."""
@@ -243,7 +263,7 @@ def require_dossier_visible(user: User, dossier) -> None:
         select(Task.id).where(Task.dossier_id == dossier.id, Task.unit_id.in_(units)).limit(1)
     )
     if handled is None:
-        raise NotFound(f"Không có hồ sơ {dossier.code}.", code="dossier_not_found")
+        raise NotFound(_l("Không có hồ sơ %(code)s.", code=dossier.code), code="dossier_not_found")
 
 
 def users_for(role: Role | None, unit_code: str | None) -> list[User]:

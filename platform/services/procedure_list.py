@@ -4,6 +4,7 @@ A fixed number of queries whatever the numbers of procedures and units."""
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only
 
@@ -53,7 +54,7 @@ def overview(user: User) -> tuple[list[Row], list[Unit]]:
     Raises Forbidden for those who administer no unit."""
     units = variant_units(user)
     if not units and not org.is_system_admin(user):
-        raise Forbidden("Chỉ quản trị đơn vị cấu hình được quy trình.", code="forbidden")
+        raise Forbidden(_l("Chỉ quản trị đơn vị cấu hình được quy trình."), code="forbidden")
     unit_ids = [u.id for u in units]
     # Not the diagrams' text nor their specs: only what the list shows.
     columns = load_only(

@@ -3,6 +3,7 @@
 import hashlib
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from motcua import engine
@@ -10,6 +11,7 @@ from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import Procedure, ProcessStatus, ProcessVersion, Unit, User, utcnow
 from motcua.services import deadlines, org
+from motcua.vocabulary import in_vietnamese
 
 
 def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> engine.Diagram:
@@ -32,7 +34,7 @@ def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> e
         checked[key] = _check(raw, procedure, unit)
     found = checked[key]
     if isinstance(found, list):
-        raise Invalid("Sơ đồ quy trình không hợp lệ.", code="bad_diagram", details=list(found))
+        raise Invalid(_l("Sơ đồ quy trình không hợp lệ."), code="bad_diagram", details=list(found))
     return found
 
 
@@ -43,10 +45,16 @@ def _check(raw: bytes, procedure: Procedure | None, unit: Unit | None):
         handlers.prepare(_handlers_of(engine.load_diagram(raw)))
     except engine.DiagramError:
         pass  # check_diagram says why
+
+    def unresolved(handler: engine.Handler) -> str | None:
+        # The lint's problems are kept with the draft: in Vietnamese, as the engine's own.
+        why = handlers.problem(handler)
+        return in_vietnamese(why) if why else None
+
     try:
         return engine.check_diagram(
             raw,
-            resolve_handler=handlers.problem,
+            resolve_handler=unresolved,
             legal_limit_days=procedure.legal_limit_days if procedure else None,
             hours_per_day=deadlines.hours_per_day(),
         )
@@ -145,6 +153,10 @@ def version_to_run(procedure: Procedure, unit: Unit) -> ProcessVersion:
     if variant or template:
         return variant or template
     raise Invalid(
-        f"Thủ tục {procedure.code} chưa có quy trình nội bộ được ban hành cho {unit.name}.",
+        _l(
+            "Thủ tục %(code)s chưa có quy trình nội bộ được ban hành cho %(unit)s.",
+            code=procedure.code,
+            unit=unit.name,
+        ),
         code="no_process",
     )
