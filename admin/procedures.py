@@ -11,12 +11,6 @@ from motcua.services import audit, configurator, diagrams, procedure_list, step_
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 
-KIND_LABELS = {
-    "added": _l("Bước mới thêm"),
-    "removed": _l("Bước đã bỏ"),
-    "changed": _l("Đã sửa"),
-    "unchanged": _l("Giữ nguyên"),
-}
 FIELD_LABELS = {
     "name": _l("Tên bước"),
     "handler": _l("Người xử lý"),
@@ -157,7 +151,6 @@ def diff(code):
         new=compared.new,
         changes=compared.changes,
         markers=compared.markers,
-        kind_labels=KIND_LABELS,
         field_labels=FIELD_LABELS,
     )
 

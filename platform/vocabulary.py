@@ -187,6 +187,15 @@ class ProcessStatus(Choice):
     PUBLISHED = "published", _l("Đã ban hành")
 
 
+class StepChangeKind(Choice):
+    """How a step differs between two versions of a diagram."""
+
+    ADDED = "added", _l("Bước mới thêm")
+    REMOVED = "removed", _l("Bước đã bỏ")
+    CHANGED = "changed", _l("Đã sửa")
+    UNCHANGED = "unchanged", _l("Giữ nguyên")
+
+
 # -- the calendar and the mail -----------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import audit, org, processes
+from motcua.vocabulary import StepChangeKind
 
 # The roles a step may be given to: the others configure or watch, they do not work dossiers.
 STEP_ROLES = (Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER)
@@ -207,7 +208,7 @@ def publish(
         data={
             "version": version.version,
             "sha256": version.sha256,
-            "changes": [c.as_dict() for c in changes or [] if c.kind != "unchanged"],
+            "changes": [c.as_dict() for c in changes or [] if c.kind != StepChangeKind.UNCHANGED],
         },
     )
     return version
@@ -314,7 +315,7 @@ class StepChange:
 
     step_id: str
     name: str
-    kind: str  # "added" | "removed" | "changed" | "unchanged"
+    kind: StepChangeKind
     before: dict = field(default_factory=dict)  # name, handler, timeLimit, form, lane
     after: dict = field(default_factory=dict)
 
@@ -337,15 +338,13 @@ class Comparison:
     @property
     def markers(self) -> dict[str, dict[str, str]]:
         """For each diagram, the css class of each step that differs."""
+        shown = {
+            "old": (StepChangeKind.REMOVED, StepChangeKind.CHANGED),
+            "new": (StepChangeKind.ADDED, StepChangeKind.CHANGED),
+        }
         return {
-            "old": {
-                c.step_id: f"diff-{c.kind}"
-                for c in self.changes
-                if c.kind in ("removed", "changed")
-            },
-            "new": {
-                c.step_id: f"diff-{c.kind}" for c in self.changes if c.kind in ("added", "changed")
-            },
+            side: {c.step_id: f"diff-{c.kind.value}" for c in self.changes if c.kind in kinds}
+            for side, kinds in shown.items()
         }
 
 
@@ -375,13 +374,14 @@ def diff(
     changes = []
     for step_id, step in after.items():
         if step_id not in before:
-            changes.append(StepChange(step_id, step.name, "added", {}, _fields(step)))
+            changes.append(StepChange(step_id, step.name, StepChangeKind.ADDED, {}, _fields(step)))
             continue
         old_fields, new_fields = _fields(before[step_id]), _fields(step)
-        kind = "unchanged" if old_fields == new_fields else "changed"
+        same = old_fields == new_fields
+        kind = StepChangeKind.UNCHANGED if same else StepChangeKind.CHANGED
         changes.append(StepChange(step_id, step.name, kind, old_fields, new_fields))
     changes += [
-        StepChange(step_id, step.name, "removed", _fields(step), {})
+        StepChange(step_id, step.name, StepChangeKind.REMOVED, _fields(step), {})
         for step_id, step in before.items()
         if step_id not in after
     ]
@@ -406,8 +406,11 @@ def _fields(step: engine.Step) -> dict:
 
 
 def _summary(changes: list[StepChange]) -> str:
-    counts = {k: sum(c.kind == k for c in changes) for k in ("added", "removed", "changed")}
-    return f"thêm {counts['added']}, bỏ {counts['removed']}, đổi {counts['changed']} bước"
+    counts = {k: sum(c.kind == k for c in changes) for k in StepChangeKind}
+    return (
+        f"thêm {counts[StepChangeKind.ADDED]}, bỏ {counts[StepChangeKind.REMOVED]}, "
+        f"đổi {counts[StepChangeKind.CHANGED]} bước"
+    )
 
 
 def load(xml: str) -> engine.Diagram:

@@ -111,9 +111,5 @@ def test_every_service_that_raises_gives_the_catalogue_its_messages():
         )
         if Path(filename).parent.name == "services"
     }
-    raising = {
-        path.name
-        for path in SERVICES.glob("*.py")
-        if _error_calls(path)
-    }
+    raising = {path.name for path in SERVICES.glob("*.py") if _error_calls(path)}
     assert raising - extracted == set()
