@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from motcua.extensions import db
 from motcua.models import Dossier, Unit
-from motcua.services import slips
+from motcua.services import register
 from motcua.unit_of_work import unit_of_work
 
 from bench import common
@@ -29,12 +29,12 @@ YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 def printable_period(unit: Unit) -> tuple[date, int]:
     """The last day of the longest period from the year's first day whose register the PDF
     prints (at most ``MAX_REGISTER_PDF_ROWS`` rows), and its rows."""
-    rows = slips.register_rows(unit, *YEAR)
-    if len(rows) <= slips.MAX_REGISTER_PDF_ROWS:
+    rows = register.register_rows(unit, *YEAR)
+    if len(rows) <= register.MAX_REGISTER_PDF_ROWS:
         return YEAR[1], len(rows)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     days = [row.received_at.astimezone(tz).date() for row in rows]
-    end = days[slips.MAX_REGISTER_PDF_ROWS] - timedelta(days=1)
+    end = days[register.MAX_REGISTER_PDF_ROWS] - timedelta(days=1)
     return end, sum(day <= end for day in days)
 
 
@@ -64,9 +64,9 @@ def run(args) -> None:
         unit = db.session.scalar(select(Unit).where(Unit.code == "CLO"))
         end, printed = printable_period(unit)
         print(f"database: {db.engine.dialect.name}; register of {args.dossiers} rows")
-        _render(f"Excel, {args.dossiers} rows", slips.register_workbook, unit, *YEAR)
+        _render(f"Excel, {args.dossiers} rows", register.register_workbook, unit, *YEAR)
         pdf = _render(
-            f"PDF, {printed} rows to {end:%d/%m}", slips.render_register, unit, YEAR[0], end
+            f"PDF, {printed} rows to {end:%d/%m}", register.render_register, unit, YEAR[0], end
         )
         if not pdf.startswith(b"%PDF"):
             raise SystemExit("the register's PDF is not a PDF")

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from motcua.services import papers
 from motcua.services import report_periods as periods
 from motcua.services import reports as service
 
@@ -37,16 +38,13 @@ def file_name(report: service.Report, extension: str) -> str:
 
 def pdf(report: service.Report) -> bytes:
     """The report as a PDF: the table, the chart when the report has its points, the officers."""
-    from weasyprint import HTML  # heavy; only when a PDF is asked for
-
-    html = render_template(
+    return papers.render_pdf(
         "reports/statistics_pdf.html",
         report=report,
         header=header_rows(report.group),
         chart=chart(report.trend),
         labels=labels(),
     )
-    return HTML(string=html).write_pdf()
 
 
 def workbook(report: service.Report) -> bytes:

@@ -1,6 +1,7 @@
 """Printable slips (forms 01–06) as PDF: issue a new receipt or control slip of a dossier (a
 POST that stores it, then the browser is sent to the stored file), list the slips a dossier was
-given, print a unit's register as PDF or Excel (rules in motcua.services.slips)."""
+given, print a unit's register as PDF or Excel (rules in motcua.services.slips and
+motcua.services.register)."""
 
 import re
 from datetime import date, datetime
@@ -10,6 +11,7 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 from flask_babel import gettext as _
 
 from motcua.errors import Forbidden, Invalid
+from motcua.services import register
 from motcua.services import slips as service
 from motcua.web import bp
 from motcua.web.auth import login_required
@@ -47,7 +49,7 @@ def dossier_slips(code):
 def registers():
     """Choose a unit and a period; the form sends the browser to the register's PDF, or to its
     Excel workbook (format=xlsx)."""
-    units = service.register_units(g.user)
+    units = register.register_units(g.user)
     if not units:
         raise Forbidden(
             _("Chỉ bộ phận một cửa, lãnh đạo và cơ quan giám sát in được sổ theo dõi hồ sơ."),
@@ -67,7 +69,7 @@ def registers():
         "slips/registers.html",
         units=units,
         asked=shown,
-        max_pdf_rows=service.MAX_REGISTER_PDF_ROWS,
+        max_pdf_rows=register.MAX_REGISTER_PDF_ROWS,
     )
 
 
@@ -75,7 +77,7 @@ def registers():
 @login_required
 def register_pdf(unit_code):
     start, end = _period()
-    data = service.register_for(g.user, unit_code, start, end)
+    data = register.register_for(g.user, unit_code, start, end)
     return _pdf(data, f"{_register_name(unit_code, start, end)}.pdf")
 
 
@@ -83,7 +85,7 @@ def register_pdf(unit_code):
 @login_required
 def register_xlsx(unit_code):
     start, end = _period()
-    data = service.register_for(g.user, unit_code, start, end, excel=True)
+    data = register.register_for(g.user, unit_code, start, end, excel=True)
     response = Response(data, mimetype=XLSX)
     name = f"{_register_name(unit_code, start, end)}.xlsx"
     response.headers["Content-Disposition"] = content_disposition("attachment", name)

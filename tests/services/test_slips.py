@@ -30,7 +30,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import slips, storage
+from motcua.services import paper_wording, register, slips, storage
 from motcua.services.formdata import example_data
 from motcua.services.timeline import Verdict
 
@@ -393,7 +393,7 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
         returned.finished_at = datetime(2020, 4, 2, 10, 15, tzinfo=VN)
         db.session.commit()
 
-        pdf = slips.render_register(unit("CLO"), date(2020, 3, 1), date(2020, 3, 31))
+        pdf = register.render_register(unit("CLO"), date(2020, 3, 1), date(2020, 3, 31))
 
         text = text_of(pdf)
         assert "SỔ THEO DÕI HỒ SƠ" in text and "UBND HUYỆN CAN LỘC" in text
@@ -408,11 +408,11 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
 
         # The Excel workbook has the same rows under the same headings.
         book = openpyxl.load_workbook(
-            io.BytesIO(slips.register_workbook(unit("CLO"), date(2020, 3, 1), date(2020, 3, 31)))
+            io.BytesIO(register.register_workbook(unit("CLO"), date(2020, 3, 1), date(2020, 3, 31)))
         )
         rows = [[c.value for c in row] for row in book.active.iter_rows()]
         heading = next(i for i, row in enumerate(rows) if row[0] == "STT")
-        assert rows[heading] == [title for title, *_ in slips.REGISTER_COLUMNS]
+        assert rows[heading] == [title for title, *_ in register.REGISTER_COLUMNS]
         body = rows[heading + 1 : heading + 3]
         assert [row[1] for row in body] == codes[:2] and [row[0] for row in body] == [1, 2]
         assert body[0][6] == datetime(2020, 3, 1, 0, 30)  # local wall-clock time
@@ -421,7 +421,7 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
         assert body[0][5] == "Thôn Phú Lộc, xã Thiên Lộc\n0912345678"
         assert rows[heading + 4][0].startswith("Tổng số hồ sơ tiếp nhận trong kỳ: 2.")
         with pytest.raises(Invalid):
-            slips.register_workbook(unit("CLO"), date(2020, 3, 2), date(2020, 3, 1))
+            register.register_workbook(unit("CLO"), date(2020, 3, 2), date(2020, 3, 1))
         # A register is a report, not a paper given to anyone: nothing is stored.
         assert not db.session.scalar(select(Attachment.id).where(Attachment.kind == "slip"))
 
@@ -430,17 +430,17 @@ def test_a_register_period_runs_forwards_and_at_most_a_year(app):
     with app.app_context():
         clo = unit("CLO")
         with pytest.raises(Invalid) as backwards:
-            slips.render_register(clo, date(2026, 3, 2), date(2026, 3, 1))
+            register.render_register(clo, date(2026, 3, 2), date(2026, 3, 1))
         assert "Ngày cuối kỳ" in backwards.value.message
         with pytest.raises(Invalid):
-            slips.render_register(clo, date(2024, 1, 1), date(2025, 1, 1))
-        assert text_of(slips.render_register(clo, date(2024, 1, 1), date(2024, 12, 31)))
+            register.render_register(clo, date(2024, 1, 1), date(2025, 1, 1))
+        assert text_of(register.render_register(clo, date(2024, 1, 1), date(2024, 12, 31)))
 
 
 def test_who_may_print_a_units_register(app):
     with app.app_context():
         codes = {
-            name: {u.code for u in slips.register_units(user(name))}
+            name: {u.code for u in register.register_units(user(name))}
             for name in ("clo.mc1", "clo.ld1", "hti.giamsat", "clo.cv.tckh1", "admin")
         }
     assert codes["clo.mc1"] == {"CLO"} and codes["clo.ld1"] == {"CLO"}
@@ -454,15 +454,21 @@ def test_who_may_print_a_units_register(app):
 
 def test_the_issuer_and_place_are_named_as_papers_name_them(app):
     with app.app_context():
-        assert slips.desk_header(unit("CLO")) == ("UBND HUYỆN CAN LỘC", "BỘ PHẬN MỘT CỬA")
-        assert slips.unit_header(unit("CLO.THIENLOC")) == (
+        assert paper_wording.desk_header(unit("CLO")) == ("UBND HUYỆN CAN LỘC", "BỘ PHẬN MỘT CỬA")
+        assert paper_wording.unit_header(unit("CLO.THIENLOC")) == (
             "UBND HUYỆN CAN LỘC",
             "UBND XÃ THIÊN LỘC",
         )
-        assert slips.unit_header(unit("SXD")) == ("UBND TỈNH HÀ TĨNH", "SỞ XÂY DỰNG TỈNH HÀ TĨNH")
-        assert slips.agency(unit("CLO")) == "Ủy ban nhân dân huyện Can Lộc"
-        assert slips.agency(unit("CLO.TCKH")) == "Phòng Tài chính - Kế hoạch"
-        assert slips.place(unit("CLO.TCKH")) == "Can Lộc"
-        assert slips.place(unit("SXD")) == "Hà Tĩnh"
-        assert slips.place(unit("HKH.HUONGTRACH")) == "Hương Trạch"
-    assert slips.days(Decimal("20.00")) == "20" and slips.days(Decimal("0.50")) == "0,5"
+        assert paper_wording.unit_header(unit("SXD")) == (
+            "UBND TỈNH HÀ TĨNH",
+            "SỞ XÂY DỰNG TỈNH HÀ TĨNH",
+        )
+        assert paper_wording.agency(unit("CLO")) == "Ủy ban nhân dân huyện Can Lộc"
+        assert paper_wording.agency(unit("CLO.TCKH")) == "Phòng Tài chính - Kế hoạch"
+        assert paper_wording.place(unit("CLO.TCKH")) == "Can Lộc"
+        assert paper_wording.place(unit("SXD")) == "Hà Tĩnh"
+        assert paper_wording.place(unit("HKH.HUONGTRACH")) == "Hương Trạch"
+    assert (
+        paper_wording.days(Decimal("20.00")) == "20"
+        and paper_wording.days(Decimal("0.50")) == "0,5"
+    )

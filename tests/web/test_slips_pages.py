@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from motcua.extensions import db
 from motcua.models import Attachment, AttachmentKind, Dossier, Event
-from motcua.services import slips as slip_service
+from motcua.services import register as register_service
 
 HOUSEHOLD = "1.001612"
 APPLICANT = "Nguyễn Thị Hoa"
@@ -78,8 +78,9 @@ def test_issuing_a_receipt_stores_it_then_shows_exactly_the_stored_bytes(
     text = text_of(shown.data)
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
     assert f"Tiếp nhận hồ sơ của: {APPLICANT}" in text and code in text
-    # The lookup address is the site's own, from the request.
-    assert "http://localhost/lookup" in text
+    # The lookup address is the site as published (MOTCUA_PUBLIC_URL), not the request's host.
+    assert app.config["PUBLIC_URL"].rstrip("/") + "/lookup" in text
+    assert "http://localhost/lookup" not in text
     # Shown again (a reload): the same paper, nothing new stored.
     assert desk.get(response.headers["Location"]).data == shown.data
     assert len(slips_of(app, code)) == 1
@@ -322,7 +323,7 @@ def test_a_slip_is_in_vietnamese_for_an_officer_who_reads_the_pages_in_english(
 
 
 def test_a_register_too_long_for_a_pdf_points_to_excel(officer, make_dossier, monkeypatch):
-    monkeypatch.setattr(slip_service, "MAX_REGISTER_PDF_ROWS", 1)
+    monkeypatch.setattr(register_service, "MAX_REGISTER_PDF_ROWS", 1)
     for _ in range(2):
         make_dossier("CLO", HOUSEHOLD)
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()

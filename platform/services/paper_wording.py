@@ -1,0 +1,106 @@
+"""How the papers word things: the issuing unit and its heading, the place before the date,
+dates and times as the forms write them, numbers of days, a dossier's status, working time.
+Vietnamese, as legal papers are (Decree 30/2020/NĐ-CP's layout of administrative papers)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from motcua.models import Unit, UnitLevel
+from motcua.vocabulary import DossierStatus, in_vietnamese
+
+# Units that are administrations of a place (Ủy ban nhân dân …) rather than an office of one.
+_PLACES = (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
+_PLACE_WORDS = ("Thành phố ", "Thị xã ", "Thị trấn ", "Tỉnh ", "Huyện ", "Quận ", "Xã ", "Phường ")
+
+
+def agency(unit: Unit) -> str:
+    """The unit as an issuing authority: "Ủy ban nhân dân huyện Can Lộc" for a place, its own
+    name for an office or a department."""
+    if unit.level in _PLACES:
+        return "Ủy ban nhân dân " + unit.name[:1].lower() + unit.name[1:]
+    return unit.name
+
+
+def heading_name(unit: Unit) -> str:
+    """The unit as the top left of a paper names it: "UBND HUYỆN CAN LỘC", "SỞ XÂY DỰNG …"."""
+    return ("UBND " + unit.name if unit.level in _PLACES else unit.name).upper()
+
+
+def desk_header(unit: Unit) -> tuple[str, str]:
+    """The two lines at the top left of a slip of the unit's one-stop desk."""
+    return heading_name(unit), "BỘ PHẬN MỘT CỬA"
+
+
+def unit_header(unit: Unit) -> tuple[str, str]:
+    """The two lines at the top left of a unit's letter: its parent authority, then itself."""
+    return (heading_name(unit.parent) if unit.parent else ""), heading_name(unit)
+
+
+def place(unit: Unit) -> str:
+    """The place name before the date ("Can Lộc, ngày …"): the nearest administration's name
+    without "Huyện", "Xã", "Tỉnh"…"""
+    while unit.level not in _PLACES and unit.parent is not None:
+        unit = unit.parent
+    for word in _PLACE_WORDS:
+        if unit.name.startswith(word):
+            return unit.name[len(word) :]
+    return unit.name
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def long_date(value: datetime | date) -> str:
+    """ "ngày 07 tháng 12 năm 2026", as under the national motto."""
+    value = _local(value) if isinstance(value, datetime) else value
+    return value.strftime("ngày %d tháng %m năm %Y")
+
+
+def moment(value: datetime | None) -> str:
+    """ "14 giờ 05 phút, ngày 07/12/2026", as the forms write a time."""
+    return _local(value).strftime("%H giờ %M phút, ngày %d/%m/%Y") if value else ""
+
+
+def stamp(value: datetime | None) -> str:
+    """ "07/12/2026 14:05", for tables."""
+    return _local(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def day(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    value = _local(value) if isinstance(value, datetime) else value
+    return value.strftime("%d/%m/%Y")
+
+
+def days(value: Decimal) -> str:
+    """A number of days as written in Vietnamese: 20, 0,5, 1,5."""
+    text = f"{Decimal(value).normalize():f}"
+    return text.replace(".", ",")
+
+
+def status(value) -> str:
+    """A dossier's status as the forms word it (in Vietnamese, in the register's Excel too)."""
+    return in_vietnamese(DossierStatus.label_of(value))
+
+
+HELPERS = {
+    "long_date": long_date,
+    "moment": moment,
+    "stamp": stamp,
+    "day": day,
+    "days": days,
+    "status": status,
+}
+
+
+def working_time(hours: float) -> str:
+    minutes = round(abs(hours) * 60)
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h} giờ {m} phút"
+    return f"{h} giờ" if h else f"{m} phút"
