@@ -5,6 +5,7 @@ migrated to head and loaded with the demo province once per run; each test then 
 outer transaction that the services' own commits cannot end (they commit savepoints).
 """
 
+import io
 import os
 import re
 from pathlib import Path
@@ -227,6 +228,25 @@ APPLICANT = {
     "email": "hoa@example.vn",
     "address": "Thôn Phú Lộc, xã Thiên Lộc, huyện Can Lộc",
 }
+
+
+def desk_intake(**overrides) -> dict:
+    """The desk's intake form for the household business (1.001612), as the page posts it: two
+    papers ticked, three scanned files, the dossier stated complete."""
+    form = {
+        "unit": "CLO",
+        "channel": "direct",
+        "applicant.name": "Lê Thị Mai",
+        "applicant.id_number": "042190007777",
+        "applicant.email": "mai@example.vn",
+        "complete-0": "1",
+        "doc-0": [(io.BytesIO(b"%PDF-1.4 a"), "a.pdf"), (io.BytesIO(b"%PDF-1.4 b"), "b.pdf")],
+        "complete-1": "1",
+        "doc-1": [(io.BytesIO(b"%PDF-1.4 c"), "c.pdf")],
+        "complete": "1",
+    }
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
 
 
 @pytest.fixture

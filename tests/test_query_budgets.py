@@ -6,7 +6,6 @@ one when a change makes a walk cheaper.
 Counted: the statements sent to the database, not the transaction's own (BEGIN, SAVEPOINT…).
 """
 
-import io
 import re
 from contextlib import contextmanager
 
@@ -20,6 +19,7 @@ from motcua.extensions import db
 from motcua.models import OnlineLevel, Procedure, ProcedureLevel
 from motcua.services import workflow
 from motcua.services.formdata import example_data
+from tests.conftest import desk_intake
 
 HOUSEHOLD = "1.001612"
 CONFIGURE = f"/admin/procedures/{HOUSEHOLD}/units/CLO"
@@ -84,18 +84,7 @@ def test_completing_a_step(app, login_as, make_dossier, monkeypatch):
 
 def test_receiving_a_dossier_with_three_files_at_the_desk(app, officer, monkeypatch):
     desk = officer("clo.mc1")
-    form = {
-        "unit": "CLO",
-        "channel": "direct",
-        "applicant.name": "Lê Thị Mai",
-        "applicant.id_number": "042190007777",
-        "applicant.email": "mai@example.vn",
-        "complete-0": "1",
-        "doc-0": [(io.BytesIO(b"%PDF-1.4 a"), "a.pdf"), (io.BytesIO(b"%PDF-1.4 b"), "b.pdf")],
-        "complete-1": "1",
-        "doc-1": [(io.BytesIO(b"%PDF-1.4 c"), "c.pdf")],
-        "complete": "1",
-    }
+    form = desk_intake()
     with counted(monkeypatch) as walk:
         response = desk.post(f"/desk/receive/{HOUSEHOLD}", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from motcua.extensions import db
 from motcua.unit_of_work import unit_of_work
+from tests.conftest import desk_intake
 
 REPO = Path(__file__).resolve().parents[1]
 ERRORS = {"MotcuaError", "Invalid", "Conflict", "NotFound", "Forbidden", "Unauthorized"}
@@ -77,19 +78,7 @@ def with_a_file_field(monkeypatch, app, task_id: int) -> None:
 
 def test_the_main_acts_are_one_commit_each(real_app, monkeypatch):
     desk, token = sign_in(real_app, "clo.mc1")
-    form = {
-        "csrf_token": token,
-        "unit": "CLO",
-        "channel": "direct",
-        "applicant.name": "Lê Thị Mai",
-        "applicant.id_number": "042190007777",
-        "applicant.email": "mai@example.vn",
-        "complete-0": "1",
-        "doc-0": [(io.BytesIO(b"%PDF-1.4 a"), "a.pdf"), (io.BytesIO(b"%PDF-1.4 b"), "b.pdf")],
-        "complete-1": "1",
-        "doc-1": [(io.BytesIO(b"%PDF-1.4 c"), "c.pdf")],
-        "complete": "1",
-    }
+    form = desk_intake(csrf_token=token)
     with Commits(real_app) as receiving:
         response = desk.post("/desk/receive/1.001612", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -145,16 +134,8 @@ def test_the_main_acts_are_one_commit_each(real_app, monkeypatch):
 
 def test_a_refused_act_commits_nothing(real_app):
     desk, token = sign_in(real_app, "clo.mc1")
-    form = {
-        "csrf_token": token,
-        "unit": "CLO",
-        "channel": "direct",
-        "applicant.name": "Lê Thị Mai",
-        "applicant.id_number": "042190007777",
-        "complete-0": "1",
-        "doc-0": [(io.BytesIO(b""), "rong.pdf")],  # an empty file: refused after the dossier
-        "complete": "1",
-    }
+    # An empty file: refused after the dossier and its first step were written.
+    form = desk_intake(csrf_token=token, **{"doc-0": [(io.BytesIO(b""), "rong.pdf")]})
     with Commits(real_app) as refused:
         response = desk.post("/desk/receive/1.001612", data=form)
     assert response.status_code == 422
