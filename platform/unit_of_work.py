@@ -87,7 +87,7 @@ def refusal(*kinds: type[MotcuaError]) -> Iterator[Refusal]:
     the next page): catch it, and keep nothing of the act.
 
         with refusal(Invalid) as refused:
-            dossier = desk.receive_at_desk(…)
+            dossier = intake.receive(…)
         if refused:
             return render_template(…, errors=refused.error.details), 422
 
@@ -99,14 +99,9 @@ def refusal(*kinds: type[MotcuaError]) -> Iterator[Refusal]:
     try:
         yield found
     except caught as exc:
-        discard()
+        db.session.rollback()
+        setattr(g, _REFUSED, True)  # and the request's boundary commits nothing
         found.error = exc
-
-
-def discard() -> None:
-    """Roll the act back now; the request's boundary will commit nothing."""
-    db.session.rollback()
-    setattr(g, _REFUSED, True)
 
 
 def install(app: Flask) -> None:
