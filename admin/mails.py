@@ -5,7 +5,7 @@ from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from motcua.admin import bp
-from motcua.services import notifications
+from motcua.services import outbox
 from motcua.web.auth import login_required
 
 
@@ -14,14 +14,14 @@ from motcua.web.auth import login_required
 def mails():
     return render_template(
         "admin/mails/list.html",
-        view=notifications.problems(g.user),
+        view=outbox.problems(g.user),
     )
 
 
 @bp.post("/mails/<int:mail_id>/retry")
 @login_required
 def mail_retry(mail_id: int):
-    mail = notifications.retry(g.user, mail_id)
+    mail = outbox.retry(g.user, mail_id)
     flash(
         _("Thư #%(id)s đến %(to)s sẽ được gửi lại ở lượt tới.", id=mail.id, to=mail.to_address),
         "success",

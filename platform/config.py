@@ -41,7 +41,7 @@ class Config:
     # Reverse proxies in front of the app, whose X-Forwarded-For is trusted (the public lookup
     # counts failures per client address).
     PROXY_HOPS: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PROXY_HOPS", "0")))
-    # Outgoing mail (see motcua.services.notifications and `motcua worker`). An empty host
+    # Outgoing mail (see motcua.services.outbox and `motcua worker`). An empty host
     # sends nothing: mails wait in the outbox until one is set. "console" writes each mail to
     # the worker's log and marks it sent (for the demo and development).
     # MOTCUA_SMTP_SSL=1: TLS from the connection's first byte (SMTPS, port 465 unless

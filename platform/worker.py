@@ -37,7 +37,7 @@ from sqlalchemy import func, select, update
 
 from motcua.extensions import db
 from motcua.models import Notification, NotificationStatus, utcnow
-from motcua.services import notifications
+from motcua.services import reminders
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,8 @@ def run_once(
         max_attempts = max(1, int(app.config.get("MAIL_MAX_ATTEMPTS", 8)))
         result = Round()
         try:
-            result.queued = notifications.queue_due_soon(clock())
-            result.queued += notifications.queue_appointment_soon(clock())
+            result.queued = reminders.queue_due_soon(clock())
+            result.queued += reminders.queue_appointment_soon(clock())
             db.session.commit()
             if not settings.host:
                 result.waiting = _count_due(clock())

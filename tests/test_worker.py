@@ -27,7 +27,7 @@ from motcua.cli import main
 from motcua.config import Config
 from motcua.extensions import db
 from motcua.models import Dossier, Notification, NotificationStatus, Task, User, utcnow
-from motcua.services import notifications
+from motcua.services import outbox
 from motcua.unit_of_work import unit_of_work
 from motcua.worker import SmtpSettings
 from tests.services.test_notifications import give_emails, work_desk_step
@@ -604,7 +604,7 @@ def test_a_given_up_mail_sent_again_by_the_admin_goes_out(
         assert mail.next_attempt_at == now  # for a failed mail: when it was given up
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         with unit_of_work():
-            notifications.retry(admin, mail.id, now=now + timedelta(hours=1))
+            outbox.retry(admin, mail.id, now=now + timedelta(hours=1))
     inbox, settings = smtp_server()
     assert worker.run_once(app, now=now + timedelta(hours=1), smtp=settings).sent == 1
     assert [e.rcpt_tos for e in inbox] == [["hoa@example.vn"]]

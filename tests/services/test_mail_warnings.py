@@ -10,7 +10,8 @@ from sqlalchemy import select
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import AuditEntry, Notification, NotificationStatus, Task, User
-from motcua.services import exceptional_paths, notifications, processing
+from motcua.services import exceptional_paths, processing, reminders
+from motcua.services import outbox as outbox_service
 from motcua.services.formdata import example_data
 from tests.services.test_notifications import (
     HOUSEHOLD,
@@ -50,9 +51,9 @@ def test_the_unit_is_warned_once_a_working_day_before_the_appointment(app, runni
     with app.app_context():
         dossier = dossier_of(running)
         appointment = dossier.appointment_at
-        assert notifications.queue_appointment_soon(appointment - timedelta(days=30)) == 0
+        assert reminders.queue_appointment_soon(appointment - timedelta(days=30)) == 0
         assert warnings(running) == []
-        assert notifications.queue_appointment_soon(appointment - timedelta(hours=2)) == 3
+        assert reminders.queue_appointment_soon(appointment - timedelta(hours=2)) == 3
         db.session.commit()
         mails = warnings(running)
         assert sorted(m.to_address for m in mails) == [
@@ -82,7 +83,7 @@ def test_the_unit_is_warned_once_a_working_day_before_the_appointment(app, runni
         )
         assert f"  - {step.step_name} ({step.unit.name}" in mail.body
         # The next rounds queue nothing more.
-        assert notifications.queue_appointment_soon(appointment - timedelta(hours=1)) == 0
+        assert reminders.queue_appointment_soon(appointment - timedelta(hours=1)) == 0
         assert len(warnings(running)) == 3
 
 
@@ -90,11 +91,11 @@ def test_a_new_appointment_is_warned_again_and_an_apology_ends_the_warnings(app,
     with app.app_context():
         dossier = dossier_of(running)
         first = dossier.appointment_at
-        notifications.queue_appointment_soon(first - timedelta(hours=2))
+        reminders.queue_appointment_soon(first - timedelta(hours=2))
         # The appointment moved (papers added after a supplement request, say).
         dossier.appointment_at = second = first + timedelta(days=14)
         db.session.commit()
-        assert notifications.queue_appointment_soon(second - timedelta(hours=2)) == 3
+        assert reminders.queue_appointment_soon(second - timedelta(hours=2)) == 3
         db.session.commit()
         assert len(warnings(running)) == 6
         # The unit apologises with a third appointment: nothing more to warn about.
@@ -102,7 +103,7 @@ def test_a_new_appointment_is_warned_again_and_an_apology_ends_the_warnings(app,
             user("clo.ld1"), running, "Chờ ý kiến của Sở Xây dựng", second + timedelta(days=5)
         )
         third = dossier_of(running).appointment_at
-        assert notifications.queue_appointment_soon(third - timedelta(hours=2)) == 0
+        assert reminders.queue_appointment_soon(third - timedelta(hours=2)) == 0
 
 
 @pytest.mark.parametrize("status", ["waiting_applicant", "paused", "result_ready", "returned"])
@@ -111,14 +112,14 @@ def test_no_warning_when_the_clock_is_stopped_or_the_result_is_ready(app, runnin
         dossier = dossier_of(running)
         dossier.status = status
         db.session.commit()
-        notifications.queue_appointment_soon(dossier.appointment_at - timedelta(hours=2))
+        reminders.queue_appointment_soon(dossier.appointment_at - timedelta(hours=2))
         assert warnings(running) == []
 
 
 def test_no_warning_once_the_appointment_has_passed(app, running):
     with app.app_context():
         appointment = dossier_of(running).appointment_at
-        assert notifications.queue_appointment_soon(appointment + timedelta(minutes=1)) == 0
+        assert reminders.queue_appointment_soon(appointment + timedelta(minutes=1)) == 0
 
 
 def test_no_warning_for_an_appointment_that_close_at_the_receipt(app, running):
@@ -127,7 +128,7 @@ def test_no_warning_for_an_appointment_that_close_at_the_receipt(app, running):
         dossier = dossier_of(running)
         dossier.appointment_at = dossier.received_at + timedelta(hours=3)
         db.session.commit()
-        assert notifications.queue_appointment_soon(dossier.received_at + timedelta(hours=1)) == 0
+        assert reminders.queue_appointment_soon(dossier.received_at + timedelta(hours=1)) == 0
 
 
 # -- a step given to another officer ---------------------------------------------------------
@@ -236,18 +237,18 @@ def _mails(ctx_now: datetime) -> dict[str, Notification]:
 
 def test_the_admin_sees_the_failed_and_failing_mails_only(ctx):
     rows = _mails(datetime.now(UTC))
-    seen = notifications.problems(user("admin"))
+    seen = outbox_service.problems(user("admin"))
     assert [m.id for m in seen.failed] == [rows["failed"].id] and seen.failed_total == 1
     assert [m.id for m in seen.retrying] == [rows["retrying"].id] and seen.retrying_total == 1
     with pytest.raises(Forbidden):
-        notifications.problems(user("clo.qt"))
+        outbox_service.problems(user("clo.qt"))
 
 
 def test_sending_again_gives_the_mail_back_to_the_worker_and_is_audited(ctx):
     rows = _mails(datetime.now(UTC))
     now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
     admin = user("admin")
-    mail = notifications.retry(admin, rows["failed"].id, now=now)
+    mail = outbox_service.retry(admin, rows["failed"].id, now=now)
     [again] = outbox(id=rows["failed"].id)
     assert again.status == NotificationStatus.PENDING and again.attempts == 0
     assert again.next_attempt_at == now
@@ -264,17 +265,17 @@ def test_sending_again_gives_the_mail_back_to_the_worker_and_is_audited(ctx):
         "error": "SMTPRecipientsRefused: 550 No such user",
     }
     # A failing mail goes at the next round instead of after its backoff.
-    notifications.retry(admin, rows["retrying"].id, now=now)
+    outbox_service.retry(admin, rows["retrying"].id, now=now)
     assert outbox(id=rows["retrying"].id)[0].next_attempt_at == now
 
 
 def test_sending_again_is_for_the_admin_and_unsent_mails_only(ctx):
     rows = _mails(datetime.now(UTC))
     with pytest.raises(Forbidden):
-        notifications.retry(user("clo.ld1"), rows["failed"].id)
+        outbox_service.retry(user("clo.ld1"), rows["failed"].id)
     with pytest.raises(Conflict):
-        notifications.retry(user("admin"), rows["sent"].id)
+        outbox_service.retry(user("admin"), rows["sent"].id)
     with pytest.raises(NotFound):
-        notifications.retry(user("admin"), 10**9)
+        outbox_service.retry(user("admin"), 10**9)
     db.session.rollback()
     assert outbox(id=rows["failed"].id)[0].status == NotificationStatus.FAILED

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import Dossier, Notification, NotificationStatus, Task, User
-from motcua.services import desk, intake, notifications
+from motcua.services import desk, intake, notifications, reminders
 from motcua.services.formdata import example_data
 
 HOUSEHOLD = "1.001612"
@@ -230,9 +230,9 @@ def test_due_soon_reminders_go_once_to_each_officer_of_an_open_step(app, login_a
     with app.app_context():
         due_at = db.session.get(Task, task_id).due_at
         # A month ahead of its deadline the step is not due soon.
-        notifications.queue_due_soon(due_at - timedelta(days=30))
+        reminders.queue_due_soon(due_at - timedelta(days=30))
         assert outbox(kind="due_soon", dossier_id=dossier_of(code).id) == []
-        queued = notifications.queue_due_soon(due_at - timedelta(hours=1))
+        queued = reminders.queue_due_soon(due_at - timedelta(hours=1))
         db.session.commit()
         mails = outbox(kind="due_soon", dossier_id=dossier_of(code).id)
         assert queued >= 2
@@ -243,8 +243,8 @@ def test_due_soon_reminders_go_once_to_each_officer_of_an_open_step(app, login_a
         assert "còn chưa đầy một ngày làm việc" in mails[0].body
         assert "Bước này chưa có ai nhận xử lý." in mails[0].body
         # The next rounds queue nothing more for it, even once it is overdue.
-        notifications.queue_due_soon(due_at - timedelta(minutes=30))
-        notifications.queue_due_soon(due_at + timedelta(hours=2))
+        reminders.queue_due_soon(due_at - timedelta(minutes=30))
+        reminders.queue_due_soon(due_at + timedelta(hours=2))
         db.session.commit()
         assert len(outbox(kind="due_soon", dossier_id=dossier_of(code).id)) == 2
 
@@ -258,7 +258,7 @@ def test_a_claimed_step_reminds_only_its_holder_and_says_when_it_is_overdue(
     assert login_as("clo.cv.tckh2").post(f"/tasks/{task_id}/claim").status_code == 200
     with app.app_context():
         due_at = db.session.get(Task, task_id).due_at
-        notifications.queue_due_soon(due_at + timedelta(minutes=5))
+        reminders.queue_due_soon(due_at + timedelta(minutes=5))
         db.session.commit()
         [mail] = outbox(kind="due_soon", dossier_id=dossier_of(code).id)
         assert mail.to_address == "clo.cv.tckh2@canloc.gov.vn"
@@ -276,7 +276,7 @@ def test_no_reminder_while_the_dossier_waits_for_the_applicant(app, login_as, ma
         dossier.status = "waiting_applicant"
         db.session.commit()
         due_at = db.session.get(Task, task_id).due_at
-        notifications.queue_due_soon(due_at - timedelta(hours=1))
+        reminders.queue_due_soon(due_at - timedelta(hours=1))
         db.session.commit()
         assert outbox(kind="due_soon", dossier_id=dossier.id) == []
 
@@ -292,7 +292,7 @@ def test_a_step_due_within_a_day_when_it_opened_gets_no_reminder(app, login_as, 
         task = db.session.scalar(
             select(Task).where(Task.dossier_id == dossier.id, Task.status == "open")
         )
-        notifications.queue_due_soon(task.due_at - timedelta(minutes=30))
+        reminders.queue_due_soon(task.due_at - timedelta(minutes=30))
         assert outbox(kind="due_soon", dossier_id=dossier.id) == []
         [told] = outbox(kind="task", dossier_id=dossier.id)
         assert told.to_address == "clo.cv.tckh1@canloc.gov.vn"
@@ -306,9 +306,9 @@ def test_a_step_overdue_for_more_than_a_week_is_left_to_the_overdue_watch(
     code, task_id = _open_step(app, login_as, make_dossier)
     with app.app_context():
         due_at = db.session.get(Task, task_id).due_at
-        notifications.queue_due_soon(due_at + timedelta(days=8))
+        reminders.queue_due_soon(due_at + timedelta(days=8))
         assert outbox(kind="due_soon", dossier_id=dossier_of(code).id) == []
-        notifications.queue_due_soon(due_at + timedelta(days=6))
+        reminders.queue_due_soon(due_at + timedelta(days=6))
         [mail] = outbox(kind="due_soon", dossier_id=dossier_of(code).id)
         assert "Đã quá hạn" in mail.subject
 

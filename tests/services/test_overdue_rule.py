@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from motcua.extensions import db
 from motcua.models import Notification, Task, TaskStatus, User
-from motcua.services import deadlines, inbox, notifications, timeline
+from motcua.services import deadlines, inbox, reminders, timeline
 from motcua.vocabulary import Verdict
 from tests.services.test_notifications import _open_step, dossier_of, give_emails, outbox
 
@@ -66,12 +66,12 @@ def test_the_reminder_says_overdue_only_after_the_due_time(app, login_as, make_d
         dossier_id = dossier_of(code).id
         due_at = db.session.get(Task, task_id).due_at
 
-        notifications.queue_due_soon(due_at)
+        reminders.queue_due_soon(due_at)
         [mail] = outbox(kind="due_soon", dossier_id=dossier_id)
         assert mail.subject.startswith(f"[{code}] Sắp đến hạn: ")
 
         db.session.execute(delete(Notification).where(Notification.id == mail.id))
-        notifications.queue_due_soon(due_at + TICK)
+        reminders.queue_due_soon(due_at + TICK)
         [mail] = outbox(kind="due_soon", dossier_id=dossier_id)
         assert mail.subject.startswith(f"[{code}] Đã quá hạn: ")
 
