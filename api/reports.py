@@ -23,9 +23,9 @@ from motcua.api import bp
 from motcua.api.auth import login_required
 from motcua.api.serialize import iso, json_body
 from motcua.errors import Invalid
+from motcua.services import report_counts, reports
 from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
-from motcua.services import reports
 
 
 def _period(args) -> periods.Period:
@@ -46,7 +46,9 @@ def _period(args) -> periods.Period:
 @login_required
 def report_statistics():
     args = request.args
-    report = reports.statistics(g.user, args.get("unit"), _period(args), args.get("group", "field"))
+    report = report_counts.statistics(
+        g.user, args.get("unit"), _period(args), args.get("group", "field")
+    )
     return reports.as_json(report)
 
 

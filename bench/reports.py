@@ -22,8 +22,8 @@ from motcua.models import (
     UnitLevel,
     User,
 )
+from motcua.services import report_counts
 from motcua.services import report_periods as periods
-from motcua.services import reports
 from motcua.unit_of_work import unit_of_work
 
 from bench.common import analyze, demo_app, timed, user
@@ -208,7 +208,7 @@ def time_reports(runs: int) -> None:
     for label, unit, period, group, trend in cases:
         p50, p95, report = timed(
             runs,
-            lambda u=unit, p=period, g=group, t=trend: reports.statistics(
+            lambda u=unit, p=period, g=group, t=trend: report_counts.statistics(
                 admin, u, p, g, trend=t, now=REPORTS_NOW
             ),
         )

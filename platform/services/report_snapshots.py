@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import ReportSnapshot, User
-from motcua.services import audit, org, report_files, reports, storage
+from motcua.services import audit, org, report_counts, report_files, reports, storage
 from motcua.services.report_periods import Period
 
 FORMATS = {
@@ -75,7 +75,7 @@ def freeze(
     """Compute the report as the page shows it, store its figures, Excel and PDF, record it in
     the audit log.
 
-    Raises as reports.statistics (Forbidden, NotFound, Invalid), and Invalid (details: note)
+    Raises as report_counts.statistics (Forbidden, NotFound, Invalid), and Invalid (details: note)
     for a note longer than MAX_NOTE characters. Nothing is stored when it raises.
     """
     reports.reach(actor)  # refuse those who may not see reports before judging their input
@@ -86,7 +86,7 @@ def freeze(
             code="invalid_note",
             details={"note": _l("Tối đa %(n)s ký tự.", n=MAX_NOTE)},
         )
-    report = reports.statistics(actor, unit_code, period, group, trend=True, now=now)
+    report = report_counts.statistics(actor, unit_code, period, group, trend=True, now=now)
     with force_locale("vi"):
         xlsx, pdf = report_files.workbook(report), report_files.pdf(report)
     # Files first: storage is content-addressed and never overwritten, so a failed commit

@@ -1,9 +1,9 @@
 """Statistics reports: the page with its table and chart, the same report as Excel and PDF, and
 the frozen reports (báo cáo đã chốt): freezing the report shown, their list and their pages.
 
-The figures come from motcua.services.reports, the layout (words, header, chart, files) from
-motcua.services.report_files, the frozen reports from motcua.services.report_snapshots; this
-module only chooses and shows them.
+The figures come from motcua.services.report_counts (what they mean: motcua.services.reports),
+the layout (words, header, chart, files) from motcua.services.report_files, the frozen reports
+from motcua.services.report_snapshots; this module only chooses and shows them.
 """
 
 import io
@@ -13,6 +13,7 @@ from flask import Response, g, redirect, render_template, request, send_file, ur
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
+from motcua.services import report_counts
 from motcua.services import report_files as layout
 from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
@@ -54,7 +55,9 @@ def _period(chosen: dict) -> periods.Period:
 
 
 def _report(chosen: dict, trend: bool) -> service.Report:
-    return service.statistics(g.user, chosen["unit"], _period(chosen), chosen["group"], trend=trend)
+    return report_counts.statistics(
+        g.user, chosen["unit"], _period(chosen), chosen["group"], trend=trend
+    )
 
 
 def _period_choices(

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from motcua.errors import Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Apology, AuditEntry, Dossier, ReportSnapshot
+from motcua.services import report_counts, reports
 from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
-from motcua.services import reports
 from motcua.unit_of_work import unit_of_work
 from tests.services.test_reports import AFTER, EXPECTED, add_supervisor, fill, local, user
 
@@ -52,7 +52,7 @@ def stored(snapshot_id: int, fmt: str) -> bytes:
 def test_a_frozen_report_keeps_its_figures_and_files_when_the_dossiers_change(ctx):
     ids = fill()
     supervisor = user("hti.giamsat")
-    live = reports.as_json(reports.statistics(supervisor, "CLO", month(), now=AFTER))
+    live = reports.as_json(report_counts.statistics(supervisor, "CLO", month(), now=AFTER))
     frozen = snapshots.freeze(supervisor, "CLO", month(), "field", " Gửi Sở Nội vụ ", now=AFTER)
     assert frozen.figures == live
     assert {k: frozen.figures["total"][k] for k in EXPECTED} == EXPECTED
@@ -71,7 +71,7 @@ def test_a_frozen_report_keeps_its_figures_and_files_when_the_dossiers_change(ct
     assert entry.data["xlsx_sha256"] == frozen.xlsx_sha256
 
     apologise(ids["online-open"])  # in progress within time → overdue, for the past month too
-    moved = reports.statistics(supervisor, "CLO", month(), now=LATER).total
+    moved = report_counts.statistics(supervisor, "CLO", month(), now=LATER).total
     assert moved.in_progress_overdue == EXPECTED["in_progress_overdue"] + 1
     db.session.expire_all()
     again = snapshots.snapshot(supervisor, frozen.id).snapshot

@@ -26,7 +26,7 @@ from motcua.models import (
     User,
     UserRole,
 )
-from motcua.services import auth, demo, reports
+from motcua.services import auth, demo, report_counts, reports
 from motcua.services import report_periods as periods
 
 HOUSEHOLD, COPY = "1.001612", "2.000815"
@@ -325,7 +325,7 @@ def test_a_bad_period_is_refused_with_the_field_at_fault(ctx, kind, key, first, 
 
 def test_a_period_that_has_not_begun_is_refused(ctx):
     with pytest.raises(Invalid) as caught:
-        reports.statistics(user("admin"), "CLO", periods.month(2030, 1), now=AFTER)
+        report_counts.statistics(user("admin"), "CLO", periods.month(2030, 1), now=AFTER)
     assert caught.value.code == "period_not_started"
 
 
@@ -336,22 +336,22 @@ def test_only_supervisors_leaders_and_system_admins_see_reports(ctx):
     november = periods.month(2024, 10)
     for username in ("clo.cv.tckh1", "clo.mc1", "clo.qt", "hti.phantich"):
         with pytest.raises(Forbidden):
-            reports.statistics(user(username), "CLO", november, now=AFTER)
+            report_counts.statistics(user(username), "CLO", november, now=AFTER)
     for username, unit in (("admin", "HTI"), ("hti.giamsat", "HTI"), ("clo.ld1", "CLO")):
-        assert reports.statistics(user(username), None, november, now=AFTER).unit.code == unit
+        assert report_counts.statistics(user(username), None, november, now=AFTER).unit.code == unit
 
 
 def test_a_supervisor_or_leader_reaches_only_the_units_below_theirs(ctx):
     add_supervisor("hkh.giamsat", "HKH")
     november = periods.month(2024, 10)
     with pytest.raises(Forbidden) as caught:
-        reports.statistics(user("hkh.giamsat"), "CLO", november, now=AFTER)
+        report_counts.statistics(user("hkh.giamsat"), "CLO", november, now=AFTER)
     assert caught.value.code == "unit_out_of_reach"
-    assert reports.statistics(user("hkh.giamsat"), "HKH.HUONGTRACH", november, now=AFTER)
+    assert report_counts.statistics(user("hkh.giamsat"), "HKH.HUONGTRACH", november, now=AFTER)
     with pytest.raises(Forbidden):
-        reports.statistics(user("clo.ld1"), "HTI", november, now=AFTER)
+        report_counts.statistics(user("clo.ld1"), "HTI", november, now=AFTER)
     with pytest.raises(NotFound):
-        reports.statistics(user("admin"), "NOWHERE", november, now=AFTER)
+        report_counts.statistics(user("admin"), "NOWHERE", november, now=AFTER)
     codes = [unit.code for unit, _depth in reports.units_in_reach(user("hkh.giamsat"))]
     assert codes[0] == "HKH" and "CLO" not in codes and "HKH.HUONGTRACH" in codes
 
@@ -361,7 +361,9 @@ def test_a_supervisor_or_leader_reaches_only_the_units_below_theirs(ctx):
 
 def test_every_figure_matches_the_hand_count(ctx):
     fill()
-    report = reports.statistics(user("hti.giamsat"), "CLO", periods.month(2024, 10), now=AFTER)
+    report = report_counts.statistics(
+        user("hti.giamsat"), "CLO", periods.month(2024, 10), now=AFTER
+    )
     assert figures_of(report.total) == EXPECTED
     total = report.total
     assert total.received == total.resolved + total.withdrawn + total.in_progress
@@ -371,15 +373,15 @@ def test_every_figure_matches_the_hand_count(ctx):
 def test_rows_by_field_by_procedure_and_by_unit_add_up_to_the_total(ctx):
     fill()
     admin, month = user("admin"), periods.month(2024, 10)
-    by_field = reports.statistics(admin, "CLO", month, "field", now=AFTER)
+    by_field = report_counts.statistics(admin, "CLO", month, "field", now=AFTER)
     assert [row.key for row in by_field.rows] == sorted([COPY_FIELD, HOUSEHOLD_FIELD])
     copy = next(row for row in by_field.rows if row.key == COPY_FIELD).figures.as_dict()
     assert {key: copy[key] for key in EXPECTED_COPY} == EXPECTED_COPY
     household = next(row for row in by_field.rows if row.key == HOUSEHOLD_FIELD).figures
     assert household.received == EXPECTED["received"] - EXPECTED_COPY["received"]
-    by_procedure = reports.statistics(admin, "CLO", month, "procedure", now=AFTER)
+    by_procedure = report_counts.statistics(admin, "CLO", month, "procedure", now=AFTER)
     assert {row.key for row in by_procedure.rows} == {HOUSEHOLD, COPY}
-    by_unit = reports.statistics(admin, "CLO", month, "unit", now=AFTER)
+    by_unit = report_counts.statistics(admin, "CLO", month, "unit", now=AFTER)
     assert {row.key: row.figures.received for row in by_unit.rows} == {"CLO": 13, "CLO.THIENLOC": 2}
     for report in (by_procedure, by_unit):
         assert figures_of(report.total) == EXPECTED
@@ -388,22 +390,22 @@ def test_rows_by_field_by_procedure_and_by_unit_add_up_to_the_total(ctx):
 def test_a_commune_or_the_province_counts_its_own_subtree(ctx):
     fill()
     admin, month = user("admin"), periods.month(2024, 10)
-    commune = reports.statistics(admin, "CLO.THIENLOC", month, now=AFTER).total
+    commune = report_counts.statistics(admin, "CLO.THIENLOC", month, now=AFTER).total
     # postal-same-day and waiting
     assert (commune.received, commune.received_postal, commune.resolved_on_time) == (2, 1, 1)
     assert (commune.in_progress_on_time, commune.in_progress_overdue) == (1, 0)
     assert commune.supplement_requests == 1
-    district = reports.statistics(admin, "CLO", month, "unit", now=AFTER)
+    district = report_counts.statistics(admin, "CLO", month, "unit", now=AFTER)
     own = next(row.figures for row in district.rows if row.key == "CLO")
     assert (own.in_progress_on_time, own.in_progress_overdue) == (3, 3)
-    province = reports.statistics(admin, "HTI", month, now=AFTER).total
+    province = report_counts.statistics(admin, "HTI", month, now=AFTER).total
     assert province.received == EXPECTED["received"] + 1  # and the other district's dossier
     assert province.supplement_requests == EXPECTED["supplement_requests"] + 1
 
 
 def test_officers_steps_late_steps_and_average_time(ctx):
     fill()
-    report = reports.statistics(user("admin"), "CLO", periods.month(2024, 10), now=AFTER)
+    report = report_counts.statistics(user("admin"), "CLO", periods.month(2024, 10), now=AFTER)
     found = {o.username: (o.completed, o.late, o.average_hours) for o in report.officers}
     assert found == EXPECTED_OFFICERS
     assert {o.unit_name for o in report.officers} == {
@@ -414,7 +416,7 @@ def test_officers_steps_late_steps_and_average_time(ctx):
 
 def test_the_chart_counts_received_resolved_and_late_by_month(ctx):
     fill()
-    report = reports.statistics(
+    report = report_counts.statistics(
         user("admin"), "CLO", periods.month(2024, 10), trend=True, now=AFTER
     )
     assert len(report.trend) == 12
@@ -445,12 +447,12 @@ def test_a_period_not_over_yet_counts_overdue_against_now(ctx):
     )
     db.session.commit()
     month, admin = periods.month(2024, 10), user("admin")
-    before = reports.statistics(admin, "CLO", month, now=local("05/10 12:00"))
+    before = report_counts.statistics(admin, "CLO", month, now=local("05/10 12:00"))
     assert before.partial and before.as_of == local("05/10 12:00")
     assert (before.total.in_progress_on_time, before.total.in_progress_overdue) == (1, 0)
-    after = reports.statistics(admin, "CLO", month, now=local("12/10 12:00"))
+    after = report_counts.statistics(admin, "CLO", month, now=local("12/10 12:00"))
     assert (after.total.in_progress_on_time, after.total.in_progress_overdue) == (0, 1)
-    over = reports.statistics(admin, "CLO", month, now=AFTER)
+    over = report_counts.statistics(admin, "CLO", month, now=AFTER)
     assert not over.partial and over.as_of == over.end_at
 
 
@@ -459,12 +461,12 @@ def test_weekly_and_annual_reports_over_the_same_fixture(ctx):
     admin = user("admin")
     # ISO week 40 of 2024 ends on Thursday 03/10: Friday 27/09 to Thursday 03/10. Received in
     # it: finished-after-end; resolved: postal-same-day, direct-late; withdrawn on 27/09.
-    week = reports.statistics(admin, "CLO", periods.week(2024, 40), now=AFTER).total
+    week = report_counts.statistics(admin, "CLO", periods.week(2024, 40), now=AFTER).total
     assert (week.received_new, week.resolved, week.withdrawn) == (1, 2, 1)
     assert week.carried_over == 10  # all but direct-early, refused-early, carried-resolved,
     # finished-before (finished before 27/09) and those received later
     assert week.in_progress == 8
-    year = reports.statistics(admin, "CLO", periods.year_period(2024), now=AFTER).total
+    year = report_counts.statistics(admin, "CLO", periods.year_period(2024), now=AFTER).total
     assert year.received == 17 and year.resolved == 9  # 15/12/2023 – 14/12/2024: all of CLO's
 
 
@@ -506,7 +508,7 @@ def test_a_month_of_a_province_is_read_through_the_report_indexes(app):
 
         event.listen(connection, "before_cursor_execute", capture)
         try:
-            report = reports.statistics(
+            report = report_counts.statistics(
                 user("admin"), "HTI", periods.month(2026, 11), trend=True, now=REPORTS_NOW
             )
         finally:
