@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from motcua.admin import bp
 from motcua.errors import Invalid
 from motcua.models import Role
-from motcua.services import accounts, org, user_import
+from motcua.services import account_rules, account_search, accounts, org, user_import
 from motcua.services import units as unit_service
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
@@ -28,7 +28,7 @@ def _grantable() -> list[Role]:
     """The roles the signed-in administrator may hand out (the services check again)."""
     if org.is_system_admin(g.user):
         return list(Role)
-    return [r for r in Role if r in accounts.GRANTABLE_BY_UNIT_ADMIN]
+    return [r for r in Role if r in account_rules.GRANTABLE_BY_UNIT_ADMIN]
 
 
 def _no_store(page, status: int = 200):
@@ -119,7 +119,7 @@ def unit_edit(code):
 @login_required
 def users():
     args = request.args
-    view = accounts.search(
+    view = account_search.search(
         g.user,
         q=args.get("q", ""),
         unit_code=args.get("unit", ""),
@@ -199,13 +199,13 @@ def _edit_page(user, status=200, values=None, errors=None, message=None, grant=N
         errors=errors or {},
         message=message,
         grant=grant or {},
-        claimed=accounts.claimed_open_tasks(user),
-        covered=accounts.covers(managed, user),
+        claimed=account_search.claimed_open_tasks(user),
+        covered=account_rules.covers(managed, user),
         revocable={
             r.id
             for r in user.roles
-            if accounts.grant_problem(g.user, managed, r.role, r.unit) is None
-            and not (user.id == g.user.id and r.role in accounts.ADMIN_ROLES)
+            if account_rules.grant_problem(g.user, managed, r.role, r.unit) is None
+            and not (user.id == g.user.id and r.role in account_rules.ADMIN_ROLES)
         },
     )
 
@@ -213,7 +213,7 @@ def _edit_page(user, status=200, values=None, errors=None, message=None, grant=N
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def user_edit(user_id):
-    user = accounts.get_user(g.user, user_id)
+    user = account_search.get_user(g.user, user_id)
     if request.method == "GET":
         return _edit_page(user)
     form = request.form
@@ -235,7 +235,7 @@ def user_edit(user_id):
 @bp.post("/users/<int:user_id>/roles")
 @login_required
 def user_grant_role(user_id):
-    user = accounts.get_user(g.user, user_id)
+    user = account_search.get_user(g.user, user_id)
     with refusal(Invalid) as refused:
         accounts.grant_role(
             g.user, user_id, request.form.get("grant_unit", ""), request.form.get("grant_role", "")

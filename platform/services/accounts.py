@@ -1,39 +1,33 @@
-"""Officer accounts: the first system administrator, and the administration of officers by
-system administrators (everyone) and unit administrators (their own subtree).
+"""Officer accounts as administrators change them: the first system administrator, and
+creating, editing, granting and taking back roles, locking, unlocking and resetting the password
+of officers, by system administrators (everyone) and unit administrators (their own subtree).
 
-Usernames are kept exactly as given: no case folding, no trimming; `Nguyen.VanA` and
-`nguyen.vana` are two officers. Accounts are never deleted, only deactivated.
+Accounts are never deleted, only deactivated. The rules they are checked by are in
+motcua.services.account_rules; finding them, in motcua.services.account_search.
 """
 
-import math
-import re
-import secrets
-import unicodedata
-from dataclasses import dataclass, field
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
 
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
-from motcua.models import Role, Task, TaskStatus, Unit, UnitLevel, User, UserRole
+from motcua.models import Role, Unit, UnitLevel, User, UserRole
 from motcua.services import audit, auth, org, units
-from motcua.vocabulary import in_sentence, in_vietnamese
-
-MIN_PASSWORD = 10
-USERNAME_MAX = 150
-NAME_MAX = 255
-EMAIL_MAX = 255
-PER_PAGE = 25
-# What a unit administrator may hand out, and only in units of their own subtree.
-GRANTABLE_BY_UNIT_ADMIN = frozenset(
-    {Role.RECEPTIONIST, Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN}
+from motcua.services.account_rules import (
+    ADMIN_ROLES,
+    MIN_PASSWORD,
+    NAME_MAX,
+    covers,
+    email_problem,
+    generate_password,
+    grant_problem,
+    parse_role,
+    password_problem,
+    username_problem,
+    username_taken,
 )
-ADMIN_ROLES = frozenset({Role.UNIT_ADMIN, Role.SYSTEM_ADMIN})
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# Temporary passwords: no look-alike characters (0/O, 1/l/I), to be read out or copied by hand.
-_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+from motcua.services.account_search import claimed_open_tasks, get_user
+from motcua.vocabulary import in_vietnamese
 
 
 def create_system_admin(
@@ -67,173 +61,6 @@ def create_system_admin(
     user.roles = [UserRole(unit=unit, role=Role.SYSTEM_ADMIN)]
     db.session.add(user)
     return user
-
-
-# ---- checks shared by the forms and the CSV import ------------------------------------------
-
-
-def username_problem(username: str) -> str | None:
-    """Why a username cannot be used as it is (None: it can). It is never altered."""
-    if not username or username.isspace():
-        return _l("Hãy nhập tên đăng nhập.")
-    if len(username) > USERNAME_MAX:
-        return _l("Tên đăng nhập dài quá %(n)s ký tự.", n=USERNAME_MAX)
-    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in username):
-        return _l("Tên đăng nhập không được chứa khoảng trắng hay ký tự điều khiển.")
-    return None
-
-
-def username_taken(username: str) -> bool:
-    """Exactly this username (case and all) belongs to an officer."""
-    return db.session.scalar(select(User.id).where(User.username == username)) is not None
-
-
-def email_problem(email: str) -> str | None:
-    if not email:
-        return None
-    if len(email) > EMAIL_MAX or not EMAIL.fullmatch(email):
-        return _l("Địa chỉ email không hợp lệ.")
-    return None
-
-
-def password_problem(password: str) -> str | None:
-    if len(password) < MIN_PASSWORD:
-        return _l("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD)
-    return None
-
-
-def generate_password(length: int = 12) -> str:
-    """A random temporary password, shown once to the administrator who made it."""
-    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(max(length, MIN_PASSWORD)))
-
-
-def grant_problem(actor: User, managed: set[int] | None, role: Role, unit: Unit) -> str | None:
-    """Why the actor may not hand out (or take back) this role in this unit; None if they may."""
-    if managed is None:
-        return None
-    if role not in GRANTABLE_BY_UNIT_ADMIN:
-        return _l(
-            "Bạn không được cấp vai trò %(role)s (%(value)s).",
-            role=in_sentence(role.label),
-            value=role.value,
-        )
-    if unit.id not in managed:
-        return _l("Đơn vị %(code)s ngoài phạm vi bạn quản trị.", code=unit.code)
-    return None
-
-
-def covers(managed: set[int] | None, user: User) -> bool:
-    """Whether the actor could have granted every role the user holds: only then may they set
-    the user's password or lock the account (else a unit admin could take over, say, a
-    supervisor's account by resetting its password)."""
-    if managed is None:
-        return True
-    return all(r.role in GRANTABLE_BY_UNIT_ADMIN and r.unit_id in managed for r in user.roles)
-
-
-def parse_role(text: str) -> Role | None:
-    return next((r for r in Role if r.value == text), None)
-
-
-# ---- reading --------------------------------------------------------------------------------
-
-
-@dataclass
-class UserPage:
-    items: list[User]
-    total: int
-    page: int
-    per_page: int
-    filters: dict = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
-def search(
-    actor: User,
-    *,
-    q: str = "",
-    unit_code: str = "",
-    role: str = "",
-    active: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> UserPage:
-    """The officers the actor administers, by username.
-
-    `q` matches the username or the display name; `unit_code` keeps the officers of that unit
-    (their own unit, or a role held there); `role` keeps those holding the role (in that unit
-    when one is given); `active` is "1", "0" or "" (all). Raises Forbidden, NotFound (a unit
-    outside the actor's subtree).
-    """
-    managed = units.require_people_admin(actor)
-    query = select(User)
-    if managed is not None:
-        query = query.where(User.unit_id.in_(managed))
-    q = (q or "").strip()
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                User.username.ilike(pattern, escape="\\"),
-                User.display_name.ilike(pattern, escape="\\"),
-            )
-        )
-    role_value = parse_role(role)
-    unit = units.get_visible(actor, unit_code) if unit_code else None
-    has_role = UserRole.user_id == User.id
-    if unit is not None and role_value is not None:
-        query = query.where(
-            exists().where(has_role, UserRole.unit_id == unit.id, UserRole.role == role_value)
-        )
-    elif unit is not None:
-        query = query.where(
-            or_(User.unit_id == unit.id, exists().where(has_role, UserRole.unit_id == unit.id))
-        )
-    elif role_value is not None:
-        query = query.where(exists().where(has_role, UserRole.role == role_value))
-    if active in ("0", "1"):
-        query = query.where(User.active.is_(active == "1"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    per_page = min(max(per_page, 1), 200)
-    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    items = list(
-        db.session.scalars(
-            query.options(joinedload(User.unit), selectinload(User.roles).joinedload(UserRole.unit))
-            .order_by(User.username)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).unique()
-    )
-    filters = {
-        "q": q,
-        "unit": unit.code if unit else "",
-        "role": role_value.value if role_value else "",
-        "active": active if active in ("0", "1") else "",
-    }
-    return UserPage(items, total, page, per_page, filters)
-
-
-def get_user(actor: User, user_id: int) -> User:
-    """An officer whose own unit the actor administers; NotFound otherwise."""
-    managed = units.require_people_admin(actor)
-    user = db.session.get(User, user_id)
-    if user is None or (managed is not None and user.unit_id not in managed):
-        raise NotFound(
-            _l("Không có cán bộ này trong các đơn vị bạn quản trị."), code="user_not_found"
-        )
-    return user
-
-
-def claimed_open_tasks(user: User) -> int:
-    """How many steps the officer has taken and not finished (a leader reassigns them)."""
-    return db.session.scalar(
-        select(func.count(Task.id)).where(
-            Task.assignee_id == user.id, Task.status == TaskStatus.CLAIMED
-        )
-    )
 
 
 # ---- changing -------------------------------------------------------------------------------

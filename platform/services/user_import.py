@@ -28,7 +28,7 @@ from sqlalchemy import select
 from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Unit, User, UserRole
-from motcua.services import accounts, audit, org, storage, units
+from motcua.services import account_rules, accounts, audit, org, storage, units
 from motcua.vocabulary import in_vietnamese
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -220,7 +220,7 @@ def _skip_reason(ctx: _Context, result: RowResult, cells: dict[str, str]) -> str
         return "dòng có nhiều ô hơn số cột của tiêu đề"
     if not username.strip():
         return "thiếu tên đăng nhập"
-    if problem := accounts.username_problem(username):
+    if problem := account_rules.username_problem(username):
         return _reason(problem)
     if username in ctx.seen:
         return f"tên đăng nhập trùng với dòng {ctx.seen[username]}"
@@ -234,9 +234,9 @@ def _skip_reason(ctx: _Context, result: RowResult, cells: dict[str, str]) -> str
         return f"cán bộ {username} thuộc đơn vị ngoài phạm vi bạn quản trị"
     if not display_name and existing is None:
         return "thiếu họ và tên"
-    if len(display_name) > accounts.NAME_MAX:
-        return f"họ và tên dài quá {accounts.NAME_MAX} ký tự"
-    if accounts.email_problem(email):
+    if len(display_name) > account_rules.NAME_MAX:
+        return f"họ và tên dài quá {account_rules.NAME_MAX} ký tự"
+    if account_rules.email_problem(email):
         return f"email «{email}» không hợp lệ"
     unit = existing.unit if existing is not None and not unit_code else None
     if unit is None:
@@ -249,7 +249,7 @@ def _skip_reason(ctx: _Context, result: RowResult, cells: dict[str, str]) -> str
     if problem:
         return problem
     if existing is None:
-        if password and (problem := accounts.password_problem(password)):
+        if password and (problem := account_rules.password_problem(password)):
             return _reason(problem)
         result.action, result.unit, result.display_name = CREATE, unit, display_name
         result.email, result.new_password, result.roles = email or None, password, roles
@@ -266,7 +266,7 @@ def _roles(ctx: _Context, text: str, unit: Unit) -> tuple[list, str | None]:
         if not item:
             continue
         name, at, code = item.partition("@")
-        role = accounts.parse_role(name.strip())
+        role = account_rules.parse_role(name.strip())
         if role is None:
             return [], f"không có vai trò «{name.strip()}»"
         role_unit = unit
@@ -276,7 +276,7 @@ def _roles(ctx: _Context, text: str, unit: Unit) -> tuple[list, str | None]:
             role_unit, problem = ctx.unit(code.strip())
             if problem:
                 return [], problem
-        if problem := accounts.grant_problem(ctx.actor, ctx.managed, role, role_unit):
+        if problem := account_rules.grant_problem(ctx.actor, ctx.managed, role, role_unit):
             return [], _reason(problem)
         if (role_unit, role) not in roles:
             roles.append((role_unit, role))
@@ -291,7 +291,7 @@ def _plan_update(ctx, result, user, display_name, email, unit, roles, password) 
         changes.append(f"email: {user.email or '—'} → {email}")
     if unit.id != user.unit_id:
         changes.append(f"đơn vị: {user.unit.code} → {unit.code}")
-    if changes and not accounts.covers(ctx.managed, user):
+    if changes and not account_rules.covers(ctx.managed, user):
         return f"cán bộ {user.username} giữ vai trò ngoài phạm vi bạn quản trị"
     held = org.role_pairs(user)
     new_roles = [(u, role) for u, role in roles if (u.id, role) not in held]
