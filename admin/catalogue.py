@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from motcua.admin import bp
 from motcua.errors import Conflict, Invalid
 from motcua.models import OnlineLevel, ProcedureLevel
-from motcua.services import catalogue, catalogue_import
+from motcua.services import catalogue, catalogue_file, catalogue_import, catalogue_import_plan
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 
@@ -153,9 +153,9 @@ def catalogue_import_page():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render("import.html", 422, plan=None, message=_("Chọn tệp cần nhập."))
-    data = upload.stream.read(catalogue_import.MAX_BYTES + 1)
+    data = upload.stream.read(catalogue_file.MAX_BYTES + 1)
     with refusal(Invalid) as refused:
-        plan = catalogue_import.parse_import(data, upload.filename)
+        plan = catalogue_import_plan.parse_import(data, upload.filename)
     if refused:
         exc = refused.error
         return _render("import.html", 422, plan=None, message=exc.message)
@@ -183,7 +183,7 @@ def catalogue_import_confirm():
             g.user, data, staged["filename"], expected=request.form.get("fingerprint", "")
         )
     if isinstance(refused.error, Conflict):
-        plan = catalogue_import.parse_import(data, staged["filename"])
+        plan = catalogue_import_plan.parse_import(data, staged["filename"])
         return _render("import.html", 409, plan=plan, message=refused.error.message)
     if refused:
         session.pop(STAGED, None)

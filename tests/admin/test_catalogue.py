@@ -671,9 +671,9 @@ SHORT_HEADER = ["Mã TTHC", "Tên TTHC", "Cấp thực hiện", "Lĩnh vực", "
 
 
 def parsed(rows, header=SHORT_HEADER):
-    from motcua.services import catalogue_import
+    from motcua.services import catalogue_import_plan
 
-    return catalogue_import.parse_import(csv_bytes([header, *rows]), "a.csv").rows
+    return catalogue_import_plan.parse_import(csv_bytes([header, *rows]), "a.csv").rows
 
 
 @pytest.mark.parametrize(

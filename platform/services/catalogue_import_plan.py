@@ -1,0 +1,249 @@
+"""What importing a catalogue file would do, row by row (`parse_import`, a dry run that changes
+nothing): each row's values read and checked, and whether it adds an entry, updates one or is
+skipped (with the reasons).
+
+Values are read as the national database writes them:
+
+- code: 1.001612; a portal's code with its agency suffix (1.001612.000.00.00.H42) counts as its
+  national part; Excel cells holding the code as a number (2.00081) get their six digits back.
+- level: "Cấp Tỉnh" / "Cấp Huyện" / "Cấp Xã", or "Tỉnh", "Huyện", "Xã". A cell naming several
+  levels ("Cấp Huyện, Cấp Xã") keeps an existing entry's level when it is one of them and is
+  skipped otherwise: an entry has one level here.
+- limit: the first of "N ngày" ("15 ngày làm việc", "03 ngày", "0,5 ngày"), "N giờ làm việc" (N/8
+  days) or "Trong ngày"; else a bare number. "Trong ngày" (same-day service) is 0.5 working day:
+  the appointment falls four office hours after receipt, so what is received in the afternoon
+  is due the next morning, as desks do.
+- online level: "Toàn trình", "DVC trực tuyến toàn trình", "Mức độ 4" → full; "Một phần",
+  "Mức độ 3" → partial; anything else → none.
+- documents: one per line; a cell without line breaks is split at ";". Bullets and numbering
+  ("- ", "1. ") are dropped.
+
+Rows: an existing code is updated, a new one added. An optional column missing from the file
+leaves existing entries' values alone (new ones get no fees, no documents, not online). Rows
+without code and name (blank rows, group headings) are ignored; the others are reported with
+their row number as a spreadsheet shows it.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from motcua.extensions import db
+from motcua.models import OnlineLevel, Procedure, ProcedureLevel
+from motcua.services.catalogue import (
+    MAX_LIMIT_DAYS,
+    check_lengths,
+    diff,
+    fold,
+    normalise_code,
+    split_documents,
+)
+from motcua.services.catalogue_file import _read, _text
+from motcua.vocabulary import in_vietnamese
+
+_LEVEL_WORDS = {
+    "tinh": ProcedureLevel.PROVINCE,
+    "huyen": ProcedureLevel.DISTRICT,
+    "xa": ProcedureLevel.COMMUNE,
+}
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+
+CREATE, UPDATE, SKIP = "create", "update", "skip"
+
+
+@dataclass
+class ImportRow:
+    """What importing one row does: create, update or skip (with the reasons)."""
+
+    row: int
+    code: str
+    name: str
+    action: str
+    reasons: list[str] = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)  # update: {field: {"old": …, "new": …}}
+    procedure: Procedure | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        if self.action == CREATE:
+            return "Thêm mới"
+        if self.action == UPDATE:
+            return "Cập nhật"
+        return "Bỏ qua: " + "; ".join(self.reasons)
+
+
+@dataclass
+class ImportPlan:
+    filename: str
+    sha256: str
+    columns: list[str]
+    rows: list[ImportRow]
+    applied: bool = False
+
+    @property
+    def accepted(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.action != SKIP]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {a: sum(r.action == a for r in self.rows) for a in (CREATE, UPDATE, SKIP)}
+
+    @property
+    def fingerprint(self) -> str:
+        """What applying would do; the confirmation must see the same as the preview."""
+        plan = [(r.row, r.code, r.action, r.changes) for r in self.rows]
+        return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
+
+
+def _code_text(value) -> str:
+    if isinstance(value, float):  # Excel keeps "2.000810" as the number 2.00081
+        return f"{value:.6f}"
+    return _text(value)
+
+
+def _level(text: str, existing: Procedure | None) -> tuple[ProcedureLevel | None, str | None]:
+    if not text:
+        return None, "thiếu cấp thực hiện"
+    words = set(re.findall(r"[a-z]+", fold(text)))
+    found = {level for word, level in _LEVEL_WORDS.items() if word in words}
+    if len(found) == 1:
+        return found.pop(), None
+    if len(found) > 1:
+        if existing is not None and existing.level in found:
+            return existing.level, None
+        return None, f"cấp thực hiện «{text}» gồm nhiều cấp; mỗi thủ tục chỉ ghi một cấp"
+    return None, f"cấp thực hiện «{text}» không rõ (cần Cấp tỉnh, Cấp huyện hoặc Cấp xã)"
+
+
+def _limit(value) -> tuple[Decimal | None, str | None]:
+    text = _text(value)
+    if not text:
+        return None, "thiếu thời hạn giải quyết"
+    folded = fold(text)
+    found = []
+    if m := re.search(_NUMBER + r"\s*ngay", folded):
+        found.append((m.start(), Decimal(m.group(1).replace(",", "."))))
+    if m := re.search(r"trong ngay", folded):
+        found.append((m.start(), Decimal("0.5")))
+    if m := re.search(_NUMBER + r"\s*gio lam viec", folded):
+        found.append((m.start(), Decimal(m.group(1).replace(",", ".")) / 8))
+    if not found and (m := re.fullmatch(_NUMBER, folded)):
+        found.append((0, Decimal(m.group(1).replace(",", "."))))
+    if not found:
+        return None, f"không đọc được thời hạn giải quyết «{text}»"
+    days = min(found, key=lambda f: f[0])[1].quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if days <= 0 or days > MAX_LIMIT_DAYS:
+        return None, f"thời hạn giải quyết «{text}» không hợp lệ"
+    return days, None
+
+
+def _online(text: str) -> OnlineLevel:
+    folded = " ".join(fold(text).split())
+    if "toan trinh" in folded or re.fullmatch(r"(muc do )?4", folded) or "muc do 4" in folded:
+        return OnlineLevel.FULL
+    if "mot phan" in folded or re.fullmatch(r"(muc do )?3", folded) or "muc do 3" in folded:
+        return OnlineLevel.PARTIAL
+    return OnlineLevel.NONE
+
+
+def _fees(cell) -> str:
+    if "fees" in cell.columns:
+        return cell("fees")
+    parts = [("Phí", cell("fee")), ("Lệ phí", cell("charge"))]
+    return "\n".join(f"{label}: {text}" for label, text in parts if text)
+
+
+class _Cells:
+    def __init__(self, row: list, columns: dict[str, int]):
+        self.row, self.columns = row, columns
+
+    def raw(self, name):
+        position = self.columns.get(name)
+        return self.row[position] if position is not None and position < len(self.row) else None
+
+    def __call__(self, name) -> str:
+        return _text(self.raw(name))
+
+
+def _row(number: int, cell: _Cells, existing: Procedure | None) -> ImportRow:
+    raw_code = _code_text(cell.raw("code"))
+    code = normalise_code(raw_code)
+    name = " ".join(cell("name").split())
+    result = ImportRow(number, code or raw_code, name, SKIP, procedure=existing)
+    if not raw_code:
+        result.reasons.append("thiếu mã thủ tục")
+    elif code is None:
+        result.reasons.append(f"mã thủ tục «{raw_code}» không đúng dạng 1.001612")
+    values = {"code": code or raw_code, "name": name, "field": " ".join(cell("field").split())}
+    if not name:
+        result.reasons.append("thiếu tên thủ tục")
+    if not values["field"]:
+        result.reasons.append("thiếu lĩnh vực")
+    values["level"], problem = _level(cell("level"), existing)
+    values["legal_limit_days"], limit_problem = _limit(cell.raw("legal_limit_days"))
+    result.reasons += [p for p in (problem, limit_problem) if p]
+    if {"fees", "fee", "charge"} & cell.columns.keys():
+        values["fees"] = _fees(cell)
+    if "required_documents" in cell.columns:
+        values["required_documents"] = split_documents(
+            cell("required_documents"), split_semicolons=True
+        )
+    if "online_level" in cell.columns:
+        values["online_level"] = _online(cell("online_level"))
+    errors = {}
+    check_lengths(values, errors)
+    # The reasons are kept in the audit log: in Vietnamese, whatever the officer reads.
+    result.reasons += [in_vietnamese(m).rstrip(".").lower() for m in errors.values()]
+    result.values = values
+    return result
+
+
+def parse_import(file_bytes: bytes, filename: str) -> ImportPlan:
+    """What importing the file would do, row by row; changes nothing.
+
+    Raises Invalid for a file that cannot be imported at all: not CSV or XLSX, empty, over
+    5 MB or 5,000 rows, unreadable, no header row, required columns missing
+    (details["missing"]).
+    """
+    rows, header, columns = _read(file_bytes, filename)
+    existing = {p.code: p for p in db.session.scalars(select(Procedure))}
+    seen: dict[str, int] = {}
+    results = []
+    for number, row in rows[header + 1 :]:
+        cell = _Cells(row, columns)
+        if not _code_text(cell.raw("code")) and not cell("name"):
+            continue  # a blank row or a group heading
+        code = normalise_code(_code_text(cell.raw("code")))
+        result = _row(number, cell, existing.get(code))
+        if code in seen:
+            result.reasons.append(f"trùng mã với dòng {seen[code]}")
+        elif code:
+            seen[code] = number
+        _decide(result)
+        results.append(result)
+    return ImportPlan(
+        filename=filename,
+        sha256=hashlib.sha256(file_bytes).hexdigest(),
+        columns=sorted(columns),
+        rows=results,
+    )
+
+
+def _decide(result: ImportRow) -> None:
+    if result.reasons:
+        return
+    if result.procedure is None:
+        defaults = {"fees": "", "required_documents": [], "online_level": OnlineLevel.NONE}
+        result.values = {**defaults, **result.values}
+        result.action = CREATE
+        return
+    result.changes = diff(result.procedure, result.values)
+    if result.changes:
+        result.action = UPDATE
+    else:
+        result.reasons.append("không có thay đổi")
