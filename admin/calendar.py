@@ -8,6 +8,7 @@ from motcua.admin import bp
 from motcua.errors import Invalid
 from motcua.models import CalendarDayKind
 from motcua.services import calendar_days as service
+from motcua.services import calendar_year
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 
@@ -17,7 +18,7 @@ WEEKDAY_HEADERS = (_l("T2"), _l("T3"), _l("T4"), _l("T5"), _l("T6"), _l("T7"), _
 def _render(year, *, status=200, errors=None, values=None, error_day=None, message=None):
     return render_template(
         "admin/calendar/year.html",
-        view=service.year_view(g.user, year),
+        view=calendar_year.year_view(g.user, year),
         weekday_headers=WEEKDAY_HEADERS,
         errors=errors or {},
         values=values or {},
@@ -56,7 +57,7 @@ def calendar_add():
         return _render(
             form.get("year"), status=422, errors=exc.details, values=form, message=exc.message
         )
-    day = service.fmt(change.day)
+    day = calendar_year.fmt(change.day)
     if change.kind == CalendarDayKind.DAY_OFF:
         return _done(change, _("Đã thêm ngày nghỉ của tỉnh %(day)s.", day=day))
     return _done(change, _("Đã thêm ngày làm việc bù %(day)s.", day=day))
@@ -81,12 +82,12 @@ def calendar_update(day: str):
     if not change.changed:
         flash(_("Không có gì thay đổi."))
         return redirect(url_for("admin.calendar", year=change.day.year))
-    return _done(change, _("Đã sửa ngày %(day)s.", day=service.fmt(change.day)))
+    return _done(change, _("Đã sửa ngày %(day)s.", day=calendar_year.fmt(change.day)))
 
 
 @bp.post("/calendar/days/<day>/remove")
 @login_required
 def calendar_remove(day: str):
     change = service.remove_day(g.user, day)
-    text = _("Đã xóa ngày %(day)s khỏi lịch của tỉnh.", day=service.fmt(change.day))
+    text = _("Đã xóa ngày %(day)s khỏi lịch của tỉnh.", day=calendar_year.fmt(change.day))
     return _done(change, text)

@@ -1,8 +1,6 @@
-"""The province's working calendar as admins see and edit it: the national holidays of a year
-and the province's own exceptions (calendar_days), with the deadlines that follow from them.
-
-Who: a system admin adds, changes and removes the province's days; unit admins and supervisors
-see the calendar read-only (their deadlines depend on it).
+"""Changing the province's own days in the working calendar (calendar_days): adding a day off or a
+worked day, changing its note, removing it, each checked, with the deadlines that follow. Only a
+system admin changes them; the year's calendar as admins see it is motcua.services.calendar_year.
 
 What a change does to deadlines
 -------------------------------
@@ -29,7 +27,6 @@ earlier one would make a dossier overdue that the unit planned for in good faith
 cannot keep it, the rules have their own way: an apology slip with a new appointment.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -37,24 +34,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, or_, select, update
 
 from motcua import unit_of_work
-from motcua.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.errors import Conflict, Invalid, NotFound
 from motcua.extensions import db
-from motcua.models import (
-    ACTIVE_TASK_STATUSES,
-    CalendarDay,
-    CalendarDayKind,
-    Role,
-    Task,
-    User,
-)
+from motcua.models import ACTIVE_TASK_STATUSES, CalendarDay, CalendarDayKind, Task, User
 from motcua.services import audit, deadlines, org
+from motcua.services.calendar_year import _calendar, edit_range, fmt
 from motcua.services.workflow import task_due_at
 from motcua.vocabulary import in_sentence, in_vietnamese
 from motcua.workcalendar import WorkCalendar
 
-VIEWER_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR})
-EDIT_YEARS_AROUND = 5  # a province day may be set this many years before or after this year
-VIEW_YEARS_AROUND = 10
 NOTE_MAX = 255
 WEEKDAY_NAMES = (
     _l("Thứ Hai"),
@@ -65,45 +53,6 @@ WEEKDAY_NAMES = (
     _l("Thứ Bảy"),
     _l("Chủ nhật"),
 )
-
-
-@dataclass(frozen=True)
-class ProvinceDay:
-    day: date
-    kind: CalendarDayKind
-    note: str
-    created_at: datetime
-    created_by: User | None
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One day of the month grid (days of the neighbouring months have `in_month` False)."""
-
-    day: date
-    in_month: bool
-    weekend: bool
-    holiday: str | None
-    national_worked: bool
-    province: ProvinceDay | None
-    today: bool
-
-
-@dataclass(frozen=True)
-class Month:
-    number: int
-    weeks: list[list[Cell]]
-    entries: list[Cell]  # the days worth a line in the list: holidays, swaps, province days
-
-
-@dataclass(frozen=True)
-class YearView:
-    year: int
-    years: range  # the years one may look at
-    edit_range: tuple[date, date]
-    months: list[Month]
-    working_days: int
-    may_edit: bool
 
 
 @dataclass(frozen=True)
@@ -118,129 +67,6 @@ class Change:
     tasks_moved: int
     changed: bool = True  # False: the form asked for what was already there
     recounted: bool = True  # whether the deadlines were counted again (not for a note)
-
-
-def may_view(user: User) -> bool:
-    return any(r.role in VIEWER_ROLES for r in user.roles)
-
-
-def may_edit(user: User) -> bool:
-    return org.is_system_admin(user)
-
-
-def _require_viewer(user: User) -> None:
-    if not may_view(user):
-        raise Forbidden(
-            _l("Chỉ quản trị hệ thống, quản trị đơn vị và cán bộ giám sát xem được lịch làm việc."),
-            code="forbidden",
-        )
-
-
-def _calendar() -> WorkCalendar:
-    return deadlines.calendar()
-
-
-def _today(cal: WorkCalendar) -> date:
-    return datetime.now(cal.tz).date()
-
-
-def edit_range(cal: WorkCalendar) -> tuple[date, date]:
-    """The first and last day a province day may be set on: whole years around this one."""
-    year = _today(cal).year
-    return date(year - EDIT_YEARS_AROUND, 1, 1), date(year + EDIT_YEARS_AROUND, 12, 31)
-
-
-def fmt(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-# -- reading -------------------------------------------------------------------------------
-
-
-def year_view(actor: User, year: int | str | None = None) -> YearView:
-    """The calendar of a year (default: this year) as the actor may see it.
-
-    Raises Forbidden for an officer who is not a system admin, unit admin or supervisor, and
-    Invalid for a year that is not a number within ten years of this one.
-    """
-    _require_viewer(actor)
-    cal = _calendar()
-    today = _today(cal)
-    years = range(today.year - VIEW_YEARS_AROUND, today.year + VIEW_YEARS_AROUND + 1)
-    if year in (None, ""):
-        year = today.year
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        year = None
-    if year not in years:
-        raise Invalid(
-            _l(
-                "Năm phải là một số từ %(first)s đến %(last)s.",
-                first=years.start,
-                last=years.stop - 1,
-            ),
-            code="invalid_year",
-        )
-    province = _province_days(year)
-    holidays = cal.holidays_in(year)
-    worked = cal.national_working_days_in(year)
-
-    def cell(day: date, month: int) -> Cell:
-        return Cell(
-            day=day,
-            in_month=day.month == month,
-            weekend=day.weekday() >= 5,
-            holiday=holidays.get(day),
-            national_worked=day in worked,
-            province=province.get(day),
-            today=day == today,
-        )
-
-    months = []
-    for number in range(1, 13):
-        weeks = [
-            [cell(day, number) for day in week]
-            for week in calendar.Calendar().monthdatescalendar(year, number)
-        ]
-        entries = [
-            c
-            for week in weeks
-            for c in week
-            if c.in_month and (c.holiday or c.national_worked or c.province)
-        ]
-        months.append(Month(number=number, weeks=weeks, entries=entries))
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    working_days = sum(
-        cal.is_working_day(first + timedelta(days=n)) for n in range((last - first).days + 1)
-    )
-    return YearView(
-        year=year,
-        years=years,
-        edit_range=edit_range(cal),
-        months=months,
-        working_days=working_days,
-        may_edit=may_edit(actor),
-    )
-
-
-def _province_days(year: int) -> dict[date, ProvinceDay]:
-    rows = db.session.execute(
-        select(CalendarDay, User)
-        .outerjoin(User, User.id == CalendarDay.created_by_id)
-        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
-        .order_by(CalendarDay.day)
-    )
-    return {
-        row.day: ProvinceDay(
-            day=row.day,
-            kind=CalendarDayKind(row.kind),
-            note=row.note,
-            created_at=row.created_at,
-            created_by=user,
-        )
-        for row, user in rows
-    }
 
 
 # -- changing ------------------------------------------------------------------------------
