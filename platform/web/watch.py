@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
 from motcua.services import watch as service
+from motcua.services import watch_lists
 from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
@@ -53,5 +54,5 @@ def watch():
         kind_labels=KIND_LABELS,
         section_labels=SECTION_LABELS,
         section_short=SECTION_SHORT,
-        step_sections=service.STEP_SECTIONS,
+        step_sections=watch_lists.STEP_SECTIONS,
     ), status

@@ -31,7 +31,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import processes
+from motcua.services import processes, watch_lists
 from motcua.services import watch as service
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -247,7 +247,7 @@ def test_dossiers_near_or_past_their_appointment(app, scene):
         assert codes_of(view, "late_after_reschedule") == [codes["apologised"]]
         assert rows_of(view, "late_after_reschedule")[0].apology_at == local(10, 9)
         assert codes_of(view, "rescheduled_due_soon") == [codes["rescheduled"]]
-        listed = {c for key in service.DOSSIER_SECTIONS for c in codes_of(view, key)}
+        listed = {c for key in watch_lists.DOSSIER_SECTIONS for c in codes_of(view, key)}
         for absent in ("waiting", "returned", "ready", "later"):
             assert codes[absent] not in listed, absent
 
@@ -299,7 +299,9 @@ def test_an_office_leader_watches_only_the_office(app, scene):
         view = service.watch(user(OFFICE_LEADER), now=NOW)
         assert rows_of(view, "steps_overdue") == []
         assert [r.task_id for r in rows_of(view, "steps_due_soon")] == [ids["monday"]]
-        assert all(not s.rows for k, s in view.sections.items() if k not in service.STEP_SECTIONS)
+        assert all(
+            not s.rows for k, s in view.sections.items() if k not in watch_lists.STEP_SECTIONS
+        )
         assert [u.code for u in view.units] == [OFFICE]
 
 
@@ -362,7 +364,7 @@ def test_officers_who_watch_no_unit_are_refused(app, province, make_user, role, 
 
 def test_each_list_is_capped_but_counted(app, scene, monkeypatch):
     codes, ids = scene
-    monkeypatch.setattr(service, "CAP", 1)
+    monkeypatch.setattr(watch_lists, "CAP", 1)
     with app.app_context():
         view = service.watch(user(SUPERVISOR), now=NOW)
         section = view.sections["steps_overdue"]
