@@ -7,7 +7,14 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.admin import bp
 from motcua.errors import Invalid, as_json
-from motcua.services import audit, configurator, diagrams, procedure_list, step_table
+from motcua.services import (
+    audit,
+    configurator,
+    diagram_versions,
+    diagrams,
+    procedure_list,
+    step_table,
+)
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 
@@ -123,7 +130,7 @@ def configure_discard(code, unit_code):
 @bp.get("/procedures/<code>/versions")
 @login_required
 def versions(code):
-    listed = diagrams.version_list(g.user, code, request.args.get("unit"))
+    listed = diagram_versions.version_list(g.user, code, request.args.get("unit"))
     return render_template(
         "admin/procedures/versions.html",
         procedure=listed.procedure,
@@ -136,14 +143,14 @@ def versions(code):
 @bp.get("/procedures/<code>/versions/<int:version_id>.bpmn")
 @login_required
 def version_xml(code, version_id):
-    version = diagrams.readable_version(g.user, code, version_id)
+    version = diagram_versions.readable_version(g.user, code, version_id)
     return Response(version.bpmn_xml, mimetype="application/xml")
 
 
 @bp.get("/procedures/<code>/diff")
 @login_required
 def diff(code):
-    compared = diagrams.compare(g.user, code, request.args.get("a"), request.args.get("b"))
+    compared = diagram_versions.compare(g.user, code, request.args.get("a"), request.args.get("b"))
     return render_template(
         "admin/procedures/diff.html",
         procedure=compared.old.procedure,

@@ -1,11 +1,13 @@
-"""A procedure's diagrams as people edit them: drafts, publishing, versions and their differences.
+"""A procedure's diagrams as people edit them: the working copy an editor opens, drafts,
+publishing, the modeler's choices, and what changed between two diagrams (`diff`).
 
 The provincial template (unit None) is the analysts' work in the BPMN modeler; a unit's variant
 is the template with only the steps' handlers and time limits (and lanes' names) changed, made
 by its unit admin in the configurator. Either is edited as one draft per procedure and unit
 that may have problems; publishing checks it with the engine's rules and turns it into a new
 immutable version. Dossiers keep the version they started on (see `processes.version_to_run`).
-The unit admins' table of steps is in `configurator`.
+The unit admins' table of steps is in `configurator`; the published versions as people read and
+compare them, in `diagram_versions`.
 """
 
 import hashlib
@@ -15,19 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua import engine
-from motcua.errors import Forbidden, Invalid, NotFound
+from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.forms import form_names
-from motcua.models import (
-    Procedure,
-    ProcessDraft,
-    ProcessStatus,
-    ProcessVersion,
-    Role,
-    Unit,
-    User,
-    utcnow,
-)
+from motcua.models import Procedure, ProcessDraft, ProcessVersion, Role, Unit, User, utcnow
 from motcua.services import audit, org, processes
 from motcua.vocabulary import StepChangeKind
 
@@ -247,68 +240,6 @@ def new_diagram(procedure: Procedure) -> str:
     return NEW_DIAGRAM.format(process_id=process_id, name=_xml_attr(procedure.name))
 
 
-# --- versions -------------------------------------------------------------------------------
-
-
-def versions(procedure: Procedure, unit: Unit | None) -> list[ProcessVersion]:
-    """The published versions of the unit's variant (None: the template), newest first."""
-    return list(
-        db.session.scalars(
-            select(ProcessVersion)
-            .where(
-                ProcessVersion.procedure_id == procedure.id,
-                ProcessVersion.unit_id.is_(None)
-                if unit is None
-                else ProcessVersion.unit_id == unit.id,
-                ProcessVersion.status == ProcessStatus.PUBLISHED,
-            )
-            .order_by(ProcessVersion.version.desc())
-        )
-    )
-
-
-@dataclass
-class VersionList:
-    procedure: Procedure
-    unit: Unit | None  # None: the template
-    versions: list[ProcessVersion]
-
-
-def version_list(user: User, procedure_code: str, unit_code: str | None) -> VersionList:
-    """The published versions of a procedure's template, or of a unit's variant, newest
-    first, if the user may read them. Raises NotFound, Forbidden."""
-    procedure = procedure_by_code(procedure_code)
-    unit = org.unit_by_code(unit_code) if unit_code else None
-    require_reader(user, unit)
-    return VersionList(procedure, unit, versions(procedure, unit))
-
-
-def readable_version(user: User, procedure_code: str, version_id: int) -> ProcessVersion:
-    """One version of a procedure's diagram, if the user may read it. Raises NotFound,
-    Forbidden."""
-    version = version_by_id(version_id, procedure_by_code(procedure_code))
-    require_reader(user, version.unit)
-    return version
-
-
-def require_reader(user: User, unit: Unit | None) -> None:
-    """Templates: analysts, unit admins and system admins; a variant: its unit admins."""
-    if unit is None:
-        if not (org.is_analyst(user) or org.administered_unit_ids(user) != set()):
-            raise Forbidden(_l("Bạn không xem được quy trình mẫu."), code="forbidden")
-    else:
-        org.require_unit_admin(user, unit)
-
-
-def version_by_id(version_id: int, procedure: Procedure) -> ProcessVersion:
-    version = db.session.get(ProcessVersion, version_id)
-    if version is None or version.procedure_id != procedure.id:
-        raise NotFound(
-            _l("Không có phiên bản %(n)s của thủ tục này.", n=version_id), code="not_found"
-        )
-    return version
-
-
 @dataclass
 class StepChange:
     """One step compared between two versions."""
@@ -325,43 +256,6 @@ class StepChange:
 
     def as_dict(self) -> dict:
         return {"step": self.step_id, "kind": self.kind, "before": self.before, "after": self.after}
-
-
-@dataclass
-class Comparison:
-    """Two versions of a procedure's diagram, the older first, and their differences."""
-
-    old: ProcessVersion
-    new: ProcessVersion
-    changes: list[StepChange]
-
-    @property
-    def markers(self) -> dict[str, dict[str, str]]:
-        """For each diagram, the css class of each step that differs."""
-        shown = {
-            "old": (StepChangeKind.REMOVED, StepChangeKind.CHANGED),
-            "new": (StepChangeKind.ADDED, StepChangeKind.CHANGED),
-        }
-        return {
-            side: {c.step_id: f"diff-{c.kind.value}" for c in self.changes if c.kind in kinds}
-            for side, kinds in shown.items()
-        }
-
-
-def compare(user: User, procedure_code: str, first_id, second_id) -> Comparison:
-    """Two versions the user may read, compared step by step. Raises Invalid (not two version
-    ids), NotFound, Forbidden."""
-    procedure = procedure_by_code(procedure_code)
-    try:
-        ids = int(first_id), int(second_id)
-    except (TypeError, ValueError):
-        raise Invalid(_l("Chọn hai phiên bản để so sánh."), code="invalid") from None
-    old, new = (version_by_id(i, procedure) for i in ids)
-    require_reader(user, old.unit)
-    require_reader(user, new.unit)
-    if old.created_at > new.created_at:
-        old, new = new, old
-    return Comparison(old, new, diff(old, new))
 
 
 def diff(
