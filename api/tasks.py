@@ -5,7 +5,7 @@ from motcua.api.auth import login_required
 from motcua.api.serialize import json_body
 from motcua.errors import Invalid
 from motcua.forms import load_form
-from motcua.services import inbox, org, processing
+from motcua.services import org, processing, task_list
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -18,7 +18,7 @@ def _int_arg(name: str, default: int) -> int:
 @bp.get("/tasks")
 @login_required
 def list_tasks():
-    page = inbox.list_tasks(
+    page = task_list.list_tasks(
         g.user,
         scope=request.args.get("scope", "mine"),
         status=request.args.get("status", "open"),

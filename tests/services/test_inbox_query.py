@@ -9,7 +9,7 @@ from sqlalchemy import and_, event, func, insert, select, text
 
 from motcua.extensions import db
 from motcua.models import Dossier, Task, TaskCandidate, User, UserRole, utcnow
-from motcua.services import inbox, processes
+from motcua.services import inbox, processes, task_list
 
 DOSSIERS, TASKS = 2_000, 20_000
 PROCEDURE = "9.000001"
@@ -161,7 +161,7 @@ def test_the_unit_tab_is_the_open_tasks_the_officer_may_take(app, big_inbox):
     with app.app_context():
         for username in ("th1.cv.tckh1", "th1.ld.tckh", "th1.mc1", "th2.ld1"):
             actor = db.session.scalar(select(User).where(User.username == username))
-            may_take = and_(Task.status == "open", inbox._may_take(actor))
+            may_take = and_(Task.status == "open", task_list._may_take(actor))
             expected = db.session.scalar(select(func.count()).select_from(Task).where(may_take))
             first = list(
                 db.session.scalars(
