@@ -38,7 +38,7 @@ from motcua.errors import Conflict, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import ACTIVE_TASK_STATUSES, CalendarDay, CalendarDayKind, Task, User
 from motcua.services import audit, deadlines, org
-from motcua.services.calendar_year import _calendar, edit_range, fmt
+from motcua.services.calendar_year import edit_range, fmt
 from motcua.services.workflow import task_due_at
 from motcua.vocabulary import in_sentence, in_vietnamese
 from motcua.workcalendar import WorkCalendar
@@ -82,7 +82,7 @@ def add_day(actor: User, day: str, kind: str, note: str) -> Change:
     same day at the same moment.
     """
     org.require_system_admin(actor)
-    cal = _calendar()
+    cal = deadlines.calendar()
     errors: dict[str, str] = {}
     parsed = _parse_day(day, cal, errors)
     chosen = _parse_kind(kind, errors)
@@ -184,7 +184,7 @@ def _recompute_open_tasks(day: date) -> tuple[int, int]:
     The start and the limit are those the step got its deadline from when it became ready
     (see the module docstring); one query reads them, one executemany writes the moved ones.
     """
-    cal = _calendar()  # keyed on the table's rows: it sees the flushed change
+    cal = deadlines.calendar()  # keyed on the table's rows: it sees the flushed change
     day_start = datetime.combine(day, time(), cal.tz)
     day_end = datetime.combine(day + timedelta(days=1), time(), cal.tz)
     rows = db.session.execute(

@@ -78,10 +78,6 @@ def _require_viewer(user: User) -> None:
         )
 
 
-def _calendar() -> WorkCalendar:
-    return deadlines.calendar()
-
-
 def _today(cal: WorkCalendar) -> date:
     return datetime.now(cal.tz).date()
 
@@ -103,7 +99,7 @@ def year_view(actor: User, year: int | str | None = None) -> YearView:
     Invalid for a year that is not a number within ten years of this one.
     """
     _require_viewer(actor)
-    cal = _calendar()
+    cal = deadlines.calendar()
     today = _today(cal)
     years = range(today.year - VIEW_YEARS_AROUND, today.year + VIEW_YEARS_AROUND + 1)
     if year in (None, ""):

@@ -76,7 +76,7 @@ def _key(cell) -> str:
 
 def _filled(numbered) -> list[tuple[int, list]]:
     """The rows that hold something, with their row numbers as a spreadsheet shows them."""
-    return [(number, list(row)) for number, row in numbered if any(_text(c) for c in row)]
+    return [(number, list(row)) for number, row in numbered if any(cell_text(c) for c in row)]
 
 
 def _header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int]] | None:
@@ -140,7 +140,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
         rows = []
         # Only the filled rows are kept: sheets often carry thousands of formatted empty ones.
         for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
-            if any(_text(c) for c in row):
+            if any(cell_text(c) for c in row):
                 rows.append((number, list(row)))
                 if len(rows) > MAX_ROWS + HEADER_ROWS:
                     raise _too_many()
@@ -159,7 +159,7 @@ def _too_many() -> Invalid:
     )
 
 
-def _read(data: bytes, filename: str) -> tuple[list[tuple[int, list]], int, dict[str, int]]:
+def read_rows(data: bytes, filename: str) -> tuple[list[tuple[int, list]], int, dict[str, int]]:
     name = (filename or "").strip().lower()
     if not data:
         raise Invalid(_l("Tệp rỗng."), code="import_empty")
@@ -204,7 +204,7 @@ def _read(data: bytes, filename: str) -> tuple[list[tuple[int, list]], int, dict
     return rows, index, columns
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -42,7 +42,7 @@ from motcua.services.catalogue import (
     normalise_code,
     split_documents,
 )
-from motcua.services.catalogue_file import _read, _text
+from motcua.services.catalogue_file import cell_text, read_rows
 from motcua.vocabulary import in_vietnamese
 
 _LEVEL_WORDS = {
@@ -103,7 +103,7 @@ class ImportPlan:
 def _code_text(value) -> str:
     if isinstance(value, float):  # Excel keeps "2.000810" as the number 2.00081
         return f"{value:.6f}"
-    return _text(value)
+    return cell_text(value)
 
 
 def _level(text: str, existing: Procedure | None) -> tuple[ProcedureLevel | None, str | None]:
@@ -121,7 +121,7 @@ def _level(text: str, existing: Procedure | None) -> tuple[ProcedureLevel | None
 
 
 def _limit(value) -> tuple[Decimal | None, str | None]:
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None, "thiếu thời hạn giải quyết"
     folded = fold(text)
@@ -167,7 +167,7 @@ class _Cells:
         return self.row[position] if position is not None and position < len(self.row) else None
 
     def __call__(self, name) -> str:
-        return _text(self.raw(name))
+        return cell_text(self.raw(name))
 
 
 def _row(number: int, cell: _Cells, existing: Procedure | None) -> ImportRow:
@@ -210,7 +210,7 @@ def parse_import(file_bytes: bytes, filename: str) -> ImportPlan:
     5 MB or 5,000 rows, unreadable, no header row, required columns missing
     (details["missing"]).
     """
-    rows, header, columns = _read(file_bytes, filename)
+    rows, header, columns = read_rows(file_bytes, filename)
     existing = {p.code: p for p in db.session.scalars(select(Procedure))}
     seen: dict[str, int] = {}
     results = []

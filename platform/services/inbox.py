@@ -40,7 +40,7 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import deadlines
-from motcua.services.task_list import _takeable
+from motcua.services.task_list import takeable
 
 TABS = ("mine", "unit", "done", "overdue")
 SORTS = ("due", "received", "completed")
@@ -162,7 +162,7 @@ def inbox(
 
     tab_where = {
         "mine": lambda: _mine(actor),
-        "unit": lambda: _takeable(actor),
+        "unit": lambda: takeable(actor),
         "done": lambda: _done(actor),
         "overdue": lambda: _overdue(led, now),
     }

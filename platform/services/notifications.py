@@ -13,7 +13,8 @@ from sqlalchemy import delete, select
 
 from motcua.extensions import db
 from motcua.models import Dossier, Notification, Task, User, utcnow
-from motcua.services.outbox import _queue, _url, render
+from motcua.services import links
+from motcua.services.outbox import queue, render
 from motcua.vocabulary import MailKind, ReturnMethod, in_vietnamese
 
 APPLICANT_KINDS = (
@@ -41,7 +42,7 @@ def to_applicant(dossier: Dossier, kind: str, **context) -> Notification | None:
         return None
     values = _applicant_context(dossier, kind, context)
     subject, body = render(kind, **values)
-    return _queue(
+    return queue(
         kind=kind,
         to_address=address,
         subject=subject,
@@ -71,7 +72,7 @@ def task_reassigned(
     """Queue the mail telling the officer a leader just gave the step to (``task.assignee``)
     why, and by when; None when that officer has no address or is the leader themself."""
     user = task.assignee
-    if user is None or user.id == leader.id or not _reachable({user.id}):
+    if user is None or user.id == leader.id or not reachable_officers({user.id}):
         return None
     # No dedup key: a step may come back to the same officer; each reassignment is its own mail.
     return _to_officer(
@@ -81,7 +82,7 @@ def task_reassigned(
 
 def _to_officer(kind: str, task: Task, user: User, dedup_key: str | None = None, **context):
     """Queue the mail ``kind`` about a step to one officer (who has an address)."""
-    subject, body = render(kind, **_task_context(task, user), **context)
+    subject, body = render(kind, **task_context(task, user), **context)
     notification = Notification(
         kind=kind,
         to_address=user.email.strip(),
@@ -113,7 +114,7 @@ def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
         "dossier": dossier,
         "procedure": dossier.procedure,
         "unit": dossier.unit,
-        "lookup_url": _url("/lookup"),
+        "lookup_url": links.public_url("/lookup"),
         **context,
     }
     if kind == MailKind.SUPPLEMENT:
@@ -151,19 +152,19 @@ def _applicant_key(dossier: Dossier, kind: str, values: dict) -> str | None:
     return f"{kind}:{dossier.id}"
 
 
-def _task_context(task: Task, user: User) -> dict:
+def task_context(task: Task, user: User) -> dict:
     dossier = task.dossier
     return {
         "task": task,
         "user": user,
         "dossier": dossier,
         "procedure": dossier.procedure,
-        "task_url": _url(f"/tasks/{task.id}"),
-        "inbox_url": _url("/inbox"),
+        "task_url": links.public_url(f"/tasks/{task.id}"),
+        "inbox_url": links.public_url("/inbox"),
     }
 
 
-def _reachable(user_ids) -> list[User]:
+def reachable_officers(user_ids) -> list[User]:
     """The active officers among ``user_ids`` who have an email address."""
     if not user_ids:
         return []

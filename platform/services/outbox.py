@@ -115,7 +115,7 @@ def render(kind: str, **context) -> tuple[str, str]:
     return subject, body.strip() + "\n"
 
 
-def _queue(**values) -> Notification | None:
+def queue(**values) -> Notification | None:
     """Add a mail to the outbox, unless one with its dedup key is there already (queued by an
     earlier act, or by another worker at this very moment): one statement, race-safe. Returns
     the new mail, or None."""
@@ -126,18 +126,14 @@ def _queue(**values) -> Notification | None:
     return db.session.scalar(statement.returning(Notification))
 
 
-def _insert_new(rows: list[dict]) -> int:
+def insert_new(rows: list[dict]) -> int:
     """Insert the rows, skipping any whose dedup key another worker stored meanwhile."""
-    return sum(_queue(**row) is not None for row in rows)
+    return sum(queue(**row) is not None for row in rows)
 
 
-def _chunks(items: list, size: int = _CHUNK):
+def chunks(items: list, size: int = _CHUNK):
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _url(path: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 def _local(value: datetime | None) -> str:

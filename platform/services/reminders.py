@@ -25,9 +25,9 @@ from motcua.models import (
     UserRole,
     utcnow,
 )
-from motcua.services import deadlines
-from motcua.services.notifications import _reachable, _task_context
-from motcua.services.outbox import _chunks, _insert_new, _url, render
+from motcua.services import deadlines, links
+from motcua.services.notifications import reachable_officers, task_context
+from motcua.services.outbox import chunks, insert_new, render
 from motcua.vocabulary import MailKind
 
 # Steps of a dossier whose clock is stopped cannot be worked: no reminders for them.
@@ -93,12 +93,12 @@ def queue_due_soon(now: datetime | None = None) -> int:
         ids = [task.assignee_id] if task.assignee_id else [c.user_id for c in task.candidates]
         for user_id in ids:
             wanted[f"due-soon:{task.id}:{user_id}"] = (task, user_id)
-    for chunk in _chunks(list(wanted)):
+    for chunk in chunks(list(wanted)):
         for key in db.session.scalars(
             select(Notification.dedup_key).where(Notification.dedup_key.in_(chunk))
         ):
             del wanted[key]
-    users = {u.id: u for u in _reachable({user_id for _, user_id in wanted.values()})}
+    users = {u.id: u for u in reachable_officers({user_id for _, user_id in wanted.values()})}
     rows = []
     for key, (task, user_id) in wanted.items():
         user = users.get(user_id)
@@ -106,7 +106,7 @@ def queue_due_soon(now: datetime | None = None) -> int:
             continue
         subject, body = render(
             MailKind.DUE_SOON,
-            **_task_context(task, user),
+            **task_context(task, user),
             overdue=deadlines.is_overdue(task.due_at, now),
         )
         rows.append(
@@ -122,7 +122,7 @@ def queue_due_soon(now: datetime | None = None) -> int:
                 "next_attempt_at": now,
             }
         )
-    return _insert_new(rows)
+    return insert_new(rows)
 
 
 def queue_appointment_soon(now: datetime | None = None) -> int:
@@ -166,7 +166,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
         stamp = dossier.appointment_at.astimezone(UTC).strftime("%Y%m%dT%H%M")
         for user in officers.get(dossier.unit_id, []):
             wanted[f"appointment-soon:{dossier.id}:{stamp}:{user.id}"] = (dossier, user)
-    for chunk in _chunks(list(wanted)):
+    for chunk in chunks(list(wanted)):
         for key in db.session.scalars(
             select(Notification.dedup_key).where(Notification.dedup_key.in_(chunk))
         ):
@@ -181,7 +181,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
             unit=dossier.unit,
             user=user,
             steps=steps.get(dossier.id, []),
-            dossier_url=_url(f"/dossiers/{dossier.code}"),
+            dossier_url=links.public_url(f"/dossiers/{dossier.code}"),
         )
         rows.append(
             {
@@ -196,7 +196,7 @@ def queue_appointment_soon(now: datetime | None = None) -> int:
                 "next_attempt_at": now,
             }
         )
-    return _insert_new(rows)
+    return insert_new(rows)
 
 
 def _officers_of(unit_ids: set[int], roles) -> dict[int, list[User]]:

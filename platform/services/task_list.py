@@ -1,6 +1,6 @@
 """The API's task list (GET /api/v1/tasks): a page of the actor's tasks by scope and status,
 read from the task table (and the dossier row for display), never workflows; and which open
-tasks an officer may take (`_takeable`, the inbox's ``unit`` tab too, see motcua.services.inbox).
+tasks an officer may take (`takeable`, the inbox's ``unit`` tab too, see motcua.services.inbox).
 """
 
 from dataclasses import dataclass
@@ -48,7 +48,7 @@ def list_tasks(
         where = and_(Task.assignee_id == actor.id, Task.status.in_(ACTIVE_TASK_STATUSES))
         order = Task.due_at
     else:
-        where = _takeable(actor)
+        where = takeable(actor)
         order = Task.due_at
 
     total = db.session.scalar(select(func.count()).select_from(Task).where(where))
@@ -74,7 +74,7 @@ def _may_take(actor: User):
     return or_(*role_match, named)
 
 
-def _takeable(actor: User):
+def takeable(actor: User):
     """Open tasks the actor may take: a role they hold in the task's unit, or named on it.
 
     The same set as ``status = open AND _may_take(actor)``, written so that every arm of the

@@ -39,13 +39,13 @@ from motcua.services.watch_lists import (
     DOSSIER_SECTIONS,
     STEP_SECTIONS,
     UnitGroup,
-    _dossier_counts,
-    _dossier_rows,
-    _dossier_where,
-    _group,
-    _step_counts,
-    _step_rows,
-    _step_where,
+    dossier_counts,
+    dossier_rows,
+    dossier_where,
+    group_by_unit,
+    step_counts,
+    step_rows,
+    step_where,
 )
 
 SECTIONS = STEP_SECTIONS + DOSSIER_SECTIONS
@@ -154,18 +154,18 @@ def watch(
     shown = KINDS[kind]
     sections = {}
     if any(key in STEP_SECTIONS for key in shown):
-        where = _step_where(scope, set(units))
-        counts = _step_counts(where, now, soon)
+        where = step_where(scope, set(units))
+        counts = step_counts(where, now, soon)
         for key in (k for k in STEP_SECTIONS if k in shown):
-            rows = _step_rows(key, where, now, soon, calendar)
+            rows = step_rows(key, where, now, soon, calendar)
             sections[key] = Section(key, sum(counts[key].values()), rows, counts[key])
-            sections[key].groups = _group(rows, units)
+            sections[key].groups = group_by_unit(rows, units)
     if any(key in DOSSIER_SECTIONS for key in shown):
         # Every unit when the reach is all: ix_dossiers_unit_status then still answers.
-        where = _dossier_where(set(units) if scope is None else scope, soon)
-        counts = _dossier_counts(where, now)
+        where = dossier_where(set(units) if scope is None else scope, soon)
+        counts = dossier_counts(where, now)
         for key in (k for k in DOSSIER_SECTIONS if k in shown):
-            rows = _dossier_rows(key, where, now, calendar, units)
+            rows = dossier_rows(key, where, now, calendar, units)
             sections[key] = Section(key, sum(counts[key].values()), rows, counts[key])
     sections = {key: sections[key] for key in shown}  # in display order
     return WatchView(

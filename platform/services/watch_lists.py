@@ -96,7 +96,7 @@ class DossierRow:
 # -- steps -------------------------------------------------------------------------------------
 
 
-def _step_where(scope: set[int] | None, all_units: set[int]) -> list:
+def step_where(scope: set[int] | None, all_units: set[int]) -> list:
     """Active steps of running dossiers in the scope (any due time)."""
     # The stopped dossiers (few) are read through ix_dossiers_unit_status, over every unit
     # since a step's unit may not be its dossier's; joining each step's dossier instead would
@@ -110,7 +110,7 @@ def _step_where(scope: set[int] | None, all_units: set[int]) -> list:
     return where
 
 
-def _step_counts(where: list, now: datetime, soon: datetime) -> dict[str, dict[int, int]]:
+def step_counts(where: list, now: datetime, soon: datetime) -> dict[str, dict[int, int]]:
     """Both step lists counted by unit in one pass over ix_tasks_status_due."""
     counts = {key: {} for key in STEP_SECTIONS}
     found = db.session.execute(
@@ -129,7 +129,7 @@ def _step_counts(where: list, now: datetime, soon: datetime) -> dict[str, dict[i
     return counts
 
 
-def _step_rows(key: str, where: list, now: datetime, soon: datetime, calendar) -> list[StepRow]:
+def step_rows(key: str, where: list, now: datetime, soon: datetime, calendar) -> list[StepRow]:
     late = deadlines.overdue(Task.due_at, now)
     due = late if key == "steps_overdue" else and_(~late, Task.due_at <= soon)
     # The latest steps first, from the task table alone: one query per status, so that
@@ -180,7 +180,7 @@ def _by_id(query) -> dict:
     return {row.id: row for row in db.session.execute(query)}
 
 
-def _group(rows: list[StepRow], units: dict[int, Unit]) -> list[UnitGroup]:
+def group_by_unit(rows: list[StepRow], units: dict[int, Unit]) -> list[UnitGroup]:
     """Rows (latest first) by unit, then by officer, each group placed by its latest step."""
     groups: dict[int, UnitGroup] = {}
     officers: dict[tuple[int, str | None], OfficerGroup] = {}
@@ -197,7 +197,7 @@ def _group(rows: list[StepRow], units: dict[int, Unit]) -> list[UnitGroup]:
 # -- dossiers ----------------------------------------------------------------------------------
 
 
-def _dossier_where(unit_ids: set[int], soon: datetime) -> list:
+def dossier_where(unit_ids: set[int], soon: datetime) -> list:
     """Running dossiers of the units whose appointment is before one working day from now
     (the queries outer-join their apology)."""
     return [
@@ -217,7 +217,7 @@ def _dossier_kind(key: str, now: datetime):
     )
 
 
-def _dossier_counts(where: list, now: datetime) -> dict[str, dict[int, int]]:
+def dossier_counts(where: list, now: datetime) -> dict[str, dict[int, int]]:
     """The four dossier lists counted by unit in one pass over ix_dossiers_unit_status."""
     counts = {key: {} for key in DOSSIER_SECTIONS}
     found = db.session.execute(
@@ -236,7 +236,7 @@ def _dossier_counts(where: list, now: datetime) -> dict[str, dict[int, int]]:
     return counts
 
 
-def _dossier_rows(key: str, where: list, now: datetime, calendar, units) -> list[DossierRow]:
+def dossier_rows(key: str, where: list, now: datetime, calendar, units) -> list[DossierRow]:
     found = db.session.execute(
         select(
             Dossier.id,
