@@ -28,7 +28,15 @@ from sqlalchemy.orm import joinedload
 from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import ReportSnapshot, User
-from motcua.services import audit, org, report_counts, report_files, reports, storage
+from motcua.services import (
+    audit,
+    org,
+    report_counts,
+    report_files,
+    report_workbook,
+    reports,
+    storage,
+)
 from motcua.services.report_periods import Period
 
 FORMATS = {
@@ -88,7 +96,7 @@ def freeze(
         )
     report = report_counts.statistics(actor, unit_code, period, group, trend=True, now=now)
     with force_locale("vi"):
-        xlsx, pdf = report_files.workbook(report), report_files.pdf(report)
+        xlsx, pdf = report_workbook.workbook(report), report_files.pdf(report)
     # Files first: storage is content-addressed and never overwritten, so a failed commit
     # leaves at most an unreferenced file, never a row without its file.
     root = current_app.config["STORAGE_DIR"]

@@ -13,7 +13,7 @@ from flask import Response, g, redirect, render_template, request, send_file, ur
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
-from motcua.services import report_counts
+from motcua.services import report_counts, report_workbook
 from motcua.services import report_files as layout
 from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
@@ -139,7 +139,7 @@ def reports():
 def reports_xlsx():
     report = _report(_chosen(), trend=False)
     return send_file(
-        io.BytesIO(layout.workbook(report)),
+        io.BytesIO(report_workbook.workbook(report)),
         mimetype=snapshots.FORMATS["xlsx"],
         as_attachment=True,
         download_name=layout.file_name(report, "xlsx"),
