@@ -11,14 +11,24 @@ from motcua.extensions import db
 from motcua.models import Dossier, Task, TaskCandidate, User, UserRole, utcnow
 from motcua.services import inbox, processes, task_list
 
-DOSSIERS, TASKS = 2_000, 20_000
 PROCEDURE = "9.000001"
 
 
 @pytest.fixture
 def big_inbox(app, make_province, make_procedure):
-    """20 000 steps of 2 000 dossiers over the province's units: mostly done, some open, some
-    held, some past due, a few naming their officers."""
+    """20 000 steps of 2 000 dossiers: enough for the planner to choose as on a real province."""
+    fill_inbox(app, make_province, make_procedure, dossiers=2_000, tasks=20_000)
+
+
+@pytest.fixture
+def inbox_rows(app, make_province, make_procedure):
+    """2 000 steps of 200 dossiers: enough for every tab to have its own and more than a page."""
+    fill_inbox(app, make_province, make_procedure, dossiers=200, tasks=2_000)
+
+
+def fill_inbox(app, make_province, make_procedure, *, dossiers: int, tasks: int) -> None:
+    """Steps of dossiers over the province's units: mostly done, some open, some held, some
+    past due, a few naming their officers."""
     province = make_province("T")
     procedure = make_procedure(PROCEDURE)
     with app.app_context():
@@ -43,7 +53,7 @@ def big_inbox(app, make_province, make_procedure):
                     "workflow_state": "",
                     "lock_version": 1,
                 }
-                for n in range(DOSSIERS)
+                for n in range(dossiers)
             ],
         )
         dossier_ids = list(db.session.scalars(select(Dossier.id).where(Dossier.code.like("BIG-%"))))
@@ -55,7 +65,7 @@ def big_inbox(app, make_province, make_procedure):
             )
         )
         rows = []
-        for n in range(TASKS):
+        for n in range(tasks):
             unit_id, role, user_id = rng.choice(pairs)
             state = rng.random()
             status = "done" if state < 0.85 else "open" if state < 0.95 else "claimed"
@@ -157,7 +167,7 @@ def test_the_inbox_reads_tasks_through_indexes(app, request):
         assert any(name in page for name in drivers), (tab, filters, page)
 
 
-def test_the_unit_tab_is_the_open_tasks_the_officer_may_take(app, big_inbox):
+def test_the_unit_tab_is_the_open_tasks_the_officer_may_take(app, inbox_rows):
     with app.app_context():
         for username in ("th1.cv.tckh1", "th1.ld.tckh", "th1.mc1", "th2.ld1"):
             actor = db.session.scalar(select(User).where(User.username == username))
