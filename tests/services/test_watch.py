@@ -388,7 +388,7 @@ INSERT INTO dossiers (procedure_id, process_version_id, channel, unit_id, status
 SELECT :procedure, :version, 'direct', (CAST(:units AS integer[]))[1 + g % :n_units], s.status,
     CASE WHEN s.status = 'waiting_applicant' THEN :now END, 'BIG-' || lpad(g::text, 6, '0'),
     'Người nộp ' || g, '0421' || lpad(g::text, 8, '0'), :now - interval '30 days',
-    :now + make_interval(hours => (g * 7919) % 601 - 300), '', 1
+    :now + make_interval(hours => ((g::bigint * 7919) % 601 - 300)::int), '', 1
 FROM generate_series(1, :count) AS g
 CROSS JOIN LATERAL (SELECT CASE WHEN (g * 37) % 100 < 8 THEN 'processing'
     WHEN (g * 37) % 100 < 9 THEN 'waiting_applicant' ELSE 'returned' END AS status) AS s
@@ -397,10 +397,10 @@ CROSS JOIN LATERAL (SELECT CASE WHEN (g * 37) % 100 < 8 THEN 'processing'
 INSERT INTO tasks (dossier_id, engine_task_id, step_id, step_name, handler, unit_id, role,
     time_limit, status, created_at, due_at, returns_result)
 SELECT d.id, 'big-' || d.id || '-' || n, 'tham_dinh', 'Thẩm định hồ sơ', 'specialist',
-    (CAST(:units AS integer[]))[1 + (d.id * 13 + n) % :n_units], 'specialist', '1d',
+    (CAST(:units AS integer[]))[1 + (d.id::bigint * 13 + n) % :n_units], 'specialist', '1d',
     CASE WHEN d.status = 'returned' THEN 'done' WHEN d.id % 2 = 0 THEN 'open' ELSE 'claimed' END,
-    :now - interval '10 days', :now + make_interval(hours => (d.id * 104729 + n) % 601 - 300),
-    false
+    :now - interval '10 days',
+    :now + make_interval(hours => ((d.id::bigint * 104729 + n) % 601 - 300)::int), false
 FROM dossiers AS d
 CROSS JOIN LATERAL generate_series(1, CASE WHEN d.status = 'returned' THEN 2 ELSE 1 END) AS n
 WHERE d.code LIKE 'BIG-%'
