@@ -1,6 +1,7 @@
 """Engine set-up that depends on the database dialect."""
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 
@@ -28,3 +29,10 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_on_conflict(session, model):
+    """An INSERT of ``model`` that can take ON CONFLICT (both of our databases have it, each in
+    its own dialect)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)

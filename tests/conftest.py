@@ -8,6 +8,7 @@ outer transaction that the services' own commits cannot end (they commit savepoi
 import io
 import os
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -279,14 +280,8 @@ def _factory(app, create):
     commit only releases its savepoint: the test's outer transaction is still rolled back.)"""
 
     def run(*args, **kwargs):
-        if has_app_context():
-            made = create(*args, **kwargs)
-            db.session.commit()
-            return made
-        with app.app_context():
-            made = create(*args, **kwargs)
-            db.session.commit()
-            return made
+        with nullcontext() if has_app_context() else app.app_context(), unit_of_work():
+            return create(*args, **kwargs)
 
     return run
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from motcua.database import insert_on_conflict
 from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
@@ -286,9 +286,8 @@ def _work_the_check(actor, progress, first: Task | None, check: Check) -> None:
 def _next_code(unit, now) -> str:
     """<unit code>-<yymmdd>-<sequence>, the sequence counted per unit and local day."""
     day = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(DossierCounter)
+        insert_on_conflict(db.session, DossierCounter)
         .values(unit_id=unit.id, day=day, value=1)
         .on_conflict_do_update(
             index_elements=["unit_id", "day"], set_={"value": DossierCounter.value + 1}

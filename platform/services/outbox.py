@@ -27,9 +27,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from motcua.database import insert_on_conflict
 from motcua.errors import Conflict, NotFound
 from motcua.extensions import db
 from motcua.models import Notification, NotificationStatus, User, utcnow
@@ -119,8 +119,7 @@ def queue(**values) -> Notification | None:
     """Add a mail to the outbox, unless one with its dedup key is there already (queued by an
     earlier act, or by another worker at this very moment): one statement, race-safe. Returns
     the new mail, or None."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Notification).values(**values)
+    statement = insert_on_conflict(db.session, Notification).values(**values)
     if values.get("dedup_key") is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["dedup_key"])
     return db.session.scalar(statement.returning(Notification))
