@@ -23,4 +23,5 @@ from motcua.admin import (  # noqa: E402,F401  (routes register themselves on bp
     modeler,
     people,
     procedures,
+    reorganisation,
 )

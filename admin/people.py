@@ -76,6 +76,7 @@ def unit_create():
             form.get("code", ""),
             form.get("name", ""),
             form.get("level", ""),
+            form.get("identifier", ""),
         )
     if refused:
         exc = refused.error

@@ -12,6 +12,7 @@ from motcua.services import (
     configurator,
     diagram_versions,
     diagrams,
+    offers,
     procedure_list,
     step_table,
 )
@@ -53,6 +54,26 @@ def _render_configurator(config, *, entered=None, errors=None, status=200):
 
 def _problems(exc) -> list[dict]:
     return exc.details or [{"message": exc.message}]
+
+
+@bp.post("/procedures/<code>/units/<unit_code>/offer")
+@login_required
+def offer(code, unit_code):
+    """The unit starts or stops deciding the procedure."""
+    with refusal(Invalid) as refused:
+        if request.form.get("offered") == "1":
+            offers.offer(g.user, unit_code, code)
+        else:
+            offers.withdraw(g.user, unit_code, code)
+    if refused:
+        exc = refused.error
+        problems = "; ".join(p["message"] for p in exc.details or [] if isinstance(p, dict))
+        flash(f"{exc.message} {problems}".strip(), "error")
+    elif request.form.get("offered") == "1":
+        flash(_("%(unit)s đã nhận giải quyết thủ tục %(code)s.", unit=unit_code, code=code))
+    else:
+        flash(_("%(unit)s đã thôi giải quyết thủ tục %(code)s.", unit=unit_code, code=code))
+    return redirect(url_for("admin.procedures") + f"#{code}")
 
 
 @bp.get("/procedures/<code>/units/<unit_code>")

@@ -39,6 +39,7 @@ def receive_dossier():
         str(body.get("channel", "direct")),
         files,
         _check(body),
+        str(body.get("competent_unit_code") or "") or None,
     )
     return serialize.dossier_summary(dossier), 201
 

@@ -117,6 +117,8 @@ def dossier(d: Dossier, tasks, attachments, events) -> dict:
         **dossier_summary(d),
         "procedure": {"code": d.procedure.code, "name": d.procedure.name},
         "unit": d.unit.code,
+        "receiving_unit": d.receiving_unit.code,
+        "handed_over_at": iso(d.handed_over_at),
         "process_version": d.process_version.version,
         "channel": d.channel.value,
         "finished_at": iso(d.finished_at),

@@ -129,6 +129,7 @@ def fill_unit(dossiers: int, active_share: float = 0.05, mine_share: float = 0.0
                 "code": f"CLO-BENCH-{n:07d}",
                 "procedure_id": version.procedure_id,
                 "unit_id": unit.id,
+                "receiving_unit_id": unit.id,
                 "process_version_id": version.id,
                 "applicant_name": f"Nguyễn Văn {n}",
                 "applicant_id_number": f"0421{n:08d}",

@@ -84,11 +84,13 @@ def _add_province_units_and_procedures() -> None:
 # waiting for the applicant (5 %); 0.2 % stuck for good. Of the finished, 3 % refused and 2 %
 # withdrawn.
 DOSSIERS_SQL = """
-INSERT INTO dossiers (id, code, procedure_id, unit_id, process_version_id, applicant_name,
+INSERT INTO dossiers (id, code, procedure_id, unit_id, receiving_unit_id, process_version_id,
+    applicant_name,
     applicant_id_number, channel, status, received_at, appointment_at, first_appointment_at,
     finished_at, clock_stopped_at, workflow_state, lock_version)
 SELECT 5000000 + g, 'BENCH-' || g,
     procedures[1 + floor(r_procedure * cardinality(procedures))::int],
+    units[1 + floor(r_unit * cardinality(units))::int],
     units[1 + floor(r_unit * cardinality(units))::int],
     :version, 'Nguyễn Văn ' || g, lpad(g::text, 12, '0'),
     CASE WHEN r_channel < 0.4 THEN 'online' WHEN r_channel < 0.95 THEN 'direct' ELSE 'postal' END,

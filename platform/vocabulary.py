@@ -107,6 +107,8 @@ class EventKind(Choice):
     WITHDRAWN = "withdrawn", _l("Rút hồ sơ")
     PAUSED = "paused", _l("Tạm dừng giải quyết")
     RESUMED = "resumed", _l("Tiếp tục giải quyết")
+    HANDED_OVER = "handed_over", _l("Chuyển đơn vị có thẩm quyền")
+    REHOMED = "rehomed", _l("Chuyển đơn vị kế thừa")
 
 
 # -- steps -------------------------------------------------------------------------------------
@@ -160,20 +162,37 @@ class Role(Choice):
 
 
 class UnitLevel(Choice):
-    PROVINCE = "province", _l("Tỉnh")
-    DEPARTMENT = "department", _l("Sở, ban, ngành")  # provincial department
-    DISTRICT = "district", _l("Huyện, thị xã, thành phố")
-    OFFICE = "office", _l("Phòng chuyên môn")  # a district's specialist office
-    COMMUNE = "commune", _l("Xã, phường, thị trấn")
+    """The levels of a two-level province (Decree 118/2025/NĐ-CP art. 1.1, as amended by Decree
+    309/2026/NĐ-CP): the province, its departments, its public-administration service centre with
+    branches and receiving points, and its communes, wards and special zones, each with offices.
+    A district is only history: data from before 1 July 2025, kept readable (no new ones)."""
+
+    PROVINCE = "province", _l("Tỉnh, thành phố")
+    DEPARTMENT = "department", _l("Sở, ban, ngành")
+    CENTRE = "centre", _l("Trung tâm Phục vụ hành chính công tỉnh")
+    BRANCH = "branch", _l("Chi nhánh, điểm tiếp nhận")
+    COMMUNE = "commune", _l("Xã, phường, đặc khu")
+    OFFICE = "office", _l("Phòng chuyên môn")  # of a department or a commune
+    DISTRICT = "district", _l("Huyện (trước 01/7/2025)")
+
+
+# Levels that no new unit may have (Decree 118/2025: no districts since 1 July 2025).
+HISTORICAL_UNIT_LEVELS = (UnitLevel.DISTRICT,)
 
 
 # -- the catalogue and the diagrams ------------------------------------------------------------
 
 
 class ProcedureLevel(Choice):
+    """Where a procedure is decided. "Cấp huyện" is only for entries from before 1 July 2025:
+    those procedures moved to the province or the commune (Decree 118/2025/NĐ-CP)."""
+
     PROVINCE = "province", _l("Cấp tỉnh")
-    DISTRICT = "district", _l("Cấp huyện")
     COMMUNE = "commune", _l("Cấp xã")
+    DISTRICT = "district", _l("Cấp huyện (trước 01/7/2025)")
+
+
+HISTORICAL_PROCEDURE_LEVELS = (ProcedureLevel.DISTRICT,)
 
 
 class OnlineLevel(Choice):

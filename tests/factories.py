@@ -33,7 +33,7 @@ from motcua.models import (
     UserRole,
     utcnow,
 )
-from motcua.services import auth, processes
+from motcua.services import auth, offers, processes
 
 _serial = itertools.count(1)
 
@@ -130,9 +130,11 @@ def make_procedure(
     required_documents: list | None = None,
     online_level: OnlineLevel = OnlineLevel.FULL,
     author: User | None = None,
+    offered_by: tuple[Unit, ...] = (),
 ) -> Procedure:
     """A catalogue entry with a published process version of `bpmn` for `unit` (None: the
-    provincial template), stored by the platform's own store_version (checked and linted)."""
+    provincial template), stored by the platform's own store_version (checked and linted).
+    The unit, and the units `offered_by`, decide it (motcua.services.offers)."""
     code = code or unique("9.")
     procedure = Procedure(
         code=code,
@@ -148,6 +150,8 @@ def make_procedure(
     # Without commit=False: services stop committing (motcua.unit_of_work) and the keyword
     # goes; in a test the service's commit only releases the session's savepoint.
     processes.store_version(procedure, unit, bpmn, author=author, publish=True)
+    for offering in (unit, *offered_by) if unit is not None else offered_by:
+        offers.ensure(offering, procedure, author)
     db.session.flush()
     return procedure
 
@@ -175,6 +179,7 @@ def insert_dossier(
         code=code or unique("TEST-"),
         procedure_id=procedure.id,
         unit_id=unit.id,
+        receiving_unit_id=fields.pop("receiving_unit_id", unit.id),
         process_version_id=processes.version_to_run(procedure, unit).id,
         applicant_name=applicant_name,
         applicant_id_number=applicant_id_number,

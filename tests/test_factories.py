@@ -18,7 +18,7 @@ def test_an_inserted_dossier_reads_like_one_received_through_the_engine(
     make_province, make_procedure, insert_dossier, ctx
 ):
     province = make_province("T", departments=0, offices=(), communes=False)
-    procedure = make_procedure()
+    procedure = make_procedure(offered_by=(province.units["TH1"],))
     desk = db.session.scalar(select(User).where(User.username == "th1.mc1"))
     applicant = intake.Applicant(name="Lê Thị Mai", id_number="042190007777")
     received = intake.receive(desk, procedure.code, "TH1", applicant, "direct")

@@ -12,7 +12,7 @@ from motcua.models.dossier import Dossier, DossierCounter
 from motcua.models.event import Event
 from motcua.models.notification import Notification
 from motcua.models.paper_trail import Apology, SupplementRequest
-from motcua.models.procedure import Procedure, ProcessDraft, ProcessVersion
+from motcua.models.procedure import Offer, Procedure, ProcessDraft, ProcessVersion
 from motcua.models.report_snapshot import ReportSnapshot
 from motcua.models.task import Task, TaskCandidate
 from motcua.models.unit import Unit
@@ -50,6 +50,7 @@ __all__ = [
     "Event",
     "Notification",
     "NotificationStatus",
+    "Offer",
     "OnlineLevel",
     "Procedure",
     "ProcedureLevel",

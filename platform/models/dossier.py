@@ -10,7 +10,14 @@ from motcua.vocabulary import Channel, DossierStatus
 
 
 class Dossier(Base):
-    """One application (hồ sơ) for one procedure, run by one workflow."""
+    """One application (hồ sơ) for one procedure, run by one workflow.
+
+    ``unit`` is the competent unit (cơ quan có thẩm quyền), whose diagram runs and which decides;
+    ``receiving_unit`` the centre whose desk received it and returns the result. They differ
+    for a dossier received outside the competent unit (Decree 118/2025/NĐ-CP art. 14, receipt
+    regardless of administrative boundary): it is then handed over (``handed_over_at``), and its
+    time limit runs from then (art. 17.3 as amended by Decree 309/2026/NĐ-CP).
+    """
 
     __tablename__ = "dossiers"
     __table_args__ = (
@@ -25,7 +32,14 @@ class Dossier(Base):
             "ix_dossiers_finished_at",
             "finished_at",
             "received_at",
-            postgresql_include=["status", "appointment_at", "unit_id", "procedure_id", "id"],
+            postgresql_include=[
+                "status",
+                "appointment_at",
+                "unit_id",
+                "receiving_unit_id",
+                "procedure_id",
+                "id",
+            ],
         ),
         # Inbox search by code prefix or part of the applicant's name: trigram indexes on
         # PostgreSQL (pg_trgm); plain ones elsewhere.
@@ -47,6 +61,12 @@ class Dossier(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # By default the competent unit's own desk received it.
+    receiving_unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id"),
+        index=True,
+        default=lambda context: context.get_current_parameters()["unit_id"],
+    )
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
     applicant_name: Mapped[str] = mapped_column(String(255))
     applicant_id_number: Mapped[str] = mapped_column(String(32), index=True)
@@ -64,13 +84,15 @@ class Dossier(Base):
     # While waiting for the applicant or paused, the clock stops: since when.
     clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The engine's serialized workflow, without the spec (stored once on the process version).
     workflow_state: Mapped[str] = mapped_column(Text, default="")
     # Bumped on every save; a stale save fails instead of overwriting another officer's work.
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     procedure: Mapped[Procedure] = relationship()
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    receiving_unit: Mapped[Unit] = relationship(foreign_keys=[receiving_unit_id])
     process_version: Mapped[ProcessVersion] = relationship()
 
     __mapper_args__ = {"version_id_col": lock_version}

@@ -24,9 +24,30 @@ class Procedure(Base):
     fees: Mapped[str] = mapped_column(Text, default="")
     required_documents: Mapped[list] = mapped_column(JSON, default=list)
     online_level: Mapped[OnlineLevel] = mapped_column(str_enum(OnlineLevel))
+    # Where the level comes from and how sure it is (the 2025 decrees moved the district's
+    # procedures to the province or the commune; the province publishes its own list).
+    level_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<Procedure {self.code}>"
+
+
+class Offer(Base):
+    """A unit decides a procedure (thủ tục thuộc thẩm quyền giải quyết của đơn vị): only then may
+    a dossier for it name the unit as competent. Made when the unit's variant is published or
+    its admin checks that the provincial template resolves there; removed when it stops."""
+
+    __tablename__ = "procedure_offers"
+    __table_args__ = (UniqueConstraint("unit_id", "procedure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    unit: Mapped[Unit] = relationship()
+    procedure: Mapped[Procedure] = relationship()
 
 
 class ProcessVersion(Base):

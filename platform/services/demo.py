@@ -24,7 +24,7 @@ from motcua.models import (
     User,
     UserRole,
 )
-from motcua.services import auth, formdata, intake, processes, processing
+from motcua.services import auth, formdata, intake, offers, processes, processing
 from motcua.services.intake import Applicant
 
 PROVINCE = ("HTI", "Tỉnh Hà Tĩnh")
@@ -127,14 +127,16 @@ def load() -> None:
             variant = BPMN_DIR / "variants" / code / f"{procedure.code}.bpmn"
             if variant.exists():
                 unit_admin = people.by_name[f"{code.lower()}.qt"]
+                unit = _unit_by_code(code)
                 processes.store_version(
                     procedure,
-                    _unit_by_code(code),
+                    unit,
                     variant.read_bytes(),
                     author=unit_admin,
                     publish=True,
                     template_version=template_version,
                 )
+                offers.ensure(unit, procedure, unit_admin)
 
 
 def _staff(people: "_People", unit: Unit, prefix: str) -> None:

@@ -29,6 +29,7 @@ from motcua.services import (
     dossiers,
     formdata,
     notifications,
+    offers,
     org,
     processing,
     workflow,
@@ -42,7 +43,8 @@ ResultFile = tuple[str, BinaryIO, str | None]
 @dataclass
 class IntakeForm:
     procedure: Procedure
-    units: list[Unit]
+    units: list[Unit]  # the desks the officer may receive at
+    competent_units: list[Unit]  # the units that decide the procedure
 
 
 @dataclass
@@ -67,7 +69,11 @@ def desk_units(actor: User) -> list[Unit]:
             _l("Chỉ cán bộ bộ phận một cửa (vai trò receptionist) dùng được chức năng này."),
             code="not_a_receptionist",
         )
-    return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.code)))
+    return list(
+        db.session.scalars(
+            select(Unit).where(Unit.id.in_(ids), Unit.retired_at.is_(None)).order_by(Unit.code)
+        )
+    )
 
 
 def find_procedures(actor: User, query: str = "") -> list[Procedure]:
@@ -91,7 +97,7 @@ def intake_form(actor: User, procedure_code: str) -> IntakeForm:
             _l("Không có thủ tục mã %(code)s.", code=procedure_code),
             code="procedure_not_found",
         )
-    return IntakeForm(procedure, units)
+    return IntakeForm(procedure, units, offers.offering_units(procedure))
 
 
 def receipt(actor: User, code: str) -> Receipt:

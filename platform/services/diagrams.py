@@ -21,7 +21,7 @@ from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.forms import form_names
 from motcua.models import Procedure, ProcessDraft, ProcessVersion, Role, Unit, User, utcnow
-from motcua.services import audit, org, processes
+from motcua.services import audit, offers, org, processes
 from motcua.vocabulary import StepChangeKind
 
 # The roles a step may be given to: the others configure or watch, they do not work dossiers.
@@ -145,6 +145,26 @@ def save_draft(
 _READ = object()  # publish(): read it here
 
 
+def _refuse_breaking(procedure: Procedure, xml: str) -> None:
+    """A template may not be published if a unit that runs it without a variant could then no
+    longer work its dossiers: the problems are listed per unit."""
+    broken = offers.template_breaks(procedure, xml)
+    if broken:
+        raise Invalid(
+            _l(
+                "Quy trình mẫu mới không chạy được tại %(units)s (đơn vị đang dùng quy trình mẫu): "
+                "cấu hình quy trình riêng cho các đơn vị đó hoặc sửa người xử lý.",
+                units=", ".join(b.unit.name for b in broken),
+            ),
+            code="template_breaks_units",
+            details=[
+                {"element": p.get("element"), "message": f"{b.unit.code}: {p['message']}"}
+                for b in broken
+                for p in b.problems
+            ],
+        )
+
+
 def publish(
     procedure: Procedure,
     unit: Unit | None,
@@ -177,6 +197,8 @@ def publish(
                 {"element": s, "message": _l("Bước mới chưa cấu hình.")} for s in draft.new_steps
             ],
         )
+    if unit is None:
+        _refuse_breaking(procedure, draft.bpmn_xml)
     if previous is _READ:
         previous = processes.newest_version(procedure, unit)
     version = processes.store_version(
@@ -188,6 +210,8 @@ def publish(
         template_version=draft.template_version if unit is not None else None,
     )
     db.session.delete(draft)
+    if unit is not None:
+        offers.ensure(unit, procedure, user)
     db.session.flush()
     changes = diff(previous, version) if previous else None
     audit.record(

@@ -26,7 +26,16 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import deadlines, dossiers, notifications, org, processes, processing, workflow
+from motcua.services import (
+    deadlines,
+    dossiers,
+    notifications,
+    offers,
+    org,
+    processes,
+    processing,
+    workflow,
+)
 from motcua.vocabulary import EventKind, MailKind
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -119,6 +128,7 @@ def receive(
     channel: str,
     files: list[PaperFile] = (),
     check: Check | None = None,
+    competent_unit_code: str | None = None,
 ) -> Dossier:
     """Receive a dossier at a unit's desk in one pass: give it a code and an appointment, start
     its workflow, store its papers' files and, with ``check``, complete the desk's check step
@@ -127,7 +137,14 @@ def receive(
     applicant in writing, at once, on what to add). Without ``check`` (the API's plain call)
     the dossier stays received, its check step with the receiving officer.
 
-    Only a receptionist of the unit may do this. ``applicant`` may be the raw form values,
+    ``unit_code`` is the centre whose desk receives; ``competent_unit_code`` the unit that
+    decides (by default the same). Any centre of the province may receive a dossier decided by
+    another unit (Decree 118/2025/NĐ-CP art. 14): its desk keeps the receipt and the return,
+    and the competent unit's clock starts when the dossier is handed over to it (art. 17.3 as
+    amended by Decree 309/2026/NĐ-CP; see motcua.services.handover). The competent unit must
+    offer the procedure (motcua.services.offers): nothing is received that cannot be worked.
+
+    Only a receptionist of the receiving unit may do this. ``applicant`` may be the raw form values,
     checked with the other fields. Raises NotFound (procedure, unit), Forbidden, or Invalid with
     the field errors (``applicant.*``, ``unit``, ``channel``, ``complete``, ``doc-<n>``,
     ``reason``, ``items``, ``file``); the boundary then keeps nothing.
@@ -139,12 +156,19 @@ def receive(
             code="procedure_not_found",
         )
     errors: dict[str, str] = {}
-    unit = None
+    unit = competent = None
     if not unit_code:
         errors["unit"] = REQUIRED
     else:
         unit = org.unit_by_code(unit_code)
         org.require_role(actor, Role.RECEPTIONIST, unit)
+        if unit.retired:
+            raise Invalid(
+                _l("%(unit)s đã giải thể, không tiếp nhận hồ sơ mới.", unit=unit.name),
+                code="unit_retired",
+            )
+        competent = org.unit_by_code(competent_unit_code) if competent_unit_code else unit
+        offers.require_offered(procedure, competent)
     if not isinstance(applicant, Applicant):
         try:
             applicant = parse_applicant(applicant)
@@ -162,12 +186,13 @@ def receive(
         )
 
     now = utcnow()
-    version = processes.version_to_run(procedure, unit)
+    version = processes.version_to_run(procedure, competent)
     calendar = deadlines.calendar()
     dossier = Dossier(
         code=_next_code(unit, now),
         procedure=procedure,
-        unit=unit,
+        unit=competent,
+        receiving_unit=unit,
         process_version=version,
         applicant_name=applicant.name,
         applicant_id_number=applicant.id_number,
@@ -191,6 +216,8 @@ def receive(
         task.status, task.assignee, task.claimed_at = TaskStatus.CLAIMED, actor, now
     db.session.flush()
     data = {"channel": channel, "process_version": version.version}
+    if competent is not unit:
+        data["competent_unit"] = competent.code
     if check is not None:
         data["documents"] = [
             {"name": name, "complete": i in check.checked, "files": counts[i]}

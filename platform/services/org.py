@@ -30,12 +30,17 @@ def is_system_admin(user: User) -> bool:
     return any(r.role == Role.SYSTEM_ADMIN for r in user.roles)
 
 
-def subtree_ids(unit_ids: set[int]) -> set[int]:
-    """The given units and every unit below them (one recursive query)."""
+def subtree_ids(unit_ids: set[int], *, below: bool = True) -> set[int]:
+    """The given units, every unit below them (unless not ``below``) and every unit they
+    succeeded after a reorganisation, and so on (one recursive query): a merged commune's
+    figures and dossiers roll up to the commune that carries on its work."""
     if not unit_ids:
         return set()
     tree = select(Unit.id).where(Unit.id.in_(sorted(unit_ids))).cte("tree", recursive=True)
-    tree = tree.union(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    reached = Unit.successor_id == tree.c.id
+    if below:
+        reached = reached | (Unit.parent_id == tree.c.id)
+    tree = tree.union(select(Unit.id).where(reached))
     return set(db.session.scalars(select(tree.c.id)))
 
 
@@ -89,8 +94,15 @@ def require_role(user: User, role: Role, unit: Unit) -> None:
         )
 
 
-def resolve_handler(handler: Handler, dossier_unit: Unit) -> tuple[Unit, Role | None, list[User]]:
+def resolve_handler(
+    handler: Handler, dossier_unit: Unit, desk_unit: Unit | None = None
+) -> tuple[Unit, Role | None, list[User]]:
     """The unit whose inbox gets the step, the role asked for, and the officers who may work it.
+
+    A role without a unit is the dossier's (competent) unit's, except the receptionist's: that
+    is the desk of the centre that received the dossier (``desk_unit``), which may be another
+    unit's (Decree 118/2025/NĐ-CP art. 14, receipt regardless of boundary). A retired unit's
+    work goes to its successor (a reorganisation re-homes what it did).
 
     Raises Invalid with a Vietnamese message when the handler names nothing that exists.
     """
@@ -107,24 +119,42 @@ def resolve_handler(handler: Handler, dossier_unit: Unit) -> tuple[Unit, Role | 
         ordered = [by_name[name] for name in handler.usernames]
         return ordered[0].unit, None, ordered
 
+    role = Role(handler.role)
     if handler.relative:
         code = f"{dossier_unit.code}.{handler.unit_code}"
+    elif handler.unit_code:
+        code = handler.unit_code
+    elif role == Role.RECEPTIONIST and desk_unit is not None:
+        code = desk_unit.code
     else:
-        code = handler.unit_code or dossier_unit.code
-    role = Role(handler.role)
-    rows = db.session.execute(
-        select(Unit, User)
-        .join(UserRole, UserRole.unit_id == Unit.id)
-        .join(User, User.id == UserRole.user_id)
-        .where(Unit.code == code, UserRole.role == role, User.active.is_(True))
-        .order_by(User.username)
-    ).all()
-    if rows:
-        return rows[0][0], role, [user for _, user in rows]
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        raise Invalid(_no_unit(code), code="handler_unresolved")
-    raise Invalid(_no_holder(unit.name, code, role), code="handler_unresolved")
+        code = dossier_unit.code
+    while True:
+        rows = db.session.execute(
+            select(Unit, User)
+            .join(UserRole, UserRole.unit_id == Unit.id)
+            .join(User, User.id == UserRole.user_id)
+            .where(Unit.code == code, UserRole.role == role, User.active.is_(True))
+            .where(Unit.retired_at.is_(None))
+            .order_by(User.username)
+        ).all()
+        if rows:
+            return rows[0][0], role, [user for _, user in rows]
+        unit = db.session.scalar(select(Unit).where(Unit.code == code))
+        if unit is None:
+            raise Invalid(_no_unit(code), code="handler_unresolved")
+        if unit.retired and unit.successor is not None:
+            code = unit.successor.code
+            continue
+        raise Invalid(_no_holder(unit.name, code, role), code="handler_unresolved")
+
+
+def current_unit(unit: Unit) -> Unit:
+    """The unit that carries on a retired unit's work now (itself when it is not retired)."""
+    seen = set()
+    while unit.retired and unit.successor is not None and unit.id not in seen:
+        seen.add(unit.id)
+        unit = unit.successor
+    return unit
 
 
 # Why a handler names nobody: at run time (resolve_handler) and in the lint (HandlerCheck).
@@ -211,11 +241,15 @@ class HandlerCheck:
         return _no_holder(name, code, role) if role not in roles else None
 
     def _code(self, handler: Handler) -> str | None:
-        """The unit a role handler names in this unit; None where a template cannot tell."""
+        """The unit a role handler names in this unit; None where a template cannot tell, and
+        for the desk (a receptionist without a unit): that is the centre which receives the
+        dossier, known only at receipt, where the receiving officer is one."""
         if handler.relative:
             return f"{self.unit.code}.{handler.unit_code}" if self.unit is not None else None
         if handler.unit_code:
             return handler.unit_code
+        if handler.role == Role.RECEPTIONIST:
+            return None
         return self.unit.code if self.unit is not None else None
 
 
@@ -246,18 +280,23 @@ def visible_unit_ids(user: User) -> set[int] | None:
     """Units whose dossiers the user may see; None means all (system admin)."""
     if is_system_admin(user):
         return None
-    ids = {r.unit_id for r in user.roles} | {user.unit_id}
-    # Supervisors and leaders oversee the units below theirs (a district's communes, say).
-    overseen = {r.unit_id for r in user.roles if r.role in (Role.SUPERVISOR, Role.LEADER)}
-    return ids | subtree_ids(overseen)
+    known = g.setdefault("motcua_visible", {})
+    if user.id not in known:
+        ids = {r.unit_id for r in user.roles} | {user.unit_id}
+        # Supervisors and leaders oversee the units below theirs (a commune's offices, say);
+        # everyone sees what the units their unit succeeded did.
+        overseen = {r.unit_id for r in user.roles if r.role in (Role.SUPERVISOR, Role.LEADER)}
+        known[user.id] = subtree_ids(ids, below=False) | subtree_ids(overseen)
+    return known[user.id]
 
 
 def require_dossier_visible(user: User, dossier) -> None:
-    """Officers see their units' dossiers and those whose steps their units handle."""
+    """Officers see the dossiers their units decide or received, and those whose steps their
+    units handle."""
     units = visible_unit_ids(user)
     if units is None:
         return
-    if dossier.unit_id in units:
+    if dossier.unit_id in units or dossier.receiving_unit_id in units:
         return
     handled = db.session.scalar(
         select(Task.id).where(Task.dossier_id == dossier.id, Task.unit_id.in_(units)).limit(1)

@@ -13,7 +13,17 @@ from motcua.vocabulary import DossierStatus, in_vietnamese
 
 # Units that are administrations of a place (Ủy ban nhân dân …) rather than an office of one.
 _PLACES = (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
-_PLACE_WORDS = ("Thành phố ", "Thị xã ", "Thị trấn ", "Tỉnh ", "Huyện ", "Quận ", "Xã ", "Phường ")
+_PLACE_WORDS = (
+    "Thành phố ",
+    "Thị xã ",
+    "Thị trấn ",
+    "Tỉnh ",
+    "Huyện ",
+    "Quận ",
+    "Xã ",
+    "Phường ",
+    "Đặc khu ",
+)
 
 
 def agency(unit: Unit) -> str:
@@ -25,12 +35,20 @@ def agency(unit: Unit) -> str:
 
 
 def heading_name(unit: Unit) -> str:
-    """The unit as the top left of a paper names it: "UBND HUYỆN CAN LỘC", "SỞ XÂY DỰNG …"."""
+    """The unit as the top left of a paper names it: "UBND XÃ CAN LỘC", "SỞ XÂY DỰNG …"."""
     return ("UBND " + unit.name if unit.level in _PLACES else unit.name).upper()
 
 
 def desk_header(unit: Unit) -> tuple[str, str]:
-    """The two lines at the top left of a slip of the unit's one-stop desk."""
+    """The two lines at the top left of a slip of a one-stop desk: the authority, then the
+    centre (Decree 118/2025/NĐ-CP art. 1.1: the provincial centre with its branches, and each
+    commune's centre; before 1 July 2025 a district's "bộ phận một cửa")."""
+    if unit.level == UnitLevel.CENTRE:
+        return heading_name(unit.parent) if unit.parent else "", unit.name.upper()
+    if unit.level == UnitLevel.BRANCH:
+        return heading_name(unit.parent) if unit.parent else "", unit.name.upper()
+    if unit.level == UnitLevel.COMMUNE:
+        return heading_name(unit), "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
     return heading_name(unit), "BỘ PHẬN MỘT CỬA"
 
 

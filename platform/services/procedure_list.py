@@ -19,10 +19,11 @@ from motcua.models import (
     UnitLevel,
     User,
 )
-from motcua.services import org
+from motcua.services import offers, org
 
-# Units that receive dossiers and so may have their own variant of a procedure.
-RECEIVING_LEVELS = (UnitLevel.DEPARTMENT, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
+# Units that decide dossiers and so may have their own variant of a procedure (a former
+# district still runs its open dossiers, but is retired and so not listed).
+DECIDING_LEVELS = (UnitLevel.DEPARTMENT, UnitLevel.COMMUNE, UnitLevel.DISTRICT)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Variant:
     version: ProcessVersion | None
     draft: ProcessDraft | None
     behind: bool  # configured on an older template than the newest
+    offered: bool  # the unit decides the procedure (motcua.services.offers)
 
 
 @dataclass
@@ -41,9 +43,13 @@ class Row:
 
 
 def variant_units(user: User) -> list[Unit]:
-    """The receiving units whose variants the user manages (all for a system admin)."""
+    """The deciding units whose variants the user manages (all for a system admin)."""
     managed = org.administered_unit_ids(user)
-    query = select(Unit).where(Unit.level.in_(RECEIVING_LEVELS)).order_by(Unit.code)
+    query = (
+        select(Unit)
+        .where(Unit.level.in_(DECIDING_LEVELS), Unit.retired_at.is_(None))
+        .order_by(Unit.code)
+    )
     if managed is not None:
         query = query.where(Unit.id.in_(managed))
     return list(db.session.scalars(query))
@@ -93,6 +99,7 @@ def overview(user: User) -> tuple[list[Row], list[Unit]]:
             .where(ProcessDraft.unit_id.in_(unit_ids))
         )
     }
+    offered = offers.offered_ids(unit_ids)
     rows = []
     for procedure in db.session.scalars(select(Procedure).order_by(Procedure.code)):
         template = versions.get((procedure.id, None))
@@ -106,6 +113,8 @@ def overview(user: User) -> tuple[list[Row], list[Unit]]:
                 and (version is not None or draft is not None)
                 and based_on != template.id
             )
-            row.variants.append(Variant(unit, version, draft, behind))
+            row.variants.append(
+                Variant(unit, version, draft, behind, (unit.id, procedure.id) in offered)
+            )
         rows.append(row)
     return rows, units

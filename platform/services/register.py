@@ -136,7 +136,7 @@ def register_rows(unit: Unit, start: date, end: date) -> list[Dossier]:
                 selectinload(Dossier.procedure),
             )
             .where(
-                Dossier.unit_id == unit.id,
+                Dossier.receiving_unit_id == unit.id,
                 Dossier.received_at >= since,
                 Dossier.received_at < until,
             )

@@ -26,7 +26,18 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 
 from motcua.errors import Invalid
 from motcua.extensions import db
@@ -185,7 +196,7 @@ def _grouped(query, group: str, unit_id, procedure_id):
 
 def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
     """The figures of each row (by ``_grouped``) but the supplement requests. Each dossier is given
-    its numbers once, in a subquery that PostgreSQL must not inline (OFFSET 0): inlined, the
+    its numbers once, in a UNION ALL subquery, which PostgreSQL does not inline: inlined, the
     classification would be computed again in each of the counts."""
     d = Dossier
     overdue = or_(
@@ -212,8 +223,18 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
         ),
         else_=0,  # finished in the period without a final status: not counted
     )
-    rows = (
-        select(d.unit_id, d.procedure_id, received.label("r"), state.label("s"))
+    # A dossier received at another unit's centre (Decree 118/2025/NĐ-CP art. 14) counts as
+    # received for that centre and as decided (or in progress) for its competent unit: -1 marks
+    # "received, but not here" in the competent unit's row, and a second arm gives the centre
+    # its receipt.
+    elsewhere = and_(d.receiving_unit_id != d.unit_id, d.received_at >= start_at)
+    decided = (
+        select(
+            d.unit_id,
+            d.procedure_id,
+            case((elsewhere, -1), else_=received).label("r"),
+            state.label("s"),
+        )
         .select_from(d)
         .outerjoin(Apology, Apology.dossier_id == d.id)
         .where(
@@ -226,9 +247,19 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
             ),
             *_in_scope(d.unit_id, scope),
         )
-        .offset(0)
-        .subquery()
     )
+    received_for_others = select(
+        d.receiving_unit_id.label("unit_id"),
+        d.procedure_id,
+        received.label("r"),
+        literal(0).label("s"),
+    ).where(
+        d.receiving_unit_id != d.unit_id,
+        d.received_at >= start_at,
+        d.received_at < end_at,
+        *_in_scope(d.receiving_unit_id, scope),
+    )
+    rows = union_all(decided, received_for_others).subquery()
     counts = (func.count().filter(test(rows.c.r, rows.c.s)).label(n) for n, test in COUNTS.items())
     query = _grouped(select(*counts).select_from(rows), group, rows.c.unit_id, rows.c.procedure_id)
     return {
@@ -330,7 +361,7 @@ def _trend(scope, buckets: list[Period], tz: ZoneInfo, now: datetime) -> list[Tr
     d = Dossier
     received = (
         select(_bucket(d.received_at, edges).label("b"))
-        .where(d.received_at >= low, d.received_at < high, *_in_scope(d.unit_id, scope))
+        .where(d.received_at >= low, d.received_at < high, *_in_scope(d.receiving_unit_id, scope))
         .subquery()
     )
     late = or_(Apology.id.is_not(None), _later_day(tz, low))

@@ -218,9 +218,10 @@ def _common(dossier: Dossier, actor: User | None) -> dict:
         "actor": actor,
         "now": utcnow(),
         "agency": agency(dossier.unit),
-        "place": place(dossier.unit),
-        # Slips of the desk carry its name under the unit's; the apology is the unit's own.
-        "header": desk_header(dossier.unit),
+        "place": place(dossier.receiving_unit),
+        # Slips of the desk are the receiving centre's (it may not be the competent unit's:
+        # receipt regardless of boundary); the apology is the competent unit's own.
+        "header": desk_header(dossier.receiving_unit),
     }
 
 
@@ -315,7 +316,7 @@ def handovers(dossier: Dossier, *, now: datetime | None = None) -> list[Handover
         source = _source_of(task, tasks)
         if source is None:
             giver = desk.display_name if desk else "Bộ phận một cửa"
-            giver_unit = f"Bộ phận một cửa — {dossier.unit.name}"
+            giver_unit = f"Bộ phận một cửa — {dossier.receiving_unit.name}"
         else:
             giver = source.completed_by.display_name if source.completed_by else ""
             giver_unit = source.unit.name

@@ -1,4 +1,6 @@
-"""The tree of units: province → departments and districts → offices and communes.
+"""The tree of units of a two-level province (Decree 118/2025/NĐ-CP art. 1.1): the province →
+its departments (→ offices), its service centre (→ branches, receiving points) and its communes,
+wards and special zones (→ offices). Districts are history: no new ones.
 
 System administrators create and rename units; unit administrators see their own subtree.
 """
@@ -22,12 +24,24 @@ NAME_MAX = 255
 
 # Which levels a unit of a level may have below it.
 CHILD_LEVELS = {
-    UnitLevel.PROVINCE: (UnitLevel.DEPARTMENT, UnitLevel.DISTRICT),
+    UnitLevel.PROVINCE: (
+        UnitLevel.DEPARTMENT,
+        UnitLevel.CENTRE,
+        UnitLevel.COMMUNE,
+        UnitLevel.DISTRICT,
+    ),
     UnitLevel.DEPARTMENT: (UnitLevel.OFFICE,),
-    UnitLevel.DISTRICT: (UnitLevel.OFFICE, UnitLevel.COMMUNE),
+    UnitLevel.CENTRE: (UnitLevel.BRANCH,),
+    UnitLevel.BRANCH: (),
+    UnitLevel.COMMUNE: (UnitLevel.OFFICE,),
     UnitLevel.OFFICE: (),
-    UnitLevel.COMMUNE: (),
+    # History (HISTORICAL_UNIT_LEVELS): kept creatable until the demo province and the tests
+    # leave the district world (issue 11, second part).
+    UnitLevel.DISTRICT: (UnitLevel.OFFICE, UnitLevel.COMMUNE),
 }
+# The official identifier code (mã định danh, TT 10/2016/TT-BTTTT): groups of digits and
+# upper-case letters separated by dots, e.g. 000.00.12.H30 or H30.22.
+IDENTIFIER = re.compile(r"[0-9A-Z]{2,4}(?:\.[0-9A-Z]{2,4}){0,4}")
 
 
 @dataclass
@@ -87,19 +101,26 @@ def choices(actor: User) -> list[TreeRow]:
     return tree(actor)
 
 
-def create_unit(actor: User, parent_code: str, code: str, name: str, level: str) -> Unit:
+def create_unit(
+    actor: User, parent_code: str, code: str, name: str, level: str, identifier: str = ""
+) -> Unit:
     """Create a unit under a parent (system administrators only).
 
-    The code is upper-case letters and digits in dot-separated parts; below a department or a
-    district it starts with the parent's code and a dot (`CLO.TNMT`), so that handlers like
-    `specialist@.TNMT` find it. Raises Forbidden, or Invalid with `details` per form field.
+    The code is upper-case letters and digits in dot-separated parts; below a department, a
+    centre or a commune it starts with the parent's code and a dot (`CLO.KT`), so that handlers
+    like `specialist@.KT` find it. ``identifier`` is the official identifier code (mã định danh),
+    unique when given. No unit goes under a retired one. Raises
+    Forbidden, or Invalid with `details` per form field.
     """
     org.require_system_admin(actor)
     code, name = (code or "").strip(), (name or "").strip()
     errors: dict[str, str] = {}
     parent = db.session.scalar(select(Unit).where(Unit.code == (parent_code or "").strip()))
+    identifier = (identifier or "").strip().upper() or None
     if parent is None:
         errors["parent"] = _l("Hãy chọn đơn vị cấp trên.")
+    elif parent.retired:
+        errors["parent"] = _l("Đơn vị %(name)s đã giải thể.", name=parent.name)
     unit_level = next((lv for lv in UnitLevel if lv.value == level), None)
     if unit_level is None:
         errors["level"] = _l("Hãy chọn cấp của đơn vị.")
@@ -115,9 +136,11 @@ def create_unit(actor: User, parent_code: str, code: str, name: str, level: str)
         errors["code"] = code_error
     if name_error := _name_problem(name):
         errors["name"] = name_error
+    if identifier_error := _identifier_problem(identifier):
+        errors["identifier"] = identifier_error
     if errors:
         raise Invalid(_l("Thông tin đơn vị chưa hợp lệ."), code="invalid_unit", details=errors)
-    unit = Unit(code=code, name=name, level=unit_level, parent=parent)
+    unit = Unit(code=code, name=name, level=unit_level, parent=parent, identifier=identifier)
     db.session.add(unit)
     db.session.flush()
     audit.record(
@@ -127,9 +150,25 @@ def create_unit(actor: User, parent_code: str, code: str, name: str, level: str)
         code,
         f"Tạo đơn vị {code} — {name} thuộc {parent.code}.",
         unit=unit,
-        data={"parent": parent.code, "name": name, "level": unit_level.value},
+        data={
+            "parent": parent.code,
+            "name": name,
+            "level": unit_level.value,
+            "identifier": identifier,
+        },
     )
     return unit
+
+
+def _identifier_problem(identifier: str | None, unit: Unit | None = None) -> str | None:
+    if identifier is None:
+        return None
+    if not IDENTIFIER.fullmatch(identifier):
+        return _l("Mã định danh gồm các nhóm chữ số, chữ in hoa cách nhau bởi dấu chấm.")
+    holder = db.session.scalar(select(Unit).where(Unit.identifier == identifier))
+    if holder is not None and holder is not unit:
+        return _l("Mã định danh %(code)s đã có.", code=identifier)
+    return None
 
 
 def _code_problem(code: str, parent: Unit | None) -> str | None:

@@ -30,7 +30,7 @@ from motcua.models import (
     TaskStatus,
     User,
 )
-from motcua.services import deadlines, notifications, org
+from motcua.services import deadlines, handover, notifications, org
 from motcua.vocabulary import EventKind
 from motcua.workcalendar import WorkCalendar
 
@@ -131,6 +131,7 @@ def advance(progress: Progress, *, progressed: bool) -> tuple[list[Task], list[T
             progress.active[engine_task_id] = task
             created.append(task)
     progress.opened += created
+    handover.hand_over_if_due(progress, created)
     _update_status(progress, progressed)
     return created, cancelled
 
@@ -153,7 +154,7 @@ def task_due_at(calendar: WorkCalendar, start: datetime, time_limit: str) -> dat
 def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Task:
     dossier, now = progress.dossier, progress.now
     handler = engine.parse_handler(step.handler)
-    unit, role, candidates = org.resolve_handler(handler, dossier.unit)
+    unit, role, candidates = org.resolve_handler(handler, dossier.unit, dossier.receiving_unit)
     task = Task(
         dossier=dossier,
         engine_task_id=engine_task_id,

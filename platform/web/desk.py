@@ -49,6 +49,7 @@ def desk_receive_procedure(procedure_code):
             request.form.get("channel", Channel.DIRECT),
             files,
             check,
+            request.form.get("competent_unit") or None,
         )
     if refused:
         exc = refused.error

@@ -107,7 +107,7 @@ def test_the_system_admin_sees_the_whole_tree_with_levels_and_active_officers(ap
     active = {code: n for code, _, n in rows}
     assert active["CLO.TCKH"] == 3  # clo.cv.tckh1, clo.cv.tckh2, clo.ld.tckh
     assert active["HTI"] == 8
-    assert "Phòng chuyên môn" in html and "Xã, phường, thị trấn" in html
+    assert "Phòng chuyên môn" in html and "Xã, phường, đặc khu" in html
     assert "Thêm đơn vị" in html
 
 

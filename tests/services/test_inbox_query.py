@@ -42,6 +42,7 @@ def fill_inbox(app, make_province, make_procedure, *, dossiers: int, tasks: int)
                 {
                     "procedure_id": procedure.id,
                     "unit_id": district.id,
+                    "receiving_unit_id": district.id,
                     "process_version_id": version_id,
                     "channel": "direct",
                     "status": "received",

@@ -382,10 +382,11 @@ BIG_DOSSIERS = 20_000
 # returned; units, due times and appointments spread by multiplying hashes.
 BIG_SQL = (
     """
-INSERT INTO dossiers (procedure_id, process_version_id, channel, unit_id, status,
+INSERT INTO dossiers (procedure_id, process_version_id, channel, unit_id, receiving_unit_id, status,
     clock_stopped_at, code, applicant_name, applicant_id_number, received_at, appointment_at,
     workflow_state, lock_version)
-SELECT :procedure, :version, 'direct', (CAST(:units AS integer[]))[1 + g % :n_units], s.status,
+SELECT :procedure, :version, 'direct', (CAST(:units AS integer[]))[1 + g % :n_units],
+    (CAST(:units AS integer[]))[1 + g % :n_units], s.status,
     CASE WHEN s.status = 'waiting_applicant' THEN :now END, 'BIG-' || lpad(g::text, 6, '0'),
     'Người nộp ' || g, '0421' || lpad(g::text, 8, '0'), :now - interval '30 days',
     :now + make_interval(hours => ((g::bigint * 7919) % 601 - 300)::int), '', 1
