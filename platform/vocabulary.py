@@ -176,10 +176,6 @@ class UnitLevel(Choice):
     DISTRICT = "district", _l("Huyện (trước 01/7/2025)")
 
 
-# Levels that no new unit may have (Decree 118/2025: no districts since 1 July 2025).
-HISTORICAL_UNIT_LEVELS = (UnitLevel.DISTRICT,)
-
-
 # -- the catalogue and the diagrams ------------------------------------------------------------
 
 
@@ -190,9 +186,6 @@ class ProcedureLevel(Choice):
     PROVINCE = "province", _l("Cấp tỉnh")
     COMMUNE = "commune", _l("Cấp xã")
     DISTRICT = "district", _l("Cấp huyện (trước 01/7/2025)")
-
-
-HISTORICAL_PROCEDURE_LEVELS = (ProcedureLevel.DISTRICT,)
 
 
 class OnlineLevel(Choice):

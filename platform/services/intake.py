@@ -141,7 +141,7 @@ def receive(
     decides (by default the same). Any centre of the province may receive a dossier decided by
     another unit (Decree 118/2025/NĐ-CP art. 14): its desk keeps the receipt and the return,
     and the competent unit's clock starts when the dossier is handed over to it (art. 17.3 as
-    amended by Decree 309/2026/NĐ-CP; see motcua.services.handover). The competent unit must
+    amended by Decree 309/2026/NĐ-CP; see motcua.services.workflow). The competent unit must
     offer the procedure (motcua.services.offers): nothing is received that cannot be worked.
 
     Only a receptionist of the receiving unit may do this. ``applicant`` may be the raw form values,

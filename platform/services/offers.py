@@ -31,13 +31,12 @@ from motcua.vocabulary import UnitLevel, in_vietnamese
 
 
 def offers(unit: Unit, procedure: Procedure) -> bool:
-    if unit.retired:
-        return False
-    return (
-        db.session.scalar(
-            select(Offer.id).where(Offer.unit_id == unit.id, Offer.procedure_id == procedure.id)
-        )
-        is not None
+    return not unit.retired and _held(unit, procedure) is not None
+
+
+def _held(unit: Unit, procedure: Procedure) -> Offer | None:
+    return db.session.scalar(
+        select(Offer).where(Offer.unit_id == unit.id, Offer.procedure_id == procedure.id)
     )
 
 
@@ -121,18 +120,15 @@ def runnable_problems(procedure: Procedure, unit: Unit, template_xml: str | None
     return []
 
 
-def offer(actor: User, unit_code: str, procedure_code: str) -> Offer:
+def offer(actor: User, unit_code: str, procedure_code: str) -> None:
     """The unit admin's act: the unit decides the procedure from now on. Its own variant, or the
     provincial template checked to resolve in the unit, will run. Raises NotFound, Forbidden,
     Invalid (retired unit, another level, a handler that does not resolve)."""
     unit = org.unit_by_code(unit_code)
     org.require_unit_admin(actor, unit)
     procedure = _procedure(procedure_code)
-    existing = db.session.scalar(
-        select(Offer).where(Offer.unit_id == unit.id, Offer.procedure_id == procedure.id)
-    )
-    if existing is not None:
-        return existing
+    if _held(unit, procedure) is not None:
+        return
     if unit.retired:
         raise Invalid(
             _l("%(unit)s đã giải thể, không nhận thêm thủ tục.", unit=unit.name),
@@ -160,7 +156,7 @@ def offer(actor: User, unit_code: str, procedure_code: str) -> Offer:
             code="procedure_not_runnable",
             details=problems,
         )
-    made = _add(unit, procedure, actor)
+    ensure(unit, procedure, actor)
     audit.record(
         actor,
         "procedure.offer",
@@ -169,7 +165,6 @@ def offer(actor: User, unit_code: str, procedure_code: str) -> Offer:
         f"{unit.name} nhận giải quyết thủ tục {procedure.code}.",
         unit=unit,
     )
-    return made
 
 
 def withdraw(actor: User, unit_code: str, procedure_code: str) -> None:
@@ -177,9 +172,7 @@ def withdraw(actor: User, unit_code: str, procedure_code: str) -> None:
     unit = org.unit_by_code(unit_code)
     org.require_unit_admin(actor, unit)
     procedure = _procedure(procedure_code)
-    found = db.session.scalar(
-        select(Offer).where(Offer.unit_id == unit.id, Offer.procedure_id == procedure.id)
-    )
+    found = _held(unit, procedure)
     if found is None:
         return
     db.session.delete(found)
@@ -236,12 +229,6 @@ def template_breaks(procedure: Procedure, template_xml: str) -> list[Unrunnable]
         except Invalid as exc:
             broken.append(Unrunnable(unit, list(exc.details or [])))
     return broken
-
-
-def _add(unit: Unit, procedure: Procedure, actor: User | None) -> Offer:
-    made = Offer(unit=unit, procedure=procedure, since=utcnow(), by_id=actor.id if actor else None)
-    db.session.add(made)
-    return made
 
 
 def _procedure(code: str) -> Procedure:

@@ -148,15 +148,6 @@ def resolve_handler(
         raise Invalid(_no_holder(unit.name, code, role), code="handler_unresolved")
 
 
-def current_unit(unit: Unit) -> Unit:
-    """The unit that carries on a retired unit's work now (itself when it is not retired)."""
-    seen = set()
-    while unit.retired and unit.successor is not None and unit.id not in seen:
-        seen.add(unit.id)
-        unit = unit.successor
-    return unit
-
-
 # Why a handler names nobody: at run time (resolve_handler) and in the lint (HandlerCheck).
 
 

@@ -43,9 +43,7 @@ def desk_header(unit: Unit) -> tuple[str, str]:
     """The two lines at the top left of a slip of a one-stop desk: the authority, then the
     centre (Decree 118/2025/NĐ-CP art. 1.1: the provincial centre with its branches, and each
     commune's centre; before 1 July 2025 a district's "bộ phận một cửa")."""
-    if unit.level == UnitLevel.CENTRE:
-        return heading_name(unit.parent) if unit.parent else "", unit.name.upper()
-    if unit.level == UnitLevel.BRANCH:
+    if unit.level in (UnitLevel.CENTRE, UnitLevel.BRANCH):
         return heading_name(unit.parent) if unit.parent else "", unit.name.upper()
     if unit.level == UnitLevel.COMMUNE:
         return heading_name(unit), "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"

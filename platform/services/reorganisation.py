@@ -34,14 +34,13 @@ from motcua.models import (
     Event,
     Offer,
     Procedure,
-    ProcessDraft,
     Task,
     Unit,
     User,
     UserRole,
     utcnow,
 )
-from motcua.services import audit, offers, org, processes
+from motcua.services import audit, diagrams, offers, org, processes
 from motcua.vocabulary import EventKind, UnitLevel
 
 
@@ -58,8 +57,7 @@ class Move:
 
 @dataclass
 class OfferFate:
-    procedure_code: str
-    procedure_name: str
+    procedure: Procedure
     source: Unit
     target: Unit
     outcome: str  # "kept" (target already decides it), "moved", "draft", "configure"
@@ -196,7 +194,7 @@ def apply(
             "successors": [u.code for u in found.successors],
             "moves": {m.unit.code: m.target.code for m in found.moves},
             "officers": {u.username: m.target.code for m in found.moves for u in m.officers},
-            "offers": [[f.procedure_code, f.source.code, f.outcome] for f in found.offers],
+            "offers": [[f.procedure.code, f.source.code, f.outcome] for f in found.offers],
         },
     )
     return found
@@ -328,7 +326,7 @@ def _offer_fates(moves: list[Move]) -> list[OfferFate]:
             outcome = "draft"
         else:
             outcome = "configure"
-        fates.append(OfferFate(procedure.code, procedure.name, held.unit, target, outcome))
+        fates.append(OfferFate(procedure, held.unit, target, outcome))
     return fates
 
 
@@ -356,39 +354,18 @@ def _move_roles(retired: dict[int, Unit]) -> None:
 
 def _settle_offer(fate: OfferFate, actor: User) -> None:
     if fate.outcome == "moved":
-        offers.ensure(fate.target, db.session.scalar(_procedure(fate.procedure_code)), actor)
-    elif fate.outcome == "draft":
-        procedure = db.session.scalar(_procedure(fate.procedure_code))
-        exists = db.session.scalar(
-            select(ProcessDraft.id).where(
-                ProcessDraft.procedure_id == procedure.id, ProcessDraft.unit_key == fate.target.id
-            )
+        offers.ensure(fate.target, fate.procedure, actor)
+    elif fate.outcome == "draft" and diagrams.draft_of(fate.procedure, fate.target) is None:
+        old = processes.newest_version(fate.procedure, fate.source)
+        diagrams.save_draft(
+            fate.procedure,
+            fate.target,
+            old.bpmn_xml,
+            actor,
+            template_version=old.template_version,
+            action="process.copy_from_predecessor",
+            summary=f"Chép quy trình của {fate.source.code} làm bản nháp cho {fate.target.code}",
         )
-        if exists is None:
-            old = processes.newest_version(procedure, fate.source)
-            try:
-                processes.check(old.bpmn_xml, procedure, fate.target)
-                problems = []
-            except Invalid as exc:
-                problems = list(exc.details or [])
-            db.session.add(
-                ProcessDraft(
-                    procedure=procedure,
-                    unit=fate.target,
-                    unit_key=fate.target.id,
-                    bpmn_xml=old.bpmn_xml,
-                    sha256=old.sha256,
-                    problems=problems,
-                    template_version_id=old.template_version_id,
-                    new_steps=[],
-                    updated_at=utcnow(),
-                    updated_by_id=actor.id,
-                )
-            )
-
-
-def _procedure(code: str):
-    return select(Procedure).where(Procedure.code == code)
 
 
 def _rehome_tasks(retired: dict[int, Unit], now) -> None:

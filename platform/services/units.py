@@ -35,7 +35,7 @@ CHILD_LEVELS = {
     UnitLevel.BRANCH: (),
     UnitLevel.COMMUNE: (UnitLevel.OFFICE,),
     UnitLevel.OFFICE: (),
-    # History (HISTORICAL_UNIT_LEVELS): kept creatable until the demo province and the tests
+    # History (no districts since 1 July 2025): kept creatable until the demo province and the tests
     # leave the district world (issue 11, second part).
     UnitLevel.DISTRICT: (UnitLevel.OFFICE, UnitLevel.COMMUNE),
 }

@@ -21,6 +21,7 @@ from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
+    Apology,
     Dossier,
     DossierStatus,
     Event,
@@ -30,7 +31,7 @@ from motcua.models import (
     TaskStatus,
     User,
 )
-from motcua.services import deadlines, handover, notifications, org
+from motcua.services import deadlines, notifications, org
 from motcua.vocabulary import EventKind
 from motcua.workcalendar import WorkCalendar
 
@@ -131,7 +132,7 @@ def advance(progress: Progress, *, progressed: bool) -> tuple[list[Task], list[T
             progress.active[engine_task_id] = task
             created.append(task)
     progress.opened += created
-    handover.hand_over_if_due(progress, created)
+    _hand_over_if_due(progress, created)
     _update_status(progress, progressed)
     return created, cancelled
 
@@ -176,6 +177,43 @@ def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Ta
     )
     db.session.add(task)
     return task
+
+
+def _hand_over_if_due(progress: Progress, created: list[Task]) -> None:
+    """Hand a dossier received at another unit's centre over to its competent unit, when the
+    action opens the first step outside the receiving desk: its own event, and the appointment
+    restarted from that moment.
+
+    Decree 118/2025/NĐ-CP art. 14 (receipt regardless of administrative boundary, [S] in
+    LAW.md); art. 17.3 as amended by Decree 309/2026/NĐ-CP ([V]): the time limit runs from when
+    the competent unit receives the dossier. The 15:00 rule of art. 18.2 (hand-over the next
+    working morning) is not applied here.
+    """
+    dossier = progress.dossier
+    if dossier.handed_over_at is not None or dossier.receiving_unit_id == dossier.unit_id:
+        return
+    if not any(task.unit_id != dossier.receiving_unit_id for task in created):
+        return
+    now = progress.now
+    old = dossier.appointment_at
+    appointment = progress.calendar.add(now, days=dossier.procedure.legal_limit_days)
+    dossier.handed_over_at = now
+    dossier.appointment_at = appointment
+    # An apology's new date leaves the promised one behind (the dossier still counts as late).
+    if not db.session.scalar(select(Apology.id).where(Apology.dossier_id == dossier.id)):
+        dossier.first_appointment_at = appointment
+    record(
+        dossier,
+        EventKind.HANDED_OVER,
+        actor=None,
+        at=now,
+        data={
+            "from": dossier.receiving_unit.code,
+            "to": dossier.unit.code,
+            "old_appointment": old.isoformat(),
+            "new_appointment": appointment.isoformat(),
+        },
+    )
 
 
 def _update_status(progress: Progress, progressed: bool) -> None:
