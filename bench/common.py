@@ -21,7 +21,7 @@ from motcua.models import Dossier, ProcessVersion, Task, Unit, User
 from motcua.services import demo
 from motcua.unit_of_work import unit_of_work
 
-PROCEDURE = "1.001612"  # the household business, at Can Lộc
+PROCEDURE = "1.001612"  # the household business, at xã Can Lộc
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/motcua_bench"
 
 
@@ -104,12 +104,13 @@ class DatabaseClock:
 
 
 def fill_unit(dossiers: int, active_share: float = 0.05, mine_share: float = 0.02) -> None:
-    """Bulk-insert dossiers of the household business procedure at Can Lộc with their task
-    rows, as years of work would leave them: most finished, some at the specialist's step
-    (unclaimed or claimed by clo.cv.tckh1), one received every 7 minutes from 2 January 2024.
+    """Bulk-insert dossiers of the household business procedure at xã Can Lộc with their task
+    rows, as years of work would leave them: most finished, some at the specialist's step in
+    its economic office CLO.KT (unclaimed or claimed by clo.cv.tckh1), one received every 7
+    minutes from 2 January 2024.
     Rows go in directly: this measures reading. Does not commit."""
     unit = db.session.scalar(select(Unit).where(Unit.code == "CLO"))
-    office = db.session.scalar(select(Unit).where(Unit.code == "CLO.TCKH"))
+    office = db.session.scalar(select(Unit).where(Unit.code == "CLO.KT"))
     officer = user("clo.cv.tckh1")
     desk = user("clo.mc1")
     version = db.session.scalar(
@@ -170,7 +171,7 @@ def fill_unit(dossiers: int, active_share: float = 0.05, mine_share: float = 0.0
                 **base,
                 "step_id": "tham_dinh",
                 "step_name": "Thẩm định hồ sơ",
-                "handler": "specialist@.TCKH",
+                "handler": "specialist@.KT",
                 "unit_id": office.id,
                 "role": "specialist",
                 "status": ("claimed" if claimed else "open") if active else "done",

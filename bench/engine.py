@@ -1,6 +1,6 @@
 """Step completions a second through the engine service, against bare SpiffWorkflow.
 
-Receives dossiers of the household business procedure at Can Lộc, then completes every step of
+Receives dossiers of the household business procedure at xã Can Lộc, then completes every step of
 every dossier through ``processing.complete`` — lock, restore, run, save state, task rows,
 events, commit — and walks as many workflows of the same diagram on bare SpiffWorkflow, in
 memory and with its state in the database a step (bench/baseline.py): the ceilings.
@@ -25,7 +25,7 @@ DATABASE_URL = common.DATABASE_URL
 
 
 def receive_dossiers(count: int) -> list[str]:
-    """Receive ``count`` dossiers at Can Lộc's desk, each with its result file already
+    """Receive ``count`` dossiers at xã Can Lộc's desk, each with its result file already
     attached (the last step cannot complete without one). Returns their codes."""
     desk = user("clo.mc1")
     applicant = intake.Applicant(name="Nguyễn Văn Bench", id_number="042190009999")

@@ -1,7 +1,7 @@
 """Inbox queries for one officer with many dossiers in the unit.
 
-Fills Can Lộc with that many dossiers and their task rows, then times each inbox tab of one
-specialist of the finance office (and the overdue tab of its leader), p50 and p95.
+Fills xã Can Lộc with that many dossiers and their task rows, then times each inbox tab of one
+specialist of its economic office (and the overdue tab of its head), p50 and p95.
 """
 
 import time

@@ -1,6 +1,6 @@
 """A unit's register (form 06) for a year, as Excel and as PDF.
 
-Fills Can Lộc with that many dossiers received within 2024 and times its register for that
+Fills xã Can Lộc with that many dossiers received within 2024 and times its register for that
 year as an Excel workbook, then as a PDF: the year's, or, when it has more rows than the PDF
 prints, that of the longest period from 1 January the PDF does print.
 """
@@ -56,7 +56,7 @@ def run(args) -> None:
             # An address and a phone on every row, as the desk takes them (two or three lines).
             db.session.execute(
                 sa.update(Dossier).values(
-                    applicant_address="Thôn Phú Lộc, xã Thiên Lộc, huyện Can Lộc, tỉnh Hà Tĩnh",
+                    applicant_address="Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
                     applicant_phone="0912345678",
                 )
             )

@@ -1,6 +1,6 @@
 """The statistics report of a province's two years of dossiers (PostgreSQL only).
 
-Fills the province (the demo units plus 11 districts of 14 communes each, 60 more procedures)
+Fills the province (the demo units plus 150 communes with their offices, 60 more procedures)
 with that many dossiers over two years, in SQL on the server: every channel and status, some
 late with an apology, some waiting for a supplement, two steps each; then times the
 province-wide monthly report and a few others, p50 and p95.
@@ -22,13 +22,14 @@ from motcua.models import (
     UnitLevel,
     User,
 )
-from motcua.services import report_counts
+from motcua.services import demo, report_counts
 from motcua.services import report_periods as periods
 from motcua.unit_of_work import unit_of_work
 
 from bench.common import analyze, demo_app, timed, user
 
 DOSSIERS, SMOKE_DOSSIERS = 1_000_000, 3000
+COMMUNES = 150  # as many units as a big province has (before 2025: 11 districts of 14 communes)
 RUNS, SMOKE_RUNS = 10, 2
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/motcua_reports_bench"
 REPORTS_NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 local; the data ends here
@@ -49,18 +50,21 @@ FIELDS = (
 
 
 def _add_province_units_and_procedures() -> None:
+    """COMMUNES communes directly under the province (no districts since 1 July 2025), each with
+    the demo's three offices, and 60 procedures of the province or the commune."""
     province = db.session.scalar(select(Unit).where(Unit.code == "HTI"))
-    for d in range(1, 12):
-        district = Unit(code=f"B{d:02d}", name=f"Huyện Bench {d}", level=UnitLevel.DISTRICT)
-        district.parent = province
-        db.session.add(district)
-        for c in range(1, 15):
+    for c in range(1, COMMUNES + 1):
+        commune = Unit(
+            code=f"B{c:03d}", name=f"Xã Bench {c}", level=UnitLevel.COMMUNE, parent=province
+        )
+        db.session.add(commune)
+        for office_code, office_name in demo.COMMUNE_OFFICES:
             db.session.add(
                 Unit(
-                    code=f"B{d:02d}.X{c:02d}",
-                    name=f"Xã Bench {d}.{c}",
-                    level=UnitLevel.COMMUNE,
-                    parent=district,
+                    code=f"{commune.code}.{office_code}",
+                    name=office_name,
+                    level=UnitLevel.OFFICE,
+                    parent=commune,
                 )
             )
     limits = (1, 3, 5, 7, 10, 15, 20, 30)
@@ -70,7 +74,7 @@ def _add_province_units_and_procedures() -> None:
                 code=f"B.{n:03d}",
                 name=f"Thủ tục thử nghiệm số {n}",
                 field=FIELDS[n % len(FIELDS)],
-                level=ProcedureLevel.COMMUNE if n % 3 else ProcedureLevel.DISTRICT,
+                level=ProcedureLevel.COMMUNE if n % 3 else ProcedureLevel.PROVINCE,
                 legal_limit_days=limits[n % len(limits)],
                 online_level=tuple(OnlineLevel)[n % 3],
             )
@@ -161,7 +165,16 @@ def fill_province(count: int) -> None:
     dropped during the load and built again after it (much faster than keeping them). Does not
     commit."""
     _add_province_units_and_procedures()
-    unit_ids = list(db.session.scalars(select(Unit.id).where(Unit.level != UnitLevel.OFFICE)))
+    # The units that decide dossiers: not the offices, the service centre and its branch (they
+    # only receive), nor the districts retired on 1 July 2025.
+    unit_ids = list(
+        db.session.scalars(
+            select(Unit.id).where(
+                Unit.level.not_in((UnitLevel.OFFICE, UnitLevel.CENTRE, UnitLevel.BRANCH)),
+                Unit.retired_at.is_(None),
+            )
+        )
+    )
     officers = list(db.session.scalars(select(User.id).order_by(User.id)))
     version = db.session.scalar(select(ProcessVersion.id).order_by(ProcessVersion.id).limit(1))
     procedures = list(db.session.scalars(select(Procedure.id)))
@@ -205,7 +218,7 @@ def time_reports(runs: int) -> None:
         ("month a year ago", "HTI", last_year, "field", False),
         ("week 46", "HTI", periods.week(2026, 46), "field", False),
         ("year 2026", "HTI", periods.year_period(2026), "field", False),
-        ("month, one district", "B01", november, "field", False),
+        ("month, one commune", "B001", november, "field", False),
     ]
     for label, unit, period, group, trend in cases:
         p50, p95, report = timed(

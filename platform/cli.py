@@ -49,8 +49,9 @@ def demo_command(host, port):
     upgrade(directory=current_app.extensions["migrate"].directory)
     _load_demo()
     click.echo(
-        "Tài khoản demo: admin, clo.mc1 (một cửa Can Lộc), clo.cv.ktht1 (chuyên viên), "
-        "clo.ld.ktht (lãnh đạo phòng), clo.ld1 (lãnh đạo huyện) — mật khẩu: demo"
+        "Tài khoản demo: admin, clo.mc1 (một cửa xã Can Lộc), clo.cv.ktht1 (chuyên viên), "
+        "clo.ld.ktht (lãnh đạo phòng), clo.ld1 (lãnh đạo xã), tthcc.mc1 (một cửa tỉnh) "
+        "— mật khẩu: demo"
     )
     _serve(host, port)
 
@@ -161,10 +162,14 @@ def _load_demo() -> None:
         return
     with unit_of_work():
         demo.load()
-    click.echo("Đã nạp dữ liệu demo: tỉnh Hà Tĩnh, huyện Can Lộc và Hương Khê.")
-    click.echo("Một hồ sơ mẫu đi qua quy trình của từng huyện:")
-    for unit_code in ("CLO", "HKH"):
-        walk = demo.walk_through(unit_code)
+    click.echo(
+        "Đã nạp dữ liệu demo: tỉnh Hà Tĩnh (chính quyền hai cấp), Trung tâm Phục vụ hành chính "
+        "công tỉnh, xã Can Lộc, Hương Khê và Tùng Lộc; huyện Can Lộc, Hương Khê cũ đã sắp xếp "
+        "vào hai xã cùng tên từ 01/7/2025."
+    )
+    click.echo("Hồ sơ mẫu đi qua quy trình của từng xã, và một hồ sơ nhận tại Trung tâm tỉnh:")
+    for unit_code, desk_code in (("CLO", None), ("HKH", None), ("CLO", "TTHCC")):
+        walk = demo.walk_through(unit_code, desk_code=desk_code)
         while True:
             with unit_of_work():  # each line follows one act: received, or a step done
                 line = next(walk, None)

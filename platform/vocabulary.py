@@ -188,6 +188,10 @@ class ProcedureLevel(Choice):
     DISTRICT = "district", _l("Cấp huyện (trước 01/7/2025)")
 
 
+# What a catalogue entry may be given from now on (no "cấp huyện" since 1 July 2025).
+CURRENT_PROCEDURE_LEVELS = (ProcedureLevel.PROVINCE, ProcedureLevel.COMMUNE)
+
+
 class OnlineLevel(Choice):
     FULL = "full", _l("Toàn trình")
     PARTIAL = "partial", _l("Một phần")

@@ -227,7 +227,7 @@ APPLICANT = {
     "id_number": "042190001234",
     "phone": "0912345678",
     "email": "hoa@example.vn",
-    "address": "Thôn Phú Lộc, xã Thiên Lộc, huyện Can Lộc",
+    "address": "Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
 }
 
 
@@ -252,20 +252,29 @@ def desk_intake(**overrides) -> dict:
 
 @pytest.fixture
 def make_dossier(login_as):
-    """make_dossier("CLO", "1.001612") → the new dossier's JSON, received by the unit's desk."""
+    """make_dossier("CLO", "1.001612") → the new dossier's JSON, received by the unit's desk
+    (for ``competent_unit_code`` to decide, when given); ``expect``: another status code, whose
+    JSON is then returned."""
 
-    def make(unit_code="CLO", procedure_code="1.001612", applicant=None, channel="direct"):
+    def make(
+        unit_code="CLO",
+        procedure_code="1.001612",
+        applicant=None,
+        channel="direct",
+        competent_unit_code=None,
+        expect=201,
+    ):
         desk = login_as(f"{unit_code.lower()}.mc1")
-        response = desk.post(
-            "/dossiers",
-            json={
-                "procedure_code": procedure_code,
-                "unit_code": unit_code,
-                "applicant": applicant or APPLICANT,
-                "channel": channel,
-            },
-        )
-        assert response.status_code == 201, response.get_json()
+        body = {
+            "procedure_code": procedure_code,
+            "unit_code": unit_code,
+            "applicant": applicant or APPLICANT,
+            "channel": channel,
+        }
+        if competent_unit_code:
+            body["competent_unit_code"] = competent_unit_code
+        response = desk.post("/dossiers", json=body)
+        assert response.status_code == expect, response.get_json()
         return response.get_json()
 
     return make
@@ -288,7 +297,7 @@ def _factory(app, create):
 
 @pytest.fixture
 def make_unit(app):
-    """make_unit("T1", level=UnitLevel.DISTRICT, parent=None) → a new Unit."""
+    """make_unit("T1", level=UnitLevel.COMMUNE, parent=None) → a new Unit."""
     return _factory(app, factories.make_unit)
 
 

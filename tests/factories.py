@@ -71,10 +71,11 @@ targetNamespace="http://bpmn.io/schema/bpmn">
 def make_unit(
     code: str | None = None,
     name: str | None = None,
-    level: UnitLevel = UnitLevel.DISTRICT,
+    level: UnitLevel = UnitLevel.COMMUNE,
     parent: Unit | None = None,
 ) -> Unit:
-    """A unit; `code` may be given to follow the tree's rule (an office is `<district>.<X>`)."""
+    """A unit (a commune unless `level` says otherwise); `code` may be given to follow the
+    tree's rule (an office is `<unit>.<X>`, e.g. WA.KT of the commune WA)."""
     code = code or unique("T")
     unit = Unit(
         code=code,
@@ -97,7 +98,7 @@ def make_user(
     password: str = "mat-khau",
     active: bool = True,
 ) -> User:
-    """An officer of `unit` (a new district when None) holding `roles`: each a Role (in the
+    """An officer of `unit` (a new commune when None) holding `roles`: each a Role (in the
     officer's own unit) or a (Role, Unit) pair (a role in another unit). The password is hashed
     with the app's method (one cheap round when testing)."""
     unit = unit or make_unit()
@@ -125,7 +126,7 @@ def make_procedure(
     unit: Unit | None = None,
     name: str | None = None,
     field: str = "Lĩnh vực thử",
-    level: ProcedureLevel = ProcedureLevel.DISTRICT,
+    level: ProcedureLevel = ProcedureLevel.COMMUNE,
     legal_limit_days: Decimal | int | str = 5,
     required_documents: list | None = None,
     online_level: OnlineLevel = OnlineLevel.FULL,
@@ -248,7 +249,8 @@ def add_task(
     return task
 
 
-OFFICES = ("VP", "TCKH", "KTHT", "TNMT", "TP")
+# A commune's offices since 1 July 2025, as the demo's (demo.COMMUNE_OFFICES).
+OFFICES = ("VP", "KT", "VHXH")
 
 
 @dataclass
@@ -266,22 +268,24 @@ class Province:
 
 def make_province(
     code: str = "T",
-    districts: int = 2,
+    communes: int = 2,
     departments: int = 2,
     offices: tuple[str, ...] = OFFICES,
-    communes: bool = True,
 ) -> Province:
-    """A province shaped like the demo's, with names of its own, for read-side tests that need
-    a whole tree (17 units and 70 officers by default, as many as the demo). With code T:
+    """A province shaped like the demo's (two-level, since 1 July 2025), with names of its own,
+    for read-side tests that need a whole tree (12 units and 50 officers by default; the demo
+    has 17 units at work and 74 officers). With code T:
 
     - T, its staff t.mc1, t.cv1, t.cv2, t.ld, t.qt, and t.giamsat (supervisor), t.phantich
       (analyst), t.quantri (system administrator);
-    - departments TS1, TS2 … with the same staff (ts1.mc1 …);
-    - districts TH1, TH2 … each with th1.mc1/mc2 (desk), th1.ld1/ld2 (leaders), th1.qt, th1.cv1;
-      its offices TH1.VP, TH1.TCKH, TH1.KTHT, TH1.TNMT, TH1.TP with th1.cv.tckh1/2 (specialists)
-      and th1.ld.tckh (head); and a commune TH1.XA with the staff th1.xa.mc1 ….
+    - its service centre TTT (level centre) with the receptionists ttt.mc1, ttt.mc2;
+    - departments TS1, TS2 … with the same staff as T's (ts1.mc1 …);
+    - communes TX1, TX2 … each with tx1.mc1/mc2 (desk), tx1.ld1/ld2 (leaders), tx1.qt (unit
+      admin), tx1.cv1 (specialist); and its offices TX1.VP, TX1.KT, TX1.VHXH, each with two
+      specialists and a head: tx1.cv.kt1, tx1.cv.kt2, tx1.ld.kt ….
 
-    Every officer's password is "mat-khau", hashed once; the rows go in with one flush.
+    No district, and nothing but offices below a commune. Every officer's password is
+    "mat-khau", hashed once; the rows go in with one flush.
     """
     province = Province(code)
     prefix = code.lower()
@@ -315,25 +319,27 @@ def make_province(
     officer(f"{prefix}.giamsat", root, Role.SUPERVISOR)
     officer(f"{prefix}.phantich", root, Role.ANALYST)
     staff(root, prefix)
+    centre = unit(
+        f"{code}TT", f"Trung tâm Phục vụ hành chính công tỉnh {code}", UnitLevel.CENTRE, root
+    )
+    for k in (1, 2):
+        officer(f"{prefix}tt.mc{k}", centre, Role.RECEPTIONIST)
     for n in range(1, departments + 1):
         department = unit(f"{code}S{n}", f"Sở {n}", UnitLevel.DEPARTMENT, root)
         staff(department, f"{prefix}s{n}")
-    for n in range(1, districts + 1):
-        district_code, short = f"{code}H{n}", f"{prefix}h{n}"
-        district = unit(district_code, f"Huyện {n}", UnitLevel.DISTRICT, root)
+    for n in range(1, communes + 1):
+        commune_code, short = f"{code}X{n}", f"{prefix}x{n}"
+        commune = unit(commune_code, f"Xã {n}", UnitLevel.COMMUNE, root)
         for k in (1, 2):
-            officer(f"{short}.mc{k}", district, Role.RECEPTIONIST)
-            officer(f"{short}.ld{k}", district, Role.LEADER)
-        officer(f"{short}.qt", district, Role.UNIT_ADMIN)
-        officer(f"{short}.cv1", district, Role.SPECIALIST)
+            officer(f"{short}.mc{k}", commune, Role.RECEPTIONIST)
+            officer(f"{short}.ld{k}", commune, Role.LEADER)
+        officer(f"{short}.qt", commune, Role.UNIT_ADMIN)
+        officer(f"{short}.cv1", commune, Role.SPECIALIST)
         for office_code in offices:
-            office = unit(f"{district_code}.{office_code}", office_code, UnitLevel.OFFICE, district)
+            office = unit(f"{commune_code}.{office_code}", office_code, UnitLevel.OFFICE, commune)
             for k in (1, 2):
                 officer(f"{short}.cv.{office_code.lower()}{k}", office, Role.SPECIALIST)
             officer(f"{short}.ld.{office_code.lower()}", office, Role.LEADER)
-        if communes:
-            commune = unit(f"{district_code}.XA", f"Xã {n}", UnitLevel.COMMUNE, district)
-            staff(commune, f"{short}.xa")
     db.session.add_all([*province.units.values(), *province.users.values()])
     db.session.flush()
     return province

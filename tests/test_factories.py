@@ -17,11 +17,11 @@ def test_a_factory_officer_signs_in_with_the_password_given(make_unit, make_user
 def test_an_inserted_dossier_reads_like_one_received_through_the_engine(
     make_province, make_procedure, insert_dossier, ctx
 ):
-    province = make_province("T", departments=0, offices=(), communes=False)
-    procedure = make_procedure(offered_by=(province.units["TH1"],))
-    desk = db.session.scalar(select(User).where(User.username == "th1.mc1"))
+    province = make_province("T", communes=1, departments=0, offices=())
+    procedure = make_procedure(offered_by=(province.units["TX1"],))
+    desk = db.session.scalar(select(User).where(User.username == "tx1.mc1"))
     applicant = intake.Applicant(name="Lê Thị Mai", id_number="042190007777")
-    received = intake.receive(desk, procedure.code, "TH1", applicant, "direct")
+    received = intake.receive(desk, procedure.code, "TX1", applicant, "direct")
     [step] = db.session.scalars(select(Task).where(Task.dossier_id == received.id))
     # The desk that receives a dossier holds its first step.
     assert (step.step_id, step.status) == ("tiep_nhan", TaskStatus.CLAIMED)
@@ -29,7 +29,7 @@ def test_an_inserted_dossier_reads_like_one_received_through_the_engine(
 
     inserted = insert_dossier(
         procedure,
-        province.units["TH1"],
+        province.units["TX1"],
         status=received.status,
         received_at=received.received_at,
         appointment_at=received.appointment_at,

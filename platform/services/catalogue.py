@@ -253,10 +253,9 @@ def validate(form: dict) -> tuple[dict, dict]:
         values[name] = " ".join(text[name].split())
         if not values[name]:
             errors[name] = message
-    try:
-        values["level"] = ProcedureLevel(text["level"])
-    except ValueError:
-        errors["level"] = _l("Chọn cấp thực hiện: cấp tỉnh, cấp huyện hoặc cấp xã.")
+    values["level"], level_error = _form_level(text["level"])
+    if level_error:
+        errors["level"] = level_error
     values["legal_limit_days"], limit_error = _form_limit(text["legal_limit_days"])
     if limit_error:
         errors["legal_limit_days"] = limit_error
@@ -268,6 +267,20 @@ def validate(form: dict) -> tuple[dict, dict]:
         errors["online_level"] = _l("Chọn mức độ dịch vụ công trực tuyến.")
     check_lengths(values, errors)
     return values, errors
+
+
+def _form_level(text: str):
+    """Only the province or the commune: "cấp huyện" procedures moved to one of them on 1 July
+    2025 (Decree 118/2025/NĐ-CP; LAW.md "Two-level local government")."""
+    if text == ProcedureLevel.DISTRICT.value:
+        return ProcedureLevel.DISTRICT, _l(
+            "Từ 01/7/2025 không còn cấp huyện (Nghị định 118/2025/NĐ-CP): "
+            "chọn cấp tỉnh hoặc cấp xã."
+        )
+    try:
+        return ProcedureLevel(text), None
+    except ValueError:
+        return None, _l("Chọn cấp thực hiện: cấp tỉnh hoặc cấp xã.")
 
 
 def _json_value(value):

@@ -6,9 +6,11 @@ Values are read as the national database writes them:
 
 - code: 1.001612; a portal's code with its agency suffix (1.001612.000.00.00.H42) counts as its
   national part; Excel cells holding the code as a number (2.00081) get their six digits back.
-- level: "Cấp Tỉnh" / "Cấp Huyện" / "Cấp Xã", or "Tỉnh", "Huyện", "Xã". A cell naming several
-  levels ("Cấp Huyện, Cấp Xã") keeps an existing entry's level when it is one of them and is
-  skipped otherwise: an entry has one level here.
+- level: "Cấp Tỉnh" / "Cấp Xã", or "Tỉnh", "Xã". "Cấp Huyện" alone is refused (no districts
+  since 1 July 2025, Decree 118/2025/NĐ-CP); beside another level it is dropped, as the
+  national database still lists it on procedures that moved ("Cấp Huyện, Cấp Xã" → commune).
+  A cell naming the province and the commune keeps an existing entry's level when it is one of
+  them and is skipped otherwise: an entry has one level here.
 - limit: the first of "N ngày" ("15 ngày làm việc", "03 ngày", "0,5 ngày"), "N giờ làm việc" (N/8
   days) or "Trong ngày"; else a bare number. "Trong ngày" (same-day service) is 0.5 working day:
   the appointment falls four office hours after receipt, so what is received in the afternoon
@@ -111,13 +113,19 @@ def _level(text: str, existing: Procedure | None) -> tuple[ProcedureLevel | None
         return None, "thiếu cấp thực hiện"
     words = set(re.findall(r"[a-z]+", fold(text)))
     found = {level for word, level in _LEVEL_WORDS.items() if word in words}
+    if found == {ProcedureLevel.DISTRICT}:
+        return None, (
+            f"cấp thực hiện «{text}»: từ 01/7/2025 không còn cấp huyện "
+            "(Nghị định 118/2025/NĐ-CP), ghi Cấp tỉnh hoặc Cấp xã"
+        )
+    found.discard(ProcedureLevel.DISTRICT)  # "Cấp Huyện, Cấp Xã": the commune's now
     if len(found) == 1:
         return found.pop(), None
     if len(found) > 1:
         if existing is not None and existing.level in found:
             return existing.level, None
         return None, f"cấp thực hiện «{text}» gồm nhiều cấp; mỗi thủ tục chỉ ghi một cấp"
-    return None, f"cấp thực hiện «{text}» không rõ (cần Cấp tỉnh, Cấp huyện hoặc Cấp xã)"
+    return None, f"cấp thực hiện «{text}» không rõ (cần Cấp tỉnh hoặc Cấp xã)"
 
 
 def _limit(value) -> tuple[Decimal | None, str | None]:

@@ -4,6 +4,7 @@ Demo data only: every account's password is ``demo``.
 """
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -24,25 +25,49 @@ from motcua.models import (
     User,
     UserRole,
 )
-from motcua.services import auth, formdata, intake, offers, processes, processing
+from motcua.services import (
+    auth,
+    formdata,
+    intake,
+    offers,
+    processes,
+    processing,
+    reorganisation,
+)
 from motcua.services.intake import Applicant
 
-PROVINCE = ("HTI", "Tỉnh Hà Tĩnh")
+# Demo data shaped as a province is since 1 July 2025 (Decree 118/2025/NĐ-CP art. 1.1; LAW.md
+# "Two-level local government"): the province, its service centre with a branch, two departments
+# and three communes, each with the three offices of a commune. The identifiers have the shape of
+# TT 10/2016/TT-BTTTT's codes but are not Hà Tĩnh's real ones.
+PROVINCE = ("HTI", "Tỉnh Hà Tĩnh", "000.00.00.H30")
+CENTRE = ("TTHCC", "Trung tâm Phục vụ hành chính công tỉnh Hà Tĩnh", "000.00.01.H30")
+BRANCH = ("TTHCC.CN1", "Chi nhánh số 1 Trung tâm Phục vụ hành chính công tỉnh", "000.01.01.H30")
 DEPARTMENTS = [
-    ("VPDKDD", "Văn phòng Đăng ký đất đai tỉnh Hà Tĩnh"),
-    ("SXD", "Sở Xây dựng tỉnh Hà Tĩnh"),
+    ("VPDKDD", "Văn phòng Đăng ký đất đai tỉnh Hà Tĩnh", "000.00.25.H30"),
+    ("SXD", "Sở Xây dựng tỉnh Hà Tĩnh", "000.00.20.H30"),
 ]
-DISTRICTS = [
-    ("CLO", "Huyện Can Lộc", ("CLO.THIENLOC", "Xã Thiên Lộc")),
-    ("HKH", "Huyện Hương Khê", ("HKH.HUONGTRACH", "Xã Hương Trạch")),
+COMMUNES = [
+    ("CLO", "Xã Can Lộc", "000.20.50.H30"),
+    ("HKH", "Xã Hương Khê", "000.21.50.H30"),
+    ("TLOC", "Xã Tùng Lộc", "000.22.50.H30"),
 ]
-OFFICES = [
+COMMUNE_OFFICES = [
     ("VP", "Văn phòng HĐND và UBND"),
-    ("TCKH", "Phòng Tài chính - Kế hoạch"),
-    ("KTHT", "Phòng Kinh tế - Hạ tầng"),
-    ("TNMT", "Phòng Tài nguyên và Môi trường"),
-    ("TP", "Phòng Tư pháp"),
+    ("KT", "Phòng Kinh tế"),
+    ("VHXH", "Phòng Văn hóa - Xã hội"),
 ]
+# The system as it was before the reform: two districts, each retired into a commune by the
+# demo's reorganisation, their officers keeping their usernames (as seed 003 tells of 2023).
+FORMER_DISTRICTS = [("HCLO", "Huyện Can Lộc", "CLO"), ("HHKH", "Huyện Hương Khê", "HKH")]
+DISTRICT_OFFICES = [
+    ("VP", "Văn phòng HĐND và UBND", "VP"),
+    ("TCKH", "Phòng Tài chính - Kế hoạch", "KT"),
+    ("KTHT", "Phòng Kinh tế - Hạ tầng", "KT"),
+    ("TNMT", "Phòng Tài nguyên và Môi trường", "KT"),
+    ("TP", "Phòng Tư pháp", "VP"),
+]
+REFORM_DAY = datetime(2025, 7, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 PASSWORD = "demo"
 
 _SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ"]
@@ -79,38 +104,41 @@ def load() -> None:
     password_hash = auth.hash_password(PASSWORD)  # one slow hash for all demo accounts
     people = _People(password_hash)
 
-    province = _unit(PROVINCE[0], PROVINCE[1], UnitLevel.PROVINCE, None)
-    people.add("admin", "Quản trị hệ thống", province, [Role.SYSTEM_ADMIN])
+    province = _unit(PROVINCE, UnitLevel.PROVINCE, None)
+    admin = people.add("admin", "Quản trị hệ thống", province, [Role.SYSTEM_ADMIN])
     people.add("hti.giamsat", None, province, [Role.SUPERVISOR])
     people.add("hti.phantich", None, province, [Role.ANALYST])
-    _staff(people, province, "hti")
-    for code, name in DEPARTMENTS:
-        unit = _unit(code, name, UnitLevel.DEPARTMENT, province)
-        _staff(people, unit, code.lower())
-    for code, name, (commune_code, commune_name) in DISTRICTS:
-        district = _unit(code, name, UnitLevel.DISTRICT, province)
-        prefix = code.lower()
-        for n in (1, 2):
-            people.add(f"{prefix}.mc{n}", None, district, [Role.RECEPTIONIST])
-            people.add(f"{prefix}.ld{n}", None, district, [Role.LEADER])
-        people.add(f"{prefix}.qt", None, district, [Role.UNIT_ADMIN])
-        people.add(f"{prefix}.cv1", None, district, [Role.SPECIALIST])
-        for office_code, office_name in OFFICES:
-            office = _unit(f"{code}.{office_code}", office_name, UnitLevel.OFFICE, district)
-            suffix = office_code.lower()
-            for n in (1, 2):
-                people.add(f"{prefix}.cv.{suffix}{n}", None, office, [Role.SPECIALIST])
-            people.add(f"{prefix}.ld.{suffix}", None, office, [Role.LEADER])
-        commune = _unit(commune_code, commune_name, UnitLevel.COMMUNE, district)
-        _staff(people, commune, commune_code.lower())
+    centre = _unit(CENTRE, UnitLevel.CENTRE, province)
+    for n in (1, 2):
+        people.add(f"tthcc.mc{n}", None, centre, [Role.RECEPTIONIST])
+    people.add("tthcc.ld", None, centre, [Role.LEADER])
+    people.add("tthcc.qt", None, centre, [Role.UNIT_ADMIN])
+    branch = _unit(BRANCH, UnitLevel.BRANCH, centre)
+    people.add("tthcc.cn1.mc1", None, branch, [Role.RECEPTIONIST])
+    for entry in DEPARTMENTS:
+        _staff(people, _unit(entry, UnitLevel.DEPARTMENT, province), entry[0].lower())
+    for entry in COMMUNES:
+        commune = _unit(entry, UnitLevel.COMMUNE, province)
+        for office_code, office_name in COMMUNE_OFFICES:
+            _unit((f"{commune.code}.{office_code}", office_name, None), UnitLevel.OFFICE, commune)
+    _staff_commune(people, _unit_by_code("TLOC"))
+    for code, name, _commune in FORMER_DISTRICTS:
+        _former_district(people, code, name)
     db.session.flush()
+    for code, _name, commune in FORMER_DISTRICTS:
+        office_map = {f"{code}.{office}": f"{commune}.{to}" for office, _n, to in DISTRICT_OFFICES}
+        reorganisation.apply(admin, [code], [commune], office_map)
+    for unit in db.session.scalars(select(Unit).where(Unit.retired_at.is_not(None))):
+        unit.retired_at = REFORM_DAY  # the demo replays the act of 1 July 2025
 
+    analyst = people.by_name["hti.phantich"]
     for entry in json.loads((BPMN_DIR / "catalogue.json").read_text(encoding="utf-8")):
         procedure = Procedure(
             code=entry["code"],
             name=entry["name"],
             field=entry["field"],
             level=ProcedureLevel(entry["level"]),
+            level_note=entry.get("level_note", ""),
             legal_limit_days=Decimal(str(entry["legal_limit_days"])),
             fees=entry.get("fees", ""),
             required_documents=entry.get("required_documents", []),
@@ -118,25 +146,51 @@ def load() -> None:
         )
         db.session.add(procedure)
         db.session.flush()
-        analyst = people.by_name["hti.phantich"]
         template = BPMN_DIR / "templates" / f"{procedure.code}.bpmn"
         template_version = processes.store_version(
             procedure, None, template.read_bytes(), author=analyst, publish=True
         )
-        for code, _name, _commune in DISTRICTS:
-            variant = BPMN_DIR / "variants" / code / f"{procedure.code}.bpmn"
-            if variant.exists():
-                unit_admin = people.by_name[f"{code.lower()}.qt"]
-                unit = _unit_by_code(code)
-                processes.store_version(
-                    procedure,
-                    unit,
-                    variant.read_bytes(),
-                    author=unit_admin,
-                    publish=True,
-                    template_version=template_version,
-                )
-                offers.ensure(unit, procedure, unit_admin)
+        for variant in sorted((BPMN_DIR / "variants").glob(f"*/{procedure.code}.bpmn")):
+            unit = _unit_by_code(variant.parent.name)
+            unit_admin = people.by_name[f"{unit.code.lower()}.qt"]
+            processes.store_version(
+                procedure,
+                unit,
+                variant.read_bytes(),
+                author=unit_admin,
+                publish=True,
+                template_version=template_version,
+            )
+            offers.ensure(unit, procedure, unit_admin)
+
+
+def _former_district(people: "_People", code: str, name: str) -> None:
+    """A district of the old system with its officers; ``clo.mc1`` … as they were called then."""
+    district = _unit((code, name, None), UnitLevel.DISTRICT, _unit_by_code(PROVINCE[0]))
+    prefix = code.removeprefix("H").lower()
+    for n in (1, 2):
+        people.add(f"{prefix}.mc{n}", None, district, [Role.RECEPTIONIST])
+        people.add(f"{prefix}.ld{n}", None, district, [Role.LEADER])
+    people.add(f"{prefix}.qt", None, district, [Role.UNIT_ADMIN])
+    people.add(f"{prefix}.cv1", None, district, [Role.SPECIALIST])
+    for office_code, office_name, _to in DISTRICT_OFFICES:
+        office = _unit((f"{code}.{office_code}", office_name, None), UnitLevel.OFFICE, district)
+        suffix = office_code.lower()
+        for n in (1, 2):
+            people.add(f"{prefix}.cv.{suffix}{n}", None, office, [Role.SPECIALIST])
+        people.add(f"{prefix}.ld.{suffix}", None, office, [Role.LEADER])
+
+
+def _staff_commune(people: "_People", commune: Unit) -> None:
+    """A commune's desk (its centre's receptionists), leaders and admin, and its offices'."""
+    prefix = commune.code.lower()
+    _staff(people, commune, prefix)
+    for office_code, _name in COMMUNE_OFFICES:
+        office = _unit_by_code(f"{commune.code}.{office_code}")
+        suffix = office_code.lower()
+        for n in (1, 2):
+            people.add(f"{prefix}.cv.{suffix}{n}", None, office, [Role.SPECIALIST])
+        people.add(f"{prefix}.ld.{suffix}", None, office, [Role.LEADER])
 
 
 def _staff(people: "_People", unit: Unit, prefix: str) -> None:
@@ -147,8 +201,9 @@ def _staff(people: "_People", unit: Unit, prefix: str) -> None:
     people.add(f"{prefix}.qt", None, unit, [Role.UNIT_ADMIN])
 
 
-def _unit(code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
-    unit = Unit(code=code, name=name, level=level, parent=parent)
+def _unit(entry: tuple[str, str, str | None], level: UnitLevel, parent: Unit | None) -> Unit:
+    code, name, identifier = entry
+    unit = Unit(code=code, name=name, identifier=identifier, level=level, parent=parent)
     db.session.add(unit)
     return unit
 
@@ -183,21 +238,31 @@ SAMPLE_APPLICANT = Applicant(
     id_number="042190001234",
     phone="0912345678",
     email="hoa@example.vn",
-    address="Thôn Phú Lộc, xã Thiên Lộc, huyện Can Lộc",
+    address="Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
 )
 
 
-def walk_through(unit_code: str = "CLO", procedure_code: str = "1.009994", steps: int = 3):
-    """Receive a sample dossier and work its first steps as the demo officers would.
+def walk_through(
+    unit_code: str = "CLO",
+    procedure_code: str = "1.009994",
+    steps: int = 3,
+    desk_code: str | None = None,
+):
+    """Receive a sample dossier at ``desk_code``'s desk (by default the competent unit's own)
+    for ``unit_code`` to decide, and work its first steps as the demo officers would.
 
     Yields one line per step (in Vietnamese) saying who has the dossier next and until when,
-    so that a newcomer sees the routing that the district's own diagram gives.
+    so that a newcomer sees the routing that the commune's own diagram gives, and the hand-over
+    when another centre received it (Decree 118/2025/NĐ-CP art. 14, 17.3).
     """
     tz = ZoneInfo(current_app.config["TIMEZONE"])
-    desk = db.session.scalar(select(User).where(User.username == f"{unit_code.lower()}.mc1"))
-    dossier = intake.receive(desk, procedure_code, unit_code, SAMPLE_APPLICANT, "direct")
+    desk_code = desk_code or unit_code
+    desk = db.session.scalar(select(User).where(User.username == f"{desk_code.lower()}.mc1"))
+    dossier = intake.receive(
+        desk, procedure_code, desk_code, SAMPLE_APPLICANT, "direct", competent_unit_code=unit_code
+    )
     yield (
-        f"Hồ sơ {dossier.code} ({dossier.procedure.name}) tiếp nhận lúc "
+        f"Hồ sơ {dossier.code} ({dossier.procedure.name}) tiếp nhận tại {desk.unit.name} lúc "
         f"{dossier.received_at.astimezone(tz):%d/%m/%Y %H:%M}, hẹn trả "
         f"{dossier.appointment_at.astimezone(tz):%d/%m/%Y %H:%M}"
     )

@@ -250,7 +250,9 @@ def discard_draft(procedure: Procedure, unit: Unit | None, user: User) -> None:
 
 def modeler_options() -> dict:
     """The choices the modeler's "Xử lý" group offers."""
-    units = db.session.execute(select(Unit.code, Unit.name).order_by(Unit.code)).all()
+    units = db.session.execute(
+        select(Unit.code, Unit.name).where(Unit.retired_at.is_(None)).order_by(Unit.code)
+    ).all()
     return {
         "roles": [{"value": r.value, "label": str(r.label)} for r in STEP_ROLES],
         "forms": form_names(),

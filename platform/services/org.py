@@ -3,6 +3,7 @@
 from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from motcua.engine import Handler
 from motcua.errors import Forbidden, Invalid, NotFound
@@ -109,7 +110,9 @@ def resolve_handler(
     if handler.kind == "users":
         users = list(
             db.session.scalars(
-                select(User).where(User.username.in_(handler.usernames), User.active.is_(True))
+                select(User)
+                .options(joinedload(User.unit))  # the task's unit, in the same statement
+                .where(User.username.in_(handler.usernames), User.active.is_(True))
             )
         )
         missing = set(handler.usernames) - {u.username for u in users}

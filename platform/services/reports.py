@@ -77,9 +77,11 @@ def reach(user: User) -> set[int] | None:
 
 
 def units_in_reach(user: User) -> list[tuple[Unit, int]]:
-    """(unit, depth) in tree order for the units the user may report on."""
+    """(unit, depth) in tree order for the units the user may report on; among siblings the
+    retired ones last, so that a unit's own report comes before its predecessors' history (and
+    is the default one)."""
     reached = reach(user)
-    units = list(db.session.scalars(select(Unit).order_by(Unit.code)))
+    units = list(db.session.scalars(select(Unit).order_by(Unit.retired_at.is_not(None), Unit.code)))
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)

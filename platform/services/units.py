@@ -28,16 +28,13 @@ CHILD_LEVELS = {
         UnitLevel.DEPARTMENT,
         UnitLevel.CENTRE,
         UnitLevel.COMMUNE,
-        UnitLevel.DISTRICT,
     ),
     UnitLevel.DEPARTMENT: (UnitLevel.OFFICE,),
     UnitLevel.CENTRE: (UnitLevel.BRANCH,),
     UnitLevel.BRANCH: (),
     UnitLevel.COMMUNE: (UnitLevel.OFFICE,),
     UnitLevel.OFFICE: (),
-    # History (no districts since 1 July 2025): kept creatable until the demo province and the tests
-    # leave the district world (issue 11, second part).
-    UnitLevel.DISTRICT: (UnitLevel.OFFICE, UnitLevel.COMMUNE),
+    UnitLevel.DISTRICT: (),  # history: no new districts, nothing new below one
 }
 # The official identifier code (mã định danh, TT 10/2016/TT-BTTTT): groups of digits and
 # upper-case letters separated by dots, e.g. 000.00.12.H30 or H30.22.
@@ -124,6 +121,11 @@ def create_unit(
     unit_level = next((lv for lv in UnitLevel if lv.value == level), None)
     if unit_level is None:
         errors["level"] = _l("Hãy chọn cấp của đơn vị.")
+    elif unit_level == UnitLevel.DISTRICT:
+        errors["level"] = _l(
+            "Từ 01/7/2025 không còn cấp huyện (Nghị định 118/2025/NĐ-CP): không tạo đơn vị "
+            "cấp huyện mới."
+        )
     elif parent is not None and unit_level not in CHILD_LEVELS[parent.level]:
         allowed = CHILD_LEVELS[parent.level]
         errors["level"] = (

@@ -16,7 +16,7 @@ VALID = {
     "code": "1.000105",
     "name": "Đăng ký kết hôn có yếu tố nước ngoài",
     "field": "Hộ tịch",
-    "level": "district",
+    "level": "commune",
     "legal_limit_days": "0,5",
     "fees": "1.500.000 đồng/trường hợp",
     "required_documents": "Tờ khai đăng ký kết hôn\n\n  Giấy xác nhận tình trạng hôn nhân  \n",
@@ -86,7 +86,7 @@ def test_the_list_shows_every_entry_with_vietnamese_labels(officer):
     page = officer("admin").page("/admin/catalogue")
     assert codes_listed(page) == ["1.001612", "1.009994", "1.013978", "2.000815"]
     assert "Danh mục thủ tục" in page  # the menu entry
-    assert "Cấp huyện" in page and "Toàn trình" in page and "Một phần" in page
+    assert "Cấp xã" in page and "Toàn trình" in page and "Một phần" in page
     assert "3 ngày làm việc" in page
     assert 'href="/admin/catalogue/1.001612/edit"' in page
     assert "Thêm thủ tục" in page and "Nhập từ tệp" in page
@@ -181,7 +181,7 @@ def test_creating_an_entry_stores_it_and_records_it(officer, read, audits):
         "code": "1.000105",
         "name": "Đăng ký kết hôn có yếu tố nước ngoài",
         "field": "Hộ tịch",
-        "level": ProcedureLevel.DISTRICT,
+        "level": ProcedureLevel.COMMUNE,
         "legal_limit_days": Decimal("0.5"),
         "fees": "1.500.000 đồng/trường hợp",
         "required_documents": ["Tờ khai đăng ký kết hôn", "Giấy xác nhận tình trạng hôn nhân"],
@@ -263,7 +263,7 @@ def test_editing_records_each_changed_field(officer, read, audits):
         "code": "2.000815",
         "name": read("2.000815")["name"],
         "field": "Chứng thực",
-        "level": "commune",
+        "level": "province",
         "legal_limit_days": "2",
         "fees": read("2.000815")["fees"],
         "required_documents": "\n".join(read("2.000815")["required_documents"]),
@@ -272,12 +272,12 @@ def test_editing_records_each_changed_field(officer, read, audits):
     response = pages.post("/admin/catalogue/2.000815/edit", data=values)
     assert response.status_code == 302
     stored = read("2.000815")
-    assert stored["level"] == ProcedureLevel.COMMUNE
+    assert stored["level"] == ProcedureLevel.PROVINCE
     assert stored["legal_limit_days"] == Decimal("2")
     [(key, summary, data, actor)] = audits("procedure.update")
     assert (key, actor) == ("2.000815", "admin")
     assert data == {
-        "level": {"old": "district", "new": "commune"},
+        "level": {"old": "commune", "new": "province"},
         "legal_limit_days": {"old": "1", "new": "2"},
     }
     assert "cấp thực hiện" in summary and "thời hạn giải quyết" in summary
@@ -306,7 +306,10 @@ def test_an_invalid_edit_changes_nothing(officer, read, audits):
         },
     )
     assert response.status_code == 422
-    assert "Thời hạn là một số" in field_error(response.get_data(as_text=True), "legal_limit_days")
+    page = response.get_data(as_text=True)
+    assert "Thời hạn là một số" in field_error(page, "legal_limit_days")
+    assert "Từ 01/7/2025 không còn cấp huyện" in field_error(page, "level")
+    assert 'value="district"' not in page  # not offered any more
     assert read("1.009994") == before
     assert audits("procedure.update") == []
 
@@ -318,7 +321,7 @@ def test_the_code_is_locked_once_the_procedure_has_diagram_versions(officer, rea
     current = read("1.001612")
     form = {
         **{k: str(v) for k, v in current.items()},
-        "level": "district",
+        "level": "commune",
         "online_level": "full",
         "required_documents": "\n".join(current["required_documents"]),
         "code": "1.001613",
@@ -401,7 +404,7 @@ def sample_rows(read) -> list[list]:
         ],
         as_row(read("2.000815"), legal_limit_days=Decimal("2")),
         ["3", "", "Thủ tục không có mã", "Cấp Xã", "Hộ tịch", "5 ngày", "", "", ""],
-        ["4", "ABC-123", "Sai mã", "Cấp Huyện", "Đất đai", "5 ngày", "", "", ""],
+        ["4", "ABC-123", "Sai mã", "Cấp Xã", "Đất đai", "5 ngày", "", "", ""],
         ["5", "1.000002", "Cấp lạ", "Cấp Bộ", "Khác", "5 ngày", "", "", ""],
         ["6", "1.000003", "Thời hạn lạ", "Tỉnh", "Khác", "theo quy định", "", "", ""],
         ["7", "1.000001", "Trùng mã", "Xã", "Hộ tịch", "3 ngày", "", "", ""],
@@ -430,7 +433,7 @@ EXPECTED_REPORT = [
         7,
         "1.000002",
         "Cấp lạ",
-        "Bỏ qua: cấp thực hiện «Cấp Bộ» không rõ (cần Cấp tỉnh, Cấp huyện hoặc Cấp xã)",
+        "Bỏ qua: cấp thực hiện «Cấp Bộ» không rõ (cần Cấp tỉnh hoặc Cấp xã)",
     ),
     (8, "1.000003", "Thời hạn lạ", "Bỏ qua: không đọc được thời hạn giải quyết «theo quy định»"),
     (9, "1.000001", "Trùng mã", "Bỏ qua: trùng mã với dòng 3"),
@@ -455,7 +458,7 @@ def xlsx_bytes(rows, numeric_code=None) -> bytes:
         sheet.append(row)
     sheet.merge_cells("A1:I1")
     if numeric_code is not None:
-        sheet.append(["10", numeric_code, "Mã dạng số", "Cấp Huyện", "Khác", 7, "", "", ""])
+        sheet.append(["10", numeric_code, "Mã dạng số", "Cấp Xã", "Khác", 7, "", "", ""])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -614,7 +617,7 @@ def test_import_xlsx_built_like_an_export(officer, read, audits):
 def test_import_reads_comma_separated_csv_without_bom(officer, read):
     rows = [
         ["Mã thủ tục", "Tên thủ tục", "Cấp thực hiện", "Lĩnh vực", "Thời gian giải quyết"],
-        ["1.000005", "Thủ tục có dấu phẩy, trong tên", "huyện", "Khác", "0,5 ngày"],
+        ["1.000005", "Thủ tục có dấu phẩy, trong tên", "xã", "Khác", "0,5 ngày"],
         ["1.000006", "Thủ tục 2", "Cấp Xã", "Khác", "04 giờ làm việc"],
     ]
     page = upload(officer("admin"), csv_bytes(rows, ",", bom=False), "x.csv").get_data(as_text=True)
@@ -700,8 +703,7 @@ def test_limits_are_read_from_the_national_wording(ctx, cell, days):
     [
         ("Cấp Tỉnh", ProcedureLevel.PROVINCE),
         ("tỉnh", ProcedureLevel.PROVINCE),
-        ("Cấp Huyện", ProcedureLevel.DISTRICT),
-        ("HUYỆN", ProcedureLevel.DISTRICT),
+        ("Cấp Huyện, Cấp Xã", ProcedureLevel.COMMUNE),  # the national database's wording
         ("Cấp Xã", ProcedureLevel.COMMUNE),
         ("Xã", ProcedureLevel.COMMUNE),
     ],
@@ -711,14 +713,23 @@ def test_levels_are_read_from_the_national_wording(ctx, cell, level):
     assert row.values["level"] == level
 
 
+@pytest.mark.parametrize("cell", ["Cấp Huyện", "HUYỆN"])
+def test_a_district_level_alone_is_refused(ctx, cell):
+    [row] = parsed([["1.000001", "A", cell, "Hộ tịch", "1 ngày"]])
+    assert row.label == (
+        f"Bỏ qua: cấp thực hiện «{cell}»: từ 01/7/2025 không còn cấp huyện "
+        "(Nghị định 118/2025/NĐ-CP), ghi Cấp tỉnh hoặc Cấp xã"
+    )
+
+
 def test_a_row_naming_several_levels_keeps_an_existing_level_or_is_skipped(ctx):
     existing, new = parsed(
         [
-            ["2.000815", "Chứng thực bản sao", "Cấp Huyện, Cấp Xã", "Chứng thực", "1 ngày"],
-            ["1.000001", "A", "Cấp Huyện, Cấp Xã", "Hộ tịch", "1 ngày"],
+            ["2.000815", "Chứng thực bản sao", "Cấp Tỉnh, Cấp Xã", "Chứng thực", "1 ngày"],
+            ["1.000001", "A", "Cấp Tỉnh, Cấp Huyện, Cấp Xã", "Hộ tịch", "1 ngày"],
         ]
     )
-    assert existing.values["level"] == ProcedureLevel.DISTRICT
+    assert existing.values["level"] == ProcedureLevel.COMMUNE
     assert existing.changes == {
         "name": {
             "old": existing.procedure.name,
@@ -726,7 +737,8 @@ def test_a_row_naming_several_levels_keeps_an_existing_level_or_is_skipped(ctx):
         }
     }
     assert new.label == (
-        "Bỏ qua: cấp thực hiện «Cấp Huyện, Cấp Xã» gồm nhiều cấp; mỗi thủ tục chỉ ghi một cấp"
+        "Bỏ qua: cấp thực hiện «Cấp Tỉnh, Cấp Huyện, Cấp Xã» gồm nhiều cấp; mỗi thủ tục chỉ "
+        "ghi một cấp"
     )
 
 

@@ -131,7 +131,7 @@ def test_options_are_the_roles_forms_and_units(analyst):
     options = analyst.get("/admin/modeler/options.json").get_json()
     assert [r["value"] for r in options["roles"]] == ["receptionist", "specialist", "leader"]
     assert "tiep-nhan" in options["forms"]
-    assert {"VPDKDD", "CLO.TCKH"} <= {u["code"] for u in options["units"]}
+    assert {"VPDKDD", "CLO.KT"} <= {u["code"] for u in options["units"]}
 
 
 @pytest.mark.parametrize("username", ["clo.cv.tckh1", "clo.qt"])

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from motcua.extensions import db
-from motcua.models import AuditEntry, Task, TaskStatus, Unit, User
+from motcua.models import AuditEntry, Role, Task, TaskStatus, Unit, User
 from motcua.services import org, user_import
 from tests.conftest import csrf_token
 
@@ -76,7 +76,7 @@ NEW_USER = {
     "username": "Nguyen.VanA",
     "display_name": "Nguyễn Văn A",
     "email": "vana@example.vn",
-    "unit": "CLO.TCKH",
+    "unit": "CLO.KT",
     "password": "mat-khau-01",
     "roles": ["specialist"],
 }
@@ -100,22 +100,49 @@ def test_the_system_admin_sees_the_whole_tree_with_levels_and_active_officers(ap
     assert codes[0] == "HTI"
     assert set(codes) == set(in_db(app, lambda: db.session.scalars(select(Unit.code)).all()))
     depth = {code: d for code, d, _ in rows}
-    assert depth["HTI"] == 0 and depth["VPDKDD"] == depth["CLO"] == 1
-    assert depth["CLO.TCKH"] == depth["HKH.HUONGTRACH"] == 2
-    # Children come right after their parent: departments before districts.
-    assert codes.index("SXD") < codes.index("CLO") < codes.index("CLO.TCKH") < codes.index("HKH")
+    assert depth["HTI"] == 0 and depth["VPDKDD"] == depth["TTHCC"] == depth["CLO"] == 1
+    assert depth["CLO.KT"] == depth["TTHCC.CN1"] == depth["HCLO.TCKH"] == 2
+    # Children come right after their parent: departments, then the centre, then communes.
+    assert (
+        codes.index("SXD")
+        < codes.index("TTHCC")
+        < codes.index("TTHCC.CN1")
+        < codes.index("CLO")
+        < codes.index("CLO.KT")
+        < codes.index("HKH")
+    )
     active = {code: n for code, _, n in rows}
-    assert active["CLO.TCKH"] == 3  # clo.cv.tckh1, clo.cv.tckh2, clo.ld.tckh
-    assert active["HTI"] == 8
+    # The officers of the former district offices TCKH, KTHT and TNMT, who kept their names.
+    assert active["CLO.KT"] == 9
+    assert active["CLO.VHXH"] == 0
+    assert active["HTI"] == 3  # admin, hti.giamsat, hti.phantich
+    assert active["HCLO"] == active["HCLO.TCKH"] == 0  # nobody works in a retired unit
     assert "Phòng chuyên môn" in html and "Xã, phường, đặc khu" in html
+    assert "Chi nhánh, điểm tiếp nhận" in html and "Huyện (trước 01/7/2025)" in html
+    # Each row shows the unit's official identifier (mã định danh) when it has one.
+    row = re.search(r'data-unit="CLO" data-depth="1">(.*?)</tr>', html, re.S).group(1)
+    assert "<code>000.20.50.H30</code>" in row and "Xã, phường, đặc khu" in row
+    retired = re.search(r'data-unit="HCLO" data-depth="1">(.*?)</tr>', html, re.S).group(1)
+    assert "Đã giải thể" in retired and "kế thừa: Xã Can Lộc" in retired
     assert "Thêm đơn vị" in html
 
 
 def test_a_unit_admin_sees_only_their_subtree(officer):
     html = officer("clo.qt").page("/admin/units")
     codes = [code for code, _, _ in tree_rows(html)]
-    assert codes[0] == "CLO" and "CLO.THIENLOC" in codes and "CLO.TCKH" in codes
-    assert all(code == "CLO" or code.startswith("CLO.") for code in codes)
+    assert codes[0] == "CLO" and "CLO.KT" in codes and "CLO.VP" in codes
+    # The commune, its offices and, as history, the retired district whose work it carries on
+    # (org.subtree_ids); no other commune, nor the other retired district.
+    own = [code for code in codes if code == "CLO" or code.startswith("CLO.")]
+    assert codes[: len(own)] == own and set(own) == {"CLO", "CLO.KT", "CLO.VP", "CLO.VHXH"}
+    assert set(codes[len(own) :]) == {
+        "HCLO",
+        "HCLO.TCKH",
+        "HCLO.KTHT",
+        "HCLO.TNMT",
+        "HCLO.TP",
+        "HCLO.VP",
+    }
     assert "Thêm đơn vị" not in html and "Đổi tên" not in html
 
 
@@ -155,15 +182,20 @@ def test_the_system_admin_creates_a_unit_under_a_parent(app, officer):
     [
         ({"code": "clo.nv"}, "code", "Mã đơn vị chỉ gồm chữ in hoa không dấu và chữ số"),
         ({"code": "NV"}, "code", "Mã đơn vị trực thuộc CLO phải bắt đầu bằng «CLO.»."),
-        ({"code": "CLO.TCKH"}, "code", "Mã đơn vị CLO.TCKH đã có."),
+        ({"code": "CLO.KT"}, "code", "Mã đơn vị CLO.KT đã có."),
         ({"code": "CLO.NV.", "name": "X"}, "code", "Mã đơn vị chỉ gồm"),
         ({"name": "  "}, "name", "Hãy nhập tên đơn vị."),
         (
-            {"level": "district"},
+            {"level": "branch"},
             "level",
-            "Đơn vị Huyện Can Lộc không có đơn vị trực thuộc cấp này.",
+            "Đơn vị Xã Can Lộc không có đơn vị trực thuộc cấp này.",
         ),
-        ({"parent": "CLO.TCKH", "code": "CLO.TCKH.A"}, "level", "không có đơn vị trực thuộc."),
+        ({"parent": "CLO.KT", "code": "CLO.KT.A"}, "level", "không có đơn vị trực thuộc."),
+        (
+            {"parent": "HCLO", "code": "HCLO.NV"},
+            "parent",
+            "Đơn vị Huyện Can Lộc đã giải thể.",
+        ),
         ({"parent": "NOPE"}, "parent", "Hãy chọn đơn vị cấp trên."),
     ],
 )
@@ -178,23 +210,44 @@ def test_a_bad_unit_is_refused_next_to_its_field(app, officer, data, field, mess
     assert audit(app, "unit.create") == []
 
 
+def test_creating_a_district_is_refused_and_creates_nothing(app, officer):
+    admin = officer("admin")
+    before = count(app, Unit)
+    form = {"parent": "HTI", "level": "district", "code": "HNL", "name": "Huyện Nghi Lộc"}
+    response = admin.post("/admin/units", data=form)
+    assert response.status_code == 422
+    error = re.search(r'<p class="field-error" id="err-level">([^<]+)</p>', text(response))
+    assert error and error.group(1) == (
+        "Từ 01/7/2025 không còn cấp huyện (Nghị định 118/2025/NĐ-CP): không tạo đơn vị "
+        "cấp huyện mới."
+    )
+    assert count(app, Unit) == before
+    assert in_db(app, lambda: db.session.scalar(select(Unit).where(Unit.code == "HNL"))) is None
+    assert audit(app, "unit.create") == []
+    # Nor does the form offer the level.
+    level_select = re.search(r'<select name="level".*?</select>', text(response), re.S).group(0)
+    assert 'value="district"' not in level_select and 'value="commune"' in level_select
+
+
 def test_the_system_admin_renames_a_unit_but_not_its_code(app, officer):
     admin = officer("admin")
-    assert admin.post("/admin/units/CLO.TP", data={"name": ""}).status_code == 422
-    response = admin.post("/admin/units/CLO.TP", data={"name": "Phòng Tư pháp huyện Can Lộc"})
+    new_name = "Văn phòng HĐND và UBND xã Can Lộc"
+    assert admin.post("/admin/units/CLO.VP", data={"name": ""}).status_code == 422
+    response = admin.post("/admin/units/CLO.VP", data={"name": new_name})
     assert response.status_code == 302
-    assert "Phòng Tư pháp huyện Can Lộc" in admin.page("/admin/units")
-    (entry,) = audit(app, "unit.update", "CLO.TP")
-    assert entry[2] == {"name": ["Phòng Tư pháp", "Phòng Tư pháp huyện Can Lộc"]}
+    assert new_name in admin.page("/admin/units")
+    assert in_db(app, lambda: org.unit_by_code("CLO.VP").name) == new_name
+    (entry,) = audit(app, "unit.update", "CLO.VP")
+    assert entry[2] == {"name": ["Văn phòng HĐND và UBND", new_name]}
 
 
 def test_a_unit_admin_can_neither_create_nor_rename_units(app, officer):
     clo = officer("clo.qt")
     form = {"parent": "CLO", "level": "office", "code": "CLO.NV", "name": "Phòng Nội vụ"}
     assert clo.post("/admin/units", data=form).status_code == 403
-    assert clo.post("/admin/units/CLO.TP", data={"name": "X"}).status_code == 403
+    assert clo.post("/admin/units/CLO.VP", data={"name": "X"}).status_code == 403
     assert clo.get("/admin/units/HKH").status_code == 404
-    assert in_db(app, lambda: org.unit_by_code("CLO.TP").name) == "Phòng Tư pháp"
+    assert in_db(app, lambda: org.unit_by_code("CLO.VP").name) == "Văn phòng HĐND và UBND"
 
 
 # ---- creating officers ----------------------------------------------------------------------
@@ -208,9 +261,9 @@ def test_the_admin_creates_an_officer_who_can_then_sign_in(app, officer):
     assert account(app, "Nguyen.VanA") == (
         "Nguyễn Văn A",
         "vana@example.vn",
-        "CLO.TCKH",
+        "CLO.KT",
         True,
-        {"specialist@CLO.TCKH"},
+        {"specialist@CLO.KT"},
     )
     assert sign_in(app, "Nguyen.VanA", "mat-khau-01").status_code == 302
     (entry,) = audit(app, "user.create", "Nguyen.VanA")
@@ -282,37 +335,36 @@ def test_the_admin_edits_an_officer_and_the_change_is_logged(app, officer):
     admin = officer("admin")
     uid = user_id(app, "clo.cv.tckh1")
     page = admin.page(f"/admin/users/{uid}")
-    assert 'data-role="specialist@CLO.TCKH"' in page
-    form = {"display_name": "Đặng Thị Lan", "email": "lan@clo.gov.vn", "unit": "CLO.TNMT"}
+    assert 'data-role="specialist@CLO.KT"' in page
+    form = {"display_name": "Đặng Thị Lan", "email": "lan@clo.gov.vn", "unit": "CLO.VHXH"}
     bad = admin.post(f"/admin/users/{uid}", data=form | {"email": "lan at clo"})
     assert bad.status_code == 422 and "Địa chỉ email không hợp lệ." in text(bad)
-    assert account(app, "clo.cv.tckh1")[1:3] == (None, "CLO.TCKH")
+    assert account(app, "clo.cv.tckh1")[1:3] == (None, "CLO.KT")
     assert admin.post(f"/admin/users/{uid}", data=form).status_code == 302
     display_name, email, unit, active, roles = account(app, "clo.cv.tckh1")
-    assert (email, unit, active) == ("lan@clo.gov.vn", "CLO.TNMT", True)
-    assert roles == {"specialist@CLO.TCKH"}  # roles are granted separately
+    assert (email, unit, active) == ("lan@clo.gov.vn", "CLO.VHXH", True)
+    assert roles == {"specialist@CLO.KT"}  # roles are granted separately
     (entry,) = audit(app, "user.update", "clo.cv.tckh1")
-    assert entry[2]["unit"] == ["CLO.TCKH", "CLO.TNMT"]
+    assert entry[2]["unit"] == ["CLO.KT", "CLO.VHXH"]
     assert entry[2]["email"] == [None, "lan@clo.gov.vn"]
 
 
 def test_roles_are_granted_and_taken_back_per_unit(app, officer):
     admin = officer("admin")
     uid = user_id(app, "clo.cv.tckh1")
-    grant = {"grant_role": "leader", "grant_unit": "CLO.TNMT"}
+    grant = {"grant_role": "leader", "grant_unit": "CLO.VHXH"}
     assert admin.post(f"/admin/users/{uid}/roles", data=grant).status_code == 302
     twice = admin.post(f"/admin/users/{uid}/roles", data=grant)
-    assert twice.status_code == 422 and "Cán bộ đã có vai trò này tại CLO.TNMT." in text(twice)
-    assert account(app, "clo.cv.tckh1")[4] == {"specialist@CLO.TCKH", "leader@CLO.TNMT"}
+    assert twice.status_code == 422 and "Cán bộ đã có vai trò này tại CLO.VHXH." in text(twice)
+    assert account(app, "clo.cv.tckh1")[4] == {"specialist@CLO.KT", "leader@CLO.VHXH"}
     page = admin.page(f"/admin/users/{uid}")
-    role_id = re.search(
-        r'data-role="specialist@CLO.TCKH">.*?/roles/(\d+)/revoke', page, re.S
-    ).group(1)
+    revoke = re.search(r'data-role="specialist@CLO.KT">.*?/roles/(\d+)/revoke', page, re.S)
+    role_id = revoke.group(1)
     assert admin.post(f"/admin/users/{uid}/roles/{role_id}/revoke").status_code == 302
-    assert account(app, "clo.cv.tckh1")[4] == {"leader@CLO.TNMT"}
+    assert account(app, "clo.cv.tckh1")[4] == {"leader@CLO.VHXH"}
     assert len(audit(app, "user.role_grant", "clo.cv.tckh1")) == 1
     (revoked,) = audit(app, "user.role_revoke", "clo.cv.tckh1")
-    assert revoked[2] == {"role": "specialist", "unit": "CLO.TCKH"}
+    assert revoked[2] == {"role": "specialist", "unit": "CLO.KT"}
 
 
 def test_a_locked_officer_cannot_sign_in_until_unlocked(app, officer):
@@ -392,7 +444,11 @@ def test_nobody_locks_their_own_account_or_drops_their_own_admin_role(app, offic
 # ---- a unit administrator's reach ----------------------------------------------------------
 
 
-def test_a_unit_admin_lists_only_the_officers_of_their_subtree(app, officer):
+def test_a_unit_admin_lists_only_the_officers_of_their_subtree(app, officer, make_user):
+    # Five more officers in an office of the commune: more than one page of 25.
+    office = in_db(app, lambda: org.unit_by_code("CLO.VHXH"))
+    for n in range(1, 6):
+        make_user(f"clo.cv.vhxh{n}", office, [Role.SPECIALIST])
     clo = officer("clo.qt")
     expected = in_db(
         app,
@@ -409,11 +465,15 @@ def test_a_unit_admin_lists_only_the_officers_of_their_subtree(app, officer):
     assert len(names) == expected == len(set(names))
     assert all(name.startswith("clo.") for name in names)
     assert clo.get("/admin/users?unit=HKH").status_code == 404
-    filtered = clo.page("/admin/users?unit=CLO.TCKH&role=leader")
-    assert re.findall(r'data-user="([^"]+)"', filtered) == ["clo.ld.tckh"]
+    filtered = clo.page("/admin/users?unit=CLO.KT&role=leader")
+    assert re.findall(r'data-user="([^"]+)"', filtered) == [
+        "clo.ld.ktht",
+        "clo.ld.tckh",
+        "clo.ld.tnmt",
+    ]
 
 
-def test_a_unit_admin_gets_nothing_of_another_districts_officer(app, officer):
+def test_a_unit_admin_gets_nothing_of_another_communes_officer(app, officer):
     clo = officer("clo.qt")
     uid = user_id(app, "hkh.cv1")
     assert clo.get(f"/admin/users/{uid}").status_code == 404
@@ -446,32 +506,32 @@ def test_a_unit_admin_grants_only_field_roles_in_their_own_subtree(app, officer)
             "Bạn không được cấp vai trò phân tích nghiệp vụ (analyst).",
         ),
         (
-            {"grant_role": "specialist", "grant_unit": "HKH.TCKH"},
-            "Đơn vị HKH.TCKH ngoài phạm vi bạn quản trị.",
+            {"grant_role": "specialist", "grant_unit": "HKH.KT"},
+            "Đơn vị HKH.KT ngoài phạm vi bạn quản trị.",
         ),
     ):
         response = clo.post(f"/admin/users/{uid}/roles", data=grant)
         assert response.status_code == 422, grant
         assert message in text(response)
-    assert account(app, "clo.cv.tckh1")[4] == {"specialist@CLO.TCKH"}
+    assert account(app, "clo.cv.tckh1")[4] == {"specialist@CLO.KT"}
     page = clo.page(f"/admin/users/{uid}")
-    assert 'value="system_admin"' not in page and 'value="HKH.TCKH"' not in page
-    ok = {"grant_role": "leader", "grant_unit": "CLO.TNMT"}
+    assert 'value="system_admin"' not in page and 'value="HKH.KT"' not in page
+    ok = {"grant_role": "leader", "grant_unit": "CLO.VHXH"}
     assert clo.post(f"/admin/users/{uid}/roles", data=ok).status_code == 302
-    assert account(app, "clo.cv.tckh1")[4] == {"specialist@CLO.TCKH", "leader@CLO.TNMT"}
+    assert account(app, "clo.cv.tckh1")[4] == {"specialist@CLO.KT", "leader@CLO.VHXH"}
 
 
 def test_a_unit_admin_creates_officers_only_in_their_subtree(app, officer):
     clo = officer("clo.qt")
-    outside = clo.post("/admin/users/new", data=NEW_USER | {"unit": "HKH.TCKH"})
+    outside = clo.post("/admin/users/new", data=NEW_USER | {"unit": "HKH.KT"})
     assert outside.status_code == 422
-    assert "Đơn vị HKH.TCKH ngoài phạm vi bạn quản trị." in text(outside)
+    assert "Đơn vị HKH.KT ngoài phạm vi bạn quản trị." in text(outside)
     high = clo.post("/admin/users/new", data=NEW_USER | {"roles": ["system_admin"]})
     assert high.status_code == 422
     assert "Bạn không được cấp vai trò quản trị hệ thống (system_admin)." in text(high)
     assert account(app, "Nguyen.VanA") is None
     assert clo.post("/admin/users/new", data=NEW_USER).status_code == 200
-    assert account(app, "Nguyen.VanA")[2:] == ("CLO.TCKH", True, {"specialist@CLO.TCKH"})
+    assert account(app, "Nguyen.VanA")[2:] == ("CLO.KT", True, {"specialist@CLO.KT"})
 
 
 def test_a_unit_admin_cannot_take_over_an_officer_with_a_higher_role(app, officer):
@@ -486,29 +546,29 @@ def test_a_unit_admin_cannot_take_over_an_officer_with_a_higher_role(app, office
     form = {"display_name": "X", "email": "", "unit": "CLO"}
     assert clo.post(f"/admin/users/{uid}", data=form).status_code == 403
     assert sign_in(app, "clo.cv.tckh2", "demo").status_code == 302
-    assert account(app, "clo.cv.tckh2")[2:4] == ("CLO.TCKH", True)
+    assert account(app, "clo.cv.tckh2")[2:4] == ("CLO.KT", True)
 
 
 # ---- importing from CSV ---------------------------------------------------------------------
 
 IMPORT = """username,display_name,email,unit_code,roles,password
-Nguyen.VanA,Nguyễn Văn A,vana@example.vn,CLO.TCKH,specialist@CLO.TCKH; leader@CLO.TCKH,
-cv_tckh01,Trần Thị B,,CLO.TCKH,specialist,
-ho.ten@clo.gov.vn,Lê Văn C,c@clo.gov.vn,CLO.TNMT,specialist,mat-khau-trong-tep
+Nguyen.VanA,Nguyễn Văn A,vana@example.vn,CLO.KT,specialist@CLO.KT; leader@CLO.KT,
+cv_tckh01,Trần Thị B,,CLO.KT,specialist,
+ho.ten@clo.gov.vn,Lê Văn C,c@clo.gov.vn,CLO.VHXH,specialist,mat-khau-trong-tep
 clo.cv.tckh1,Đặng Thị Lan Mới,,,leader,
-bad user,Ai Đó,,CLO.TCKH,specialist,
-cv_tckh01,Trùng,,CLO.TCKH,specialist,
+bad user,Ai Đó,,CLO.KT,specialist,
+cv_tckh01,Trùng,,CLO.KT,specialist,
 x1,X Một,,CLO.XYZ,specialist,
-x2,X Hai,,CLO.TCKH,boss,
-x3,X Ba,,CLO.TCKH,system_admin@CLO.TCKH,
-x4,X Bốn,,CLO.TCKH,specialist@HKH.TCKH,
-x5,X Năm,not-an-email,CLO.TCKH,specialist,
-hkh.cv1,Hương Khê,,CLO.TCKH,specialist,
-x6,X Sáu,,HKH.TCKH,specialist,
-x7,X Bảy,,CLO.TCKH,specialist,ngan
+x2,X Hai,,CLO.KT,boss,
+x3,X Ba,,CLO.KT,system_admin@CLO.KT,
+x4,X Bốn,,CLO.KT,specialist@HKH.KT,
+x5,X Năm,not-an-email,CLO.KT,specialist,
+hkh.cv1,Hương Khê,,CLO.KT,specialist,
+x6,X Sáu,,HKH.KT,specialist,
+x7,X Bảy,,CLO.KT,specialist,ngan
 clo.cv.tckh2,,,,specialist,
-,Không Tên,,CLO.TCKH,specialist,
-x8,,,CLO.TCKH,specialist,
+,Không Tên,,CLO.KT,specialist,
+x8,,,CLO.KT,specialist,
 """
 
 EXPECTED = {
@@ -521,10 +581,10 @@ EXPECTED = {
     8: ("x1", "Bỏ qua: không có đơn vị mã CLO.XYZ"),
     9: ("x2", "Bỏ qua: không có vai trò «boss»"),
     10: ("x3", "Bỏ qua: bạn không được cấp vai trò quản trị hệ thống (system_admin)"),
-    11: ("x4", "Bỏ qua: đơn vị HKH.TCKH ngoài phạm vi bạn quản trị"),
+    11: ("x4", "Bỏ qua: đơn vị HKH.KT ngoài phạm vi bạn quản trị"),
     12: ("x5", "Bỏ qua: email «not-an-email» không hợp lệ"),
     13: ("hkh.cv1", "Bỏ qua: cán bộ hkh.cv1 thuộc đơn vị ngoài phạm vi bạn quản trị"),
-    14: ("x6", "Bỏ qua: đơn vị HKH.TCKH ngoài phạm vi bạn quản trị"),
+    14: ("x6", "Bỏ qua: đơn vị HKH.KT ngoài phạm vi bạn quản trị"),
     15: ("x7", "Bỏ qua: mật khẩu phải có ít nhất 10 ký tự"),
     16: ("clo.cv.tckh2", "Bỏ qua: không có thay đổi"),
     17: ("", "Bỏ qua: thiếu tên đăng nhập"),
@@ -581,18 +641,18 @@ def test_a_confirmed_import_applies_exactly_the_accepted_rows(app, officer):
     assert account(app, "Nguyen.VanA") == (
         "Nguyễn Văn A",
         "vana@example.vn",
-        "CLO.TCKH",
+        "CLO.KT",
         True,
-        {"specialist@CLO.TCKH", "leader@CLO.TCKH"},
+        {"specialist@CLO.KT", "leader@CLO.KT"},
     )
-    assert account(app, "ho.ten@clo.gov.vn")[2:] == ("CLO.TNMT", True, {"specialist@CLO.TNMT"})
+    assert account(app, "ho.ten@clo.gov.vn")[2:] == ("CLO.VHXH", True, {"specialist@CLO.VHXH"})
     # Roles are added, none taken away; the unit stays when the file leaves it empty.
     assert account(app, "clo.cv.tckh1") == (
         "Đặng Thị Lan Mới",
         None,
-        "CLO.TCKH",
+        "CLO.KT",
         True,
-        {"specialist@CLO.TCKH", "leader@CLO.TCKH"},
+        {"specialist@CLO.KT", "leader@CLO.KT"},
     )
     for name in ("x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "bad user"):
         assert account(app, name) is None, name
@@ -610,7 +670,7 @@ def test_a_confirmed_import_applies_exactly_the_accepted_rows(app, officer):
     assert len(entry[2]["skipped"]) == 13
     assert all(len(audit(app, "user.create", name)) == 1 for name in NEW_IN_FILE)
     (update,) = audit(app, "user.update", "clo.cv.tckh1")
-    assert update[2]["roles_added"] == ["leader@CLO.TCKH"]
+    assert update[2]["roles_added"] == ["leader@CLO.KT"]
     assert all(p not in str(audit(app, "user.create")) for p in passwords.values())
     # The staged file, which may hold passwords, is used once and removed.
     assert not list(Path(app.config["STORAGE_DIR"]).rglob(staged(html)))
@@ -622,7 +682,7 @@ def test_the_import_is_checked_again_on_confirm(app, officer):
     clo, admin = officer("clo.qt"), officer("admin")
     html = upload(clo, IMPORT.encode()).get_data(as_text=True)
     # Meanwhile the system admin gives the name cv_tckh01 to an officer of Hương Khê.
-    taken = NEW_USER | {"username": "cv_tckh01", "unit": "HKH.TCKH"}
+    taken = NEW_USER | {"username": "cv_tckh01", "unit": "HKH.KT"}
     assert admin.post("/admin/users/new", data=taken).status_code == 200
     result = clo.post("/admin/users/import/confirm", data={"file": staged(html)})
     rows = report(result.get_data(as_text=True))
@@ -630,7 +690,7 @@ def test_the_import_is_checked_again_on_confirm(app, officer):
         "cv_tckh01",
         "Bỏ qua: cán bộ cv_tckh01 thuộc đơn vị ngoài phạm vi bạn quản trị",
     )
-    assert account(app, "cv_tckh01")[2] == "HKH.TCKH"
+    assert account(app, "cv_tckh01")[2] == "HKH.KT"
     assert account(app, "Nguyen.VanA") is not None
 
 
@@ -649,15 +709,15 @@ def test_a_confirm_without_this_sessions_preview_is_refused(app, officer):
 def test_an_import_reads_semicolons_a_bom_and_windows_line_ends(app, officer):
     content = (
         "\ufeffUsername;Display_Name;Email;Unit_Code;Roles\r\n"
-        'Nguyen.VanA;Nguyễn Văn A;;CLO.TCKH;"specialist, leader@CLO.TCKH"\r\n'
-        "cv_tckh01;Trần Thị B;b@clo.gov.vn;CLO.TCKH;\r\n"
+        'Nguyen.VanA;Nguyễn Văn A;;CLO.KT;"specialist, leader@CLO.KT"\r\n'
+        "cv_tckh01;Trần Thị B;b@clo.gov.vn;CLO.KT;\r\n"
     ).encode()
     html = upload(officer("admin"), content).get_data(as_text=True)
     assert report(html) == {
         2: ("Nguyen.VanA", "Thêm mới"),
         3: ("cv_tckh01", "Thêm mới"),
     }
-    assert "specialist@CLO.TCKH; leader@CLO.TCKH" in html
+    assert "specialist@CLO.KT; leader@CLO.KT" in html
 
 
 @pytest.mark.parametrize(

@@ -54,11 +54,18 @@ def test_the_table_shows_each_step_in_order_with_its_handler_and_limit(officer):
     ]
     assert set(steps[5:]) == {"vao_so", "tra_ket_qua", "tra_tu_choi"}
     values = table(page)
-    assert values["h-tham_dinh-mode"] == "role"
-    assert values["h-tham_dinh-role"] == "specialist"
-    assert values["h-tham_dinh-where"] == ".TCKH"
+    # Can Lộc names the officers who appraised before the reform (user:…); the desk is a role.
+    assert values["h-tham_dinh-mode"] == "users"
+    assert values["h-tham_dinh-users"] == ["clo.cv.tckh1", "clo.cv.tckh2"]
     assert values["t-tham_dinh-amount"] == "0.5" and values["t-tham_dinh-unit"] == "d"
-    assert "Phòng Tài chính - Kế hoạch" in page  # the sub-units to choose from
+    assert values["h-tiep_nhan-mode"] == "role"
+    assert values["h-tiep_nhan-role"] == "receptionist"
+    assert values["h-tiep_nhan-where"] == ""
+    assert values["t-tiep_nhan-amount"] == "1" and values["t-tiep_nhan-unit"] == "h"
+    # The commune's offices to choose from, and none of the retired district's.
+    where = re.search(r'<select name="h-tham_dinh-where".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"', where) == ["", ".KT", ".VHXH", ".VP"]
+    assert "Phòng Kinh tế" in where and "Phòng Tài chính - Kế hoạch" not in where
     assert 'id="total-days"' in page
 
 
@@ -138,12 +145,19 @@ def test_over_the_legal_limit_is_kept_as_a_draft_and_cannot_be_published(app, of
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"h-tham_dinh-mode": "role", "h-tham_dinh-where": "HKH"}, "thuộc đơn vị khác"),
+        (
+            {
+                "h-tham_dinh-mode": "role",
+                "h-tham_dinh-role": "specialist",
+                "h-tham_dinh-where": "HKH",
+            },
+            "thuộc đơn vị khác",
+        ),
         ({"h-tham_dinh-mode": "users", "h-tham_dinh-users": "hkh.cv1"}, "Không phải cán bộ"),
         ({"h-tham_dinh-mode": "users", "h-tham_dinh-users": ""}, "user:"),
         ({"t-tham_dinh-amount": "-1"}, "Thời hạn"),
         ({"t-tham_dinh-amount": "abc"}, "Thời hạn"),
-        ({"h-tham_dinh-role": "system_admin"}, "không xử lý hồ sơ"),
+        ({"h-tham_dinh-mode": "role", "h-tham_dinh-role": "system_admin"}, "không xử lý hồ sơ"),
     ],
 )
 def test_bad_values_are_refused_next_to_the_step_and_change_nothing(app, officer, changes, message):
@@ -175,7 +189,7 @@ def test_rebase_keeps_the_units_handlers_and_flags_new_steps(app, officer):
     new_task = (
         '<bpmn:userTask id="kiem_tra_lai" name="Kiểm tra lại">'
         "<bpmn:extensionElements><spiffworkflow:properties>"
-        '<spiffworkflow:property name="handler" value="specialist@.TCKH"/>'
+        '<spiffworkflow:property name="handler" value="specialist@.KT"/>'
         '<spiffworkflow:property name="timeLimit" value="1h"/>'
         "</spiffworkflow:properties></bpmn:extensionElements>"
         "<bpmn:incoming>moi_1</bpmn:incoming><bpmn:outgoing>moi_2</bpmn:outgoing>"
@@ -248,7 +262,7 @@ def test_versions_and_their_differences(app, officer):
     assert diff.count('class="diagram"') == 2
     xml = admin.get(f"/admin/procedures/1.001612/versions/{ids[0]}.bpmn")
     assert xml.status_code == 200 and b'value="3h"' in xml.data
-    # Another district's admin reads neither the list nor the files.
+    # Another commune's admin reads neither the list nor the files.
     other = officer("hkh.qt")
     assert other.get("/admin/procedures/1.001612/versions?unit=CLO").status_code == 403
     assert other.get(f"/admin/procedures/1.001612/versions/{ids[0]}.bpmn").status_code == 403

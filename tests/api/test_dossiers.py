@@ -19,7 +19,7 @@ APPLICANT = {
     "id_number": "042190005678",
     "phone": "0987654321",
     "email": "binh@example.vn",
-    "address": "Thị trấn Nghèn, huyện Can Lộc",
+    "address": "Tổ dân phố Nghèn, xã Can Lộc, tỉnh Hà Tĩnh",
 }
 
 
@@ -120,7 +120,7 @@ def test_empty_or_missing_files_are_refused(login_as, make_dossier):
     assert desk.upload(code, "x.pdf", b"x", kind="slip").status_code == 422
 
 
-def test_another_districts_officer_cannot_see_or_touch_the_dossier(login_as, make_dossier):
+def test_another_communes_officer_cannot_see_or_touch_the_dossier(login_as, make_dossier):
     code = make_dossier("CLO")["code"]
     for username in ("hkh.mc1", "hkh.ld1", "hkh.cv.tckh1"):
         other = login_as(username)
@@ -133,7 +133,7 @@ def test_another_districts_officer_cannot_see_or_touch_the_dossier(login_as, mak
     assert other.post(f"/tasks/{task_id}/complete", json={"data": {}}).status_code == 404
 
 
-def test_the_provincial_supervisor_sees_district_dossiers(login_as, make_dossier):
+def test_the_provincial_supervisor_sees_commune_dossiers(login_as, make_dossier):
     code = make_dossier("HKH")["code"]
     assert login_as("hti.giamsat").get(f"/dossiers/{code}").status_code == 200
 
@@ -154,8 +154,16 @@ def test_procedures_and_users_for_pickers(login_as):
     assert HOUSEHOLD in codes
     assert desk.get("/users").status_code == 403
     leader = login_as("clo.ld.tckh")
-    users = leader.get("/users", query_string={"role": "specialist", "unit": "CLO.TCKH"}).get_json()
-    assert [u["username"] for u in users["items"]] == ["clo.cv.tckh1", "clo.cv.tckh2"]
+    users = leader.get("/users", query_string={"role": "specialist", "unit": "CLO.KT"}).get_json()
+    # The specialists of the three former district offices that became the commune's Phòng Kinh tế.
+    assert [u["username"] for u in users["items"]] == [
+        "clo.cv.ktht1",
+        "clo.cv.ktht2",
+        "clo.cv.tckh1",
+        "clo.cv.tckh2",
+        "clo.cv.tnmt1",
+        "clo.cv.tnmt2",
+    ]
     assert leader.get("/users", query_string={"role": "pope"}).status_code == 422
 
 

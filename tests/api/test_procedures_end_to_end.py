@@ -1,7 +1,10 @@
-"""Every demo procedure, in both districts, from intake to the returned result, over HTTP.
+"""Every demo procedure in every unit that offers it, from intake to the returned result, over
+HTTP: the communes with their own variants, received at their own centre or anywhere else in the
+province (Decree 118/2025/NĐ-CP art. 14), and a commune that takes a procedure on with the
+province's template.
 
-Each task is checked against the district's own diagram (handler, time limit), the officers
-the handler names (candidates, read back through /users) and the working calendar (due_at).
+Each task is checked against the unit's diagram (handler, time limit), the officers the handler
+names (candidates, read back through /users) and the working calendar (due_at).
 """
 
 import json
@@ -16,19 +19,32 @@ from motcua.services.formdata import example_data
 from motcua.workcalendar import WorkCalendar
 
 CATALOGUE = json.loads((BPMN_DIR / "catalogue.json").read_text(encoding="utf-8"))
-DISTRICTS = ["CLO", "HKH"]
+# (competent unit, receiving desk): each commune at its own centre, then at the provincial
+# centre, its branch and another commune's centre.
+ROUTES = [
+    ("CLO", "CLO"),
+    ("HKH", "HKH"),
+    ("CLO", "TTHCC"),
+    ("HKH", "TTHCC.CN1"),
+    ("HKH", "CLO"),
+]
 CALENDAR = WorkCalendar()  # the demo adds no provincial days off
 
 
-def district_steps(unit_code: str, procedure_code: str) -> dict[str, engine.Step]:
-    xml = (BPMN_DIR / "variants" / unit_code / f"{procedure_code}.bpmn").read_bytes()
-    return {step.id: step for step in engine.load_diagram(xml).steps}
+def unit_steps(unit_code: str, procedure_code: str) -> dict[str, engine.Step]:
+    """The steps of the unit's own variant, or of the template where it has none."""
+    variant = BPMN_DIR / "variants" / unit_code / f"{procedure_code}.bpmn"
+    if not variant.exists():
+        variant = BPMN_DIR / "templates" / f"{procedure_code}.bpmn"
+    return {step.id: step for step in engine.load_diagram(variant.read_bytes()).steps}
 
 
-def expected_candidates(admin, handler: str, unit_code: str) -> list[str]:
+def expected_candidates(admin, handler: str, unit_code: str, desk_code: str) -> list[str]:
     parsed = engine.parse_handler(handler)
     if parsed.kind == "users":
         return sorted(parsed.usernames)
+    if parsed.role == "receptionist" and not parsed.unit_code:
+        unit_code = desk_code  # the desk that received it checks and returns it
     unit = f"{unit_code}.{parsed.unit_code}" if parsed.relative else parsed.unit_code or unit_code
     users = admin.get("/users", query_string={"role": parsed.role, "unit": unit}).get_json()
     return sorted(u["username"] for u in users["items"])
@@ -38,9 +54,12 @@ def at(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def work_through(login_as, code: str, unit_code: str, steps, decisions=None) -> list[dict]:
+def work_through(
+    login_as, code: str, unit_code: str, steps, decisions=None, desk_code: str | None = None
+) -> list[dict]:
     """Complete every step as its handler would until the dossier ends; return the tasks seen."""
-    admin, desk = login_as("admin"), login_as(f"{unit_code.lower()}.mc1")
+    desk_code = desk_code or unit_code
+    admin, desk = login_as("admin"), login_as(f"{desk_code.lower()}.mc1")
     decisions = dict(decisions or {})
     officers, seen = {}, []
     for _ in range(40):
@@ -58,7 +77,7 @@ def work_through(login_as, code: str, unit_code: str, steps, decisions=None) -> 
         )
         detail = admin.get(f"/tasks/{task['id']}").get_json()
         candidates = sorted(c["username"] for c in detail["candidates"])
-        assert candidates == expected_candidates(admin, step.handler, unit_code)
+        assert candidates == expected_candidates(admin, step.handler, unit_code, desk_code)
         username = task["assignee"] or candidates[0]
         officer = officers.get(username) or officers.setdefault(username, login_as(username))
         if task["assignee"] is None:
@@ -77,17 +96,40 @@ def work_through(login_as, code: str, unit_code: str, steps, decisions=None) -> 
     raise AssertionError("the dossier did not end within 40 steps")
 
 
-@pytest.mark.parametrize("unit_code", DISTRICTS)
+@pytest.mark.parametrize(("unit_code", "desk_code"), ROUTES, ids=["-at-".join(r) for r in ROUTES])
 @pytest.mark.parametrize("entry", CATALOGUE, ids=[e["code"] for e in CATALOGUE])
-def test_dossier_goes_from_intake_to_returned_result(login_as, make_dossier, unit_code, entry):
-    steps = district_steps(unit_code, entry["code"])
-    created = make_dossier(unit_code, entry["code"])
+def test_dossier_goes_from_intake_to_returned_result(
+    login_as, make_dossier, unit_code, desk_code, entry
+):
+    steps = unit_steps(unit_code, entry["code"])
+    created = make_dossier(desk_code, entry["code"], competent_unit_code=unit_code)
     assert created["status"] == "received"
+    seen = login_as("admin").get(f"/dossiers/{created['code']}").get_json()
+    assert (seen["unit"], seen["receiving_unit"]) == (unit_code, desk_code)
     assert at(created["appointment_at"]) == CALENDAR.add(
         at(created["received_at"]), days=Decimal(str(entry["legal_limit_days"]))
     )
+    assert_worked_to_the_end(login_as, created, unit_code, steps, desk_code)
 
-    done = work_through(login_as, created["code"], unit_code, steps)
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=[e["code"] for e in CATALOGUE])
+def test_a_commune_that_takes_a_procedure_on_runs_the_template(
+    officer, login_as, make_dossier, entry
+):
+    """Tùng Lộc has no variant: its admin offers the procedure (the province's template resolves
+    in its offices), and its desk then receives and works it to the end."""
+    response = make_dossier("TLOC", entry["code"], expect=422)
+    assert response["error"]["code"] == "procedure_not_offered"
+    offered = officer("tloc.qt").post(
+        f"/admin/procedures/{entry['code']}/units/TLOC/offer", data={"offered": "1"}
+    )
+    assert offered.status_code == 302
+    created = make_dossier("TLOC", entry["code"])
+    assert_worked_to_the_end(login_as, created, "TLOC", unit_steps("TLOC", entry["code"]), "TLOC")
+
+
+def assert_worked_to_the_end(login_as, created, unit_code, steps, desk_code):
+    done = work_through(login_as, created["code"], unit_code, steps, desk_code=desk_code)
 
     dossier = login_as("admin").get(f"/dossiers/{created['code']}").get_json()
     assert dossier["status"] == "returned"
@@ -97,4 +139,8 @@ def test_dossier_goes_from_intake_to_returned_result(login_as, make_dossier, uni
     kinds = [e["kind"] for e in dossier["events"]]
     assert kinds[0] == "received" and kinds[-1] == "finished"
     assert kinds.count("step_completed") == len(done)
+    assert kinds.count("handed_over") == (unit_code != desk_code)
     assert any(a["kind"] == "result" for a in dossier["attachments"])
+    # The result is returned where it was received.
+    [returned] = [t for t in dossier["tasks"] if t["step_id"] == done[-1]["step_id"]]
+    assert returned["unit"] == desk_code

@@ -25,7 +25,7 @@ def test_freezing_answers_the_frozen_report_with_the_live_figures(login_as, ids)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert response.headers["Location"] == body["url"] == f"/api/v1/reports/snapshots/{body['id']}"
-    assert body["unit"] == {"code": "CLO", "name": "Huyện Can Lộc"}
+    assert body["unit"] == {"code": "CLO", "name": "Xã Can Lộc"}
     assert body["period"] == {
         "kind": "custom",
         "key": "2024-09-15_2024-10-14",

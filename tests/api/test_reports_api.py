@@ -25,7 +25,7 @@ def test_the_json_has_the_hand_counted_figures(login_as, filled):
     response = login_as("hti.giamsat").get(PATH)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["unit"] == {"code": "CLO", "name": "Huyện Can Lộc"}
+    assert body["unit"] == {"code": "CLO", "name": "Xã Can Lộc"}
     assert body["period"]["from"] == "2024-09-15" and body["period"]["to"] == "2024-10-14"
     assert body["period"]["start_at"] == "2024-09-14T17:00:00+00:00"  # local midnight
     assert body["period"]["end_at"] == "2024-10-14T17:00:00+00:00"

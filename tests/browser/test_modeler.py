@@ -59,14 +59,14 @@ def select_step(page, step_id: str):
 
 def test_an_analyst_sets_a_step_in_the_modeler_and_publishes(live_app, page, sign_in, shot):
     before, steps, has_draft = template(live_app)
-    assert not has_draft and steps["chung_thuc"].handler == "specialist@.TP"
+    assert not has_draft and steps["chung_thuc"].handler == "specialist@.VP"
     open_modeler(page, sign_in)
     expect(page.locator("#modeler-published")).to_contain_text(f"phiên bản {before}")
 
     select_step(page, "chung_thuc")
     panel = page.locator("#modeler-properties")
     expect(panel.locator("select[name=motcua-handler-mode]")).to_have_value("role")
-    expect(panel.locator("input[name=motcua-handler-unit]")).to_have_value(".TP")
+    expect(panel.locator("input[name=motcua-handler-unit]")).to_have_value(".VP")
     panel.locator("select[name=motcua-handler-role]").select_option("leader")
     amount = panel.locator("input[name=motcua-time-amount]")
     amount.fill("3")
@@ -92,10 +92,10 @@ def test_an_analyst_sets_a_step_in_the_modeler_and_publishes(live_app, page, sig
 
     after, steps, has_draft = template(live_app)
     assert after == before + 1 and not has_draft
-    assert steps["chung_thuc"].handler == "leader@.TP"
+    assert steps["chung_thuc"].handler == "leader@.VP"
     assert steps["chung_thuc"].time_limit == "3h"
     assert steps["chung_thuc"].form == "chung-thuc"
-    assert steps["ky_duyet"].handler == "leader@.TP"  # the other steps as they were
+    assert steps["ky_duyet"].handler == "leader@.VP"  # the other steps as they were
     assert steps["tra_ket_qua"].returns_result is True
 
 

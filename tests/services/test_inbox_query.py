@@ -34,15 +34,15 @@ def fill_inbox(app, make_province, make_procedure, *, dossiers: int, tasks: int)
     with app.app_context():
         rng = random.Random(7)
         now = utcnow()
-        district = province.units["TH1"]
-        version_id = processes.version_to_run(procedure, district).id
+        commune = province.units["TX1"]
+        version_id = processes.version_to_run(procedure, commune).id
         db.session.execute(
             insert(Dossier),
             [
                 {
                     "procedure_id": procedure.id,
-                    "unit_id": district.id,
-                    "receiving_unit_id": district.id,
+                    "unit_id": commune.id,
+                    "receiving_unit_id": commune.id,
                     "process_version_id": version_id,
                     "channel": "direct",
                     "status": "received",
@@ -96,7 +96,7 @@ def fill_inbox(app, make_province, make_procedure, *, dossiers: int, tasks: int)
                 Task.engine_task_id.like("big-%"), Task.role.is_(None)
             )
         ).all()
-        specialist = db.session.scalar(select(User).where(User.username == "th1.cv.tckh1"))
+        specialist = db.session.scalar(select(User).where(User.username == "tx1.cv.kt1"))
         db.session.execute(
             insert(TaskCandidate),
             [{"task_id": task_id, "user_id": specialist.id} for task_id, _ in named],
@@ -140,13 +140,13 @@ def plans_of(app, username: str, tab: str, **filters) -> list[str]:
 BY_UNIT = "ix_tasks_unit_role_status_due"
 BY_ASSIGNEE = ("ix_tasks_assignee_status_due", "ix_tasks_assignee_status_completed")
 CASES = [
-    ("th1.cv.tckh1", "unit", {}, {BY_UNIT}),
-    ("th1.cv.tckh1", "mine", {}, {*BY_ASSIGNEE}),
-    ("th1.cv.tckh1", "done", {}, {*BY_ASSIGNEE}),
-    ("th1.ld.tckh", "overdue", {}, {BY_UNIT, "ix_tasks_status_due"}),
-    ("th1.cv.tckh1", "unit", {"q": "Người nộp", "sort": "received"}, {BY_UNIT}),
+    ("tx1.cv.kt1", "unit", {}, {BY_UNIT}),
+    ("tx1.cv.kt1", "mine", {}, {*BY_ASSIGNEE}),
+    ("tx1.cv.kt1", "done", {}, {*BY_ASSIGNEE}),
+    ("tx1.ld.kt", "overdue", {}, {BY_UNIT, "ix_tasks_status_due"}),
+    ("tx1.cv.kt1", "unit", {"q": "Người nộp", "sort": "received"}, {BY_UNIT}),
     (
-        "th1.ld.tckh",
+        "tx1.ld.kt",
         "overdue",
         {"status": "claimed", "procedure": PROCEDURE},
         {BY_UNIT, "ix_tasks_status_due"},
@@ -170,7 +170,7 @@ def test_the_inbox_reads_tasks_through_indexes(app, request):
 
 def test_the_unit_tab_is_the_open_tasks_the_officer_may_take(app, inbox_rows):
     with app.app_context():
-        for username in ("th1.cv.tckh1", "th1.ld.tckh", "th1.mc1", "th2.ld1"):
+        for username in ("tx1.cv.kt1", "tx1.ld.kt", "tx1.mc1", "tx2.ld1"):
             actor = db.session.scalar(select(User).where(User.username == username))
             may_take = and_(Task.status == "open", task_list._may_take(actor))
             expected = db.session.scalar(select(func.count()).select_from(Task).where(may_take))

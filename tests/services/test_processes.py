@@ -22,7 +22,7 @@ def procedure(ctx):
 
 
 @pytest.fixture
-def district(ctx):
+def commune(ctx):
     return db.session.scalar(select(Unit).where(Unit.code == "CLO"))
 
 
@@ -39,45 +39,53 @@ def rejected(procedure, unit, xml):
     return caught.value.details
 
 
-def test_a_new_variant_version_is_numbered_and_becomes_the_one_to_run(procedure, district):
+def test_a_new_variant_version_is_numbered_and_becomes_the_one_to_run(procedure, commune):
     version = processes.store_version(
-        procedure, district, variant_text().encode(), author=None, publish=True
+        procedure, commune, variant_text().encode(), author=None, publish=True
     )
     assert version.version == 2
-    assert processes.version_to_run(procedure, district).id == version.id
+    assert processes.version_to_run(procedure, commune).id == version.id
 
 
-def test_a_draft_is_never_run(procedure, district):
-    published = processes.version_to_run(procedure, district)
-    processes.store_version(
-        procedure, district, variant_text().encode(), author=None, publish=False
-    )
-    assert processes.version_to_run(procedure, district).id == published.id
+def test_a_draft_is_never_run(procedure, commune):
+    published = processes.version_to_run(procedure, commune)
+    processes.store_version(procedure, commune, variant_text().encode(), author=None, publish=False)
+    assert processes.version_to_run(procedure, commune).id == published.id
 
 
-def test_a_handler_that_names_nobody_in_the_unit_is_refused(procedure, district):
+def test_a_handler_that_names_nobody_in_the_unit_is_refused(procedure, commune):
     text = variant_text().replace('value="receptionist"', 'value="user:khong.co.ai"', 1)
-    details = rejected(procedure, district, text)
+    details = rejected(procedure, commune, text)
     assert any("khong.co.ai" in d["message"] and d["element"] for d in details)
 
 
-def test_an_office_the_district_does_not_have_is_refused(procedure, district):
-    text = variant_text().replace("@.TCKH", "@.KHONGCO", 1)
-    details = rejected(procedure, district, text)
-    assert any("CLO.KHONGCO" in d["message"] for d in details)
+def test_an_office_the_commune_does_not_have_is_refused(procedure, commune):
+    handler = 'value="user:clo.cv.tckh1,clo.cv.tckh2"'
+    assert handler in variant_text()
+    # The commune's own office is accepted …
+    office = variant_text().replace(handler, 'value="specialist@.KT"', 1)
+    version = processes.store_version(
+        procedure, commune, office.encode(), author=None, publish=True
+    )
+    assert version.version == 2
+    # … one it does not have is not, nor an office code from before the reform (no CLO.TCKH).
+    for where, code in ((".KHONGCO", "CLO.KHONGCO"), (".TCKH", "CLO.TCKH")):
+        text = variant_text().replace(handler, f'value="specialist@{where}"', 1)
+        details = rejected(procedure, commune, text)
+        assert any(code in d["message"] and d["element"] for d in details), where
 
 
-def test_time_limits_beyond_the_legal_limit_are_refused(procedure, district):
+def test_time_limits_beyond_the_legal_limit_are_refused(procedure, commune):
     text = variant_text()
     start = text.index('name="timeLimit" value="') + len('name="timeLimit" value="')
     end = text.index('"', start)
-    details = rejected(procedure, district, text[:start] + "5d" + text[end:])
+    details = rejected(procedure, commune, text[:start] + "5d" + text[end:])
     assert any("vượt thời hạn" in d["message"] for d in details)
 
 
-def test_a_dtd_is_refused_before_anything_is_parsed(procedure, district):
+def test_a_dtd_is_refused_before_anything_is_parsed(procedure, commune):
     evil = (
         '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         + (variant_text().split("?>", 1)[1])
     )
-    rejected(procedure, district, evil)
+    rejected(procedure, commune, evil)

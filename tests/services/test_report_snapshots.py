@@ -104,7 +104,7 @@ def test_freezing_again_adds_a_correction_and_the_newest_stands(ctx):
     one = snapshots.snapshot(leader, first.id)
     assert (one.version, one.versions, one.latest) == (1, 2, False)
     assert snapshots.as_report(first).total.as_dict() == first.figures["total"]
-    assert [f.snapshot.id for f in snapshots.snapshots(leader, "CLO.THIENLOC")] == []
+    assert [f.snapshot.id for f in snapshots.snapshots(leader, "CLO.VP")] == []
 
 
 def test_who_may_freeze_and_see_frozen_reports(ctx):

@@ -47,7 +47,9 @@ def local(moment: str) -> datetime:
 # The dossiers: name, unit, procedure (H household business, C copy certification), channel,
 # status, received, appointment, finished (local times of 2024), and extras: an apology, the
 # first appointment when it differs, a supplement request, the clock stopped since.
-# What each must count as, for CLO and the units below it, is written under it.
+# What each must count as, for the commune CLO and the units below it, is written under it. Two
+# of them are placed at CLO's office CLO.VP, a unit below the commune, so that the report of CLO
+# is seen to add up its subtree.
 # fmt: off
 DOSSIERS = [
     # received in the period, by every channel
@@ -55,9 +57,9 @@ DOSSIERS = [
     #   received online; in progress within time (appointment after the end)
     ("direct-early", "CLO", "H", "direct", "returned", "21/09", "28/09", "25/09 10:00", {}),
     #   received direct; resolved early (25/09 before 28/09)
-    ("postal-same-day", "CLO.THIENLOC", "C", "postal", "returned", "22/09", "30/09 16:00",
+    ("postal-same-day", "CLO.VP", "C", "postal", "returned", "22/09", "30/09 16:00",
      "30/09 06:30", {}),
-    #   received postal at a commune below CLO; resolved on time: the same local day, though
+    #   received postal at an office below CLO; resolved on time: the same local day, though
     #   29/09 in UTC (06:30 local is 23:30 UTC the day before)
     ("direct-late", "CLO", "H", "direct", "returned", "16/09", "01/10 16:00", "02/10 08:00", {}),
     #   resolved late: the next day, though only 16 hours after
@@ -74,9 +76,9 @@ DOSSIERS = [
     #   received direct; withdrawn, not resolved
     ("overdue-open", "CLO", "H", "direct", "processing", "18/09", "10/10", None, {}),
     #   in progress, overdue (10/10 passed before the end)
-    ("waiting", "CLO.THIENLOC", "H", "direct", "waiting_applicant", "19/09", "01/10", None,
+    ("waiting", "CLO.VP", "H", "direct", "waiting_applicant", "19/09", "01/10", None,
      {"stopped": "25/09", "supplement": "25/09"}),
-    #   at the commune; in progress within time: its clock stopped before its appointment;
+    #   at the office; in progress within time: its clock stopped before its appointment;
     #   a supplement request
     ("apology-open", "CLO", "H", "direct", "processing", "25/09", "20/10", None,
      {"apology": "08/10", "first": "10/10"}),
@@ -97,13 +99,13 @@ DOSSIERS = [
     #   finished before the period (its supplement request was made before it too)
     ("just-after", "CLO", "H", "online", "processing", "15/10 00:05", "25/10", None, {}),
     #   received 5 minutes after the end
-    ("other-district", "HKH", "H", "direct", "returned", "20/09", "30/09", "25/09",
+    ("other-commune", "HKH", "H", "direct", "returned", "20/09", "30/09", "25/09",
      {"supplement": "21/09"}),
-    #   another district
+    #   another commune
 ]
 # fmt: on
 
-# The hand count for CLO and the units below it.
+# The hand count for the commune CLO and the units below it.
 EXPECTED = {
     "carried_over": 2,  # carried-resolved, carried-open
     "received_online": 3,  # online-open, refused-early, last-minute
@@ -138,12 +140,12 @@ EXPECTED_COPY = {
 # Steps: officer, unit (whose inbox), opened, completed, due, status.
 # fmt: off
 STEPS = [
-    ("clo.cv.tckh1", "CLO.TCKH", "20/09 08:00", "20/09 12:00", "21/09", "done"),  # 4 h
-    ("clo.cv.tckh1", "CLO.TCKH", "21/09 08:00", "23/09 08:00", "22/09", "done"),  # 48 h, late
+    ("clo.cv.tckh1", "CLO.KT", "20/09 08:00", "20/09 12:00", "21/09", "done"),  # 4 h
+    ("clo.cv.tckh1", "CLO.KT", "21/09 08:00", "23/09 08:00", "22/09", "done"),  # 48 h, late
     ("clo.ld1", "CLO", "01/10 09:00", "01/10 11:00", "02/10", "done"),  # 2 h
-    ("clo.cv.tckh1", "CLO.TCKH", "14/10", "16/10", "18/10", "done"),  # done after the period
-    ("hkh.ld1", "HKH", "20/09", "21/09", "22/09", "done"),  # another district
-    ("clo.cv.tckh2", "CLO.TCKH", "20/09", None, "22/09", "claimed"),  # not done
+    ("clo.cv.tckh1", "CLO.KT", "14/10", "16/10", "18/10", "done"),  # done after the period
+    ("hkh.ld1", "HKH", "20/09", "21/09", "22/09", "done"),  # another commune
+    ("clo.cv.tckh2", "CLO.KT", "20/09", None, "22/09", "claimed"),  # not done
 ]
 # fmt: on
 EXPECTED_OFFICERS = {
@@ -347,13 +349,13 @@ def test_a_supervisor_or_leader_reaches_only_the_units_below_theirs(ctx):
     with pytest.raises(Forbidden) as caught:
         report_counts.statistics(user("hkh.giamsat"), "CLO", november, now=AFTER)
     assert caught.value.code == "unit_out_of_reach"
-    assert report_counts.statistics(user("hkh.giamsat"), "HKH.HUONGTRACH", november, now=AFTER)
+    assert report_counts.statistics(user("hkh.giamsat"), "HKH.VP", november, now=AFTER)
     with pytest.raises(Forbidden):
         report_counts.statistics(user("clo.ld1"), "HTI", november, now=AFTER)
     with pytest.raises(NotFound):
         report_counts.statistics(user("admin"), "NOWHERE", november, now=AFTER)
     codes = [unit.code for unit, _depth in reports.units_in_reach(user("hkh.giamsat"))]
-    assert codes[0] == "HKH" and "CLO" not in codes and "HKH.HUONGTRACH" in codes
+    assert codes[0] == "HKH" and "CLO" not in codes and "HKH.VP" in codes
 
 
 # -- the figures -------------------------------------------------------------------------------
@@ -382,24 +384,24 @@ def test_rows_by_field_by_procedure_and_by_unit_add_up_to_the_total(ctx):
     by_procedure = report_counts.statistics(admin, "CLO", month, "procedure", now=AFTER)
     assert {row.key for row in by_procedure.rows} == {HOUSEHOLD, COPY}
     by_unit = report_counts.statistics(admin, "CLO", month, "unit", now=AFTER)
-    assert {row.key: row.figures.received for row in by_unit.rows} == {"CLO": 13, "CLO.THIENLOC": 2}
+    assert {row.key: row.figures.received for row in by_unit.rows} == {"CLO": 13, "CLO.VP": 2}
     for report in (by_procedure, by_unit):
         assert figures_of(report.total) == EXPECTED
 
 
-def test_a_commune_or_the_province_counts_its_own_subtree(ctx):
+def test_an_office_a_commune_or_the_province_counts_its_own_subtree(ctx):
     fill()
     admin, month = user("admin"), periods.month(2024, 10)
-    commune = report_counts.statistics(admin, "CLO.THIENLOC", month, now=AFTER).total
+    office = report_counts.statistics(admin, "CLO.VP", month, now=AFTER).total
     # postal-same-day and waiting
-    assert (commune.received, commune.received_postal, commune.resolved_on_time) == (2, 1, 1)
-    assert (commune.in_progress_on_time, commune.in_progress_overdue) == (1, 0)
-    assert commune.supplement_requests == 1
-    district = report_counts.statistics(admin, "CLO", month, "unit", now=AFTER)
-    own = next(row.figures for row in district.rows if row.key == "CLO")
+    assert (office.received, office.received_postal, office.resolved_on_time) == (2, 1, 1)
+    assert (office.in_progress_on_time, office.in_progress_overdue) == (1, 0)
+    assert office.supplement_requests == 1
+    commune = report_counts.statistics(admin, "CLO", month, "unit", now=AFTER)
+    own = next(row.figures for row in commune.rows if row.key == "CLO")
     assert (own.in_progress_on_time, own.in_progress_overdue) == (3, 3)
     province = report_counts.statistics(admin, "HTI", month, now=AFTER).total
-    assert province.received == EXPECTED["received"] + 1  # and the other district's dossier
+    assert province.received == EXPECTED["received"] + 1  # and the other commune's dossier
     assert province.supplement_requests == EXPECTED["supplement_requests"] + 1
 
 
@@ -409,8 +411,8 @@ def test_officers_steps_late_steps_and_average_time(ctx):
     found = {o.username: (o.completed, o.late, o.average_hours) for o in report.officers}
     assert found == EXPECTED_OFFICERS
     assert {o.unit_name for o in report.officers} == {
-        "Phòng Tài chính - Kế hoạch",
-        "Huyện Can Lộc",
+        "Phòng Kinh tế",
+        "Xã Can Lộc",
     }
 
 

@@ -155,13 +155,13 @@ def test_the_receipt_names_the_dossier_with_its_diacritics_and_is_stored_by_its_
         for expected in (
             "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
             "Độc lập - Tự do - Hạnh phúc",
-            "UBND HUYỆN CAN LỘC",
-            "BỘ PHẬN MỘT CỬA",
+            "UBND XÃ CAN LỘC",
+            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
             f"Số: {code}",
             f"Can Lộc, ngày {received:%d} tháng {received:%m} năm {received:%Y}",
             "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
             f"Tiếp nhận hồ sơ của: {APPLICANT}",
-            "Địa chỉ: Thôn Phú Lộc, xã Thiên Lộc, huyện Can Lộc",
+            "Địa chỉ: Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
             f"Nội dung yêu cầu giải quyết: {PROCEDURE_NAME} (mã thủ tục {HOUSEHOLD})",
             f"1 {paper} 1",
             "3 ngày làm việc",
@@ -267,7 +267,7 @@ def test_an_apology_slip_is_the_units_own_with_the_old_and_new_appointment(app, 
         assert slip.file_name == f"04-phieu-xin-loi-hen-lai-{code}.pdf"
         text = text_of(stored_bytes(slip))
         for expected in (
-            "UBND TỈNH HÀ TĨNH UBND HUYỆN CAN LỘC",  # the parent, then the unit: not the desk
+            "UBND TỈNH HÀ TĨNH UBND XÃ CAN LỘC",  # the parent, then the unit: not the desk
             "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
             f"Số: {code}/PXL",
             f"Kính gửi: {APPLICANT}",
@@ -279,7 +279,7 @@ def test_an_apology_slip_is_the_units_own_with_the_old_and_new_appointment(app, 
             "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",
         ):
             assert expected in text, expected
-        assert "BỘ PHẬN MỘT CỬA" not in text
+        assert "BỘ PHẬN MỘT CỬA" not in text and "TRUNG TÂM PHỤC VỤ" not in text
 
 
 def test_a_slip_needs_its_own_objects_and_a_known_form(app, make_dossier):
@@ -343,7 +343,7 @@ def test_the_control_slip_lists_every_handover_with_its_verdict(app, login_as, m
         assert [r.giver for r in rows] == [desk, names[0], names[1], names[2]]
         assert [r.receiver for r in rows[:3]] == names[:3]
         assert rows[3].receiver == "(chưa có người nhận)"
-        assert rows[3].receiver_unit == "Phòng Tài chính - Kế hoạch"
+        assert rows[3].receiver_unit == "Phòng Kinh tế"
         assert [r.handed_at for r in rows] == [t.created_at for t in tasks]
         assert "Trả lại bước trước" in rows[2].note
 
@@ -379,7 +379,7 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
         codes[1]: datetime(2020, 3, 31, 23, 30, tzinfo=VN),  # last minutes of the period
         codes[2]: datetime(2020, 2, 29, 23, 59, tzinfo=VN),  # the day before
         codes[3]: datetime(2020, 4, 1, 0, 0, tzinfo=VN),  # the day after
-        hkh: datetime(2020, 3, 15, 9, 0, tzinfo=VN),  # another district
+        hkh: datetime(2020, 3, 15, 9, 0, tzinfo=VN),  # another commune
     }
     with app.app_context():
         for code, received in local.items():
@@ -387,7 +387,7 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
             dossier.received_at = received
             dossier.appointment_at = received + timedelta(days=3)
         # A control character typed in at the desk: dropped from the PDF and the workbook.
-        dossier_of(codes[0]).applicant_address = "Thôn Phú Lộc,\x0b xã Thiên Lộc"
+        dossier_of(codes[0]).applicant_address = "Thôn Phú Lộc,\x0b xã Can Lộc"
         returned = dossier_of(codes[1])
         returned.status = DossierStatus.RETURNED
         returned.finished_at = datetime(2020, 4, 2, 10, 15, tzinfo=VN)
@@ -396,15 +396,15 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
         pdf = register.render_register(unit("CLO"), date(2020, 3, 1), date(2020, 3, 31))
 
         text = text_of(pdf)
-        assert "SỔ THEO DÕI HỒ SƠ" in text and "UBND HUYỆN CAN LỘC" in text
-        assert "Huyện Can Lộc (CLO) — từ ngày 01/03/2020 đến ngày 31/03/2020" in text
+        assert "SỔ THEO DÕI HỒ SƠ" in text and "UBND XÃ CAN LỘC" in text
+        assert "Xã Can Lộc (CLO) — từ ngày 01/03/2020 đến ngày 31/03/2020" in text
         found = [code for code in local if code in text]
         assert found == codes[:2]
         assert text.index(codes[0]) < text.index(codes[1])
         assert "Tổng số hồ sơ tiếp nhận trong kỳ: 2." in text
         assert "01/03/2020 00:30" in text and "31/03/2020 23:30" in text
         assert "02/04/2020 10:15" in text and "Đã trả kết quả" in text
-        assert APPLICANT in text and "Thôn Phú Lộc, xã Thiên Lộc" in text
+        assert APPLICANT in text and "Thôn Phú Lộc, xã Can Lộc" in text
 
         # The Excel workbook has the same rows under the same headings.
         book = openpyxl.load_workbook(
@@ -418,7 +418,7 @@ def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
         assert body[0][6] == datetime(2020, 3, 1, 0, 30)  # local wall-clock time
         assert body[1][8] == datetime(2020, 4, 2, 10, 15) and body[1][9] == "Đã trả kết quả"
         assert body[0][4] == APPLICANT and body[0][3] == 1
-        assert body[0][5] == "Thôn Phú Lộc, xã Thiên Lộc\n0912345678"
+        assert body[0][5] == "Thôn Phú Lộc, xã Can Lộc\n0912345678"
         assert rows[heading + 4][0].startswith("Tổng số hồ sơ tiếp nhận trong kỳ: 2.")
         with pytest.raises(Invalid):
             register.register_workbook(unit("CLO"), date(2020, 3, 2), date(2020, 3, 1))
@@ -444,7 +444,7 @@ def test_who_may_print_a_units_register(app):
             for name in ("clo.mc1", "clo.ld1", "hti.giamsat", "clo.cv.tckh1", "admin")
         }
     assert codes["clo.mc1"] == {"CLO"} and codes["clo.ld1"] == {"CLO"}
-    assert {"HTI", "CLO", "HKH", "CLO.TCKH", "CLO.THIENLOC", "SXD"} <= codes["hti.giamsat"]
+    assert {"HTI", "TTHCC", "CLO", "HKH", "TLOC", "CLO.KT", "CLO.VP", "SXD"} <= codes["hti.giamsat"]
     assert codes["clo.cv.tckh1"] == set()
     assert codes["admin"] >= codes["hti.giamsat"]
 
@@ -454,20 +454,22 @@ def test_who_may_print_a_units_register(app):
 
 def test_the_issuer_and_place_are_named_as_papers_name_them(app):
     with app.app_context():
-        assert paper_wording.desk_header(unit("CLO")) == ("UBND HUYỆN CAN LỘC", "BỘ PHẬN MỘT CỬA")
-        assert paper_wording.unit_header(unit("CLO.THIENLOC")) == (
-            "UBND HUYỆN CAN LỘC",
-            "UBND XÃ THIÊN LỘC",
+        # A commune's desk is its centre (Decree 118/2025/NĐ-CP art. 1.1).
+        assert paper_wording.desk_header(unit("CLO")) == (
+            "UBND XÃ CAN LỘC",
+            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
         )
+        assert paper_wording.unit_header(unit("CLO")) == ("UBND TỈNH HÀ TĨNH", "UBND XÃ CAN LỘC")
+        assert paper_wording.unit_header(unit("CLO.KT")) == ("UBND XÃ CAN LỘC", "PHÒNG KINH TẾ")
         assert paper_wording.unit_header(unit("SXD")) == (
             "UBND TỈNH HÀ TĨNH",
             "SỞ XÂY DỰNG TỈNH HÀ TĨNH",
         )
-        assert paper_wording.agency(unit("CLO")) == "Ủy ban nhân dân huyện Can Lộc"
-        assert paper_wording.agency(unit("CLO.TCKH")) == "Phòng Tài chính - Kế hoạch"
-        assert paper_wording.place(unit("CLO.TCKH")) == "Can Lộc"
+        assert paper_wording.agency(unit("CLO")) == "Ủy ban nhân dân xã Can Lộc"
+        assert paper_wording.agency(unit("CLO.KT")) == "Phòng Kinh tế"
+        assert paper_wording.place(unit("CLO.KT")) == "Can Lộc"
         assert paper_wording.place(unit("SXD")) == "Hà Tĩnh"
-        assert paper_wording.place(unit("HKH.HUONGTRACH")) == "Hương Trạch"
+        assert paper_wording.place(unit("TLOC")) == "Tùng Lộc"  # its own name, not the province's
     assert (
         paper_wording.days(Decimal("20.00")) == "20"
         and paper_wording.days(Decimal("0.50")) == "0,5"

@@ -4,9 +4,10 @@ One working day from then (7.5 office hours: Friday 16:00–17:00, then Monday f
 on Monday 16 March at 16:00, so a step due on Monday at 09:00 is due soon although three
 calendar days lie between, and one due on Tuesday at 09:00 is not.
 
-The rules run on a small province of their own (tests/factories.py): two districts, each
-with an office, the first with a commune; the volume test at the end on a bigger one shaped
-like the demo's (make_province).
+The rules run on a small province of their own (tests/factories.py): two communes, each with
+its economic office, the first also with its office of the People's Council and Committee (which
+decides one of its dossiers); the volume test at the end on a bigger one shaped like the demo's
+(make_province).
 """
 
 import re
@@ -44,14 +45,14 @@ FAR = datetime(2027, 1, 1, tzinfo=HCM)  # well beyond any window
 
 # The test province's units and officers (the demo's likes in brackets).
 PROVINCE = "W"  # (HTI)
-DISTRICT, OFFICE, COMMUNE = "WA", "WA.TCKH", "WA.XA"  # (CLO, CLO.TCKH, CLO.THIENLOC)
-OTHER_DISTRICT, OTHER_OFFICE = "WB", "WB.TCKH"  # (HKH, HKH.TCKH)
+COMMUNE, OFFICE, SECOND_OFFICE = "WA", "WA.KT", "WA.VP"  # (CLO, CLO.KT, CLO.VP)
+OTHER_COMMUNE, OTHER_OFFICE = "WB", "WB.KT"  # (HKH, HKH.KT)
 SUPERVISOR = "w.giamsat"  # the province's supervisor (hti.giamsat)
 ADMIN = "w.quantri"  # a system administrator (admin)
-DISTRICT_LEADER = "wa.ld1"  # leader of the district (clo.ld1)
-OFFICE_LEADER = "wa.ld.tckh"  # head of its office (clo.ld.tckh)
-SPECIALIST = "wa.cv.tckh1"  # a specialist of that office (clo.cv.tckh1)
-OTHER_SPECIALIST = "wb.cv.tckh1"  # a specialist of the other district's office (hkh.cv.tckh1)
+COMMUNE_LEADER = "wa.ld1"  # leader of the commune (clo.ld1)
+OFFICE_LEADER = "wa.ld.kt"  # head of its economic office (clo.ld.tckh)
+SPECIALIST = "wa.cv.kt1"  # a specialist of that office (clo.cv.tckh1)
+OTHER_SPECIALIST = "wb.cv.kt1"  # a specialist of the other commune's office (hkh.cv.tckh1)
 
 
 def user(username: str) -> User:
@@ -68,20 +69,18 @@ def dossier(code: str) -> Dossier:
 
 @pytest.fixture
 def province(app, make_unit, make_user):
-    """The province W: district WA with its office and commune, district WB with its office;
-    and the officers above."""
+    """The province W: commune WA with its offices WA.KT and WA.VP, commune WB with its office
+    WB.KT; and the officers above."""
     with app.app_context():
         root = make_unit(PROVINCE, "Tỉnh thử", UnitLevel.PROVINCE)
-        district = make_unit(DISTRICT, "Huyện A", UnitLevel.DISTRICT, root)
-        office = make_unit(OFFICE, "Phòng Tài chính - Kế hoạch", UnitLevel.OFFICE, district)
-        make_unit(COMMUNE, "Xã A", UnitLevel.COMMUNE, district)
-        other = make_unit(OTHER_DISTRICT, "Huyện B", UnitLevel.DISTRICT, root)
-        other_office = make_unit(
-            OTHER_OFFICE, "Phòng Tài chính - Kế hoạch", UnitLevel.OFFICE, other
-        )
+        commune = make_unit(COMMUNE, "Xã A", UnitLevel.COMMUNE, root)
+        office = make_unit(OFFICE, "Phòng Kinh tế", UnitLevel.OFFICE, commune)
+        make_unit(SECOND_OFFICE, "Văn phòng HĐND và UBND", UnitLevel.OFFICE, commune)
+        other = make_unit(OTHER_COMMUNE, "Xã B", UnitLevel.COMMUNE, root)
+        other_office = make_unit(OTHER_OFFICE, "Phòng Kinh tế", UnitLevel.OFFICE, other)
         make_user(SUPERVISOR, root, [Role.SUPERVISOR])
         make_user(ADMIN, root, [Role.SYSTEM_ADMIN])
-        make_user(DISTRICT_LEADER, district, [Role.LEADER])
+        make_user(COMMUNE_LEADER, commune, [Role.LEADER])
         make_user(OFFICE_LEADER, office, [Role.LEADER])
         make_user(SPECIALIST, office, [Role.SPECIALIST])
         make_user(OTHER_SPECIALIST, other_office, [Role.SPECIALIST])
@@ -107,7 +106,7 @@ def apologise(code: str, new_appointment: datetime) -> None:
         Apology(
             dossier_id=d.id,
             issued_at=local(10, 9),
-            issued_by_id=user(DISTRICT_LEADER).id,
+            issued_by_id=user(COMMUNE_LEADER).id,
             reason="Cần lấy ý kiến của Sở Xây dựng.",
             old_appointment_at=d.appointment_at,
             new_appointment_at=new_appointment,
@@ -118,8 +117,8 @@ def apologise(code: str, new_appointment: datetime) -> None:
 
 @pytest.fixture
 def scene(app, province, make_procedure, insert_dossier, add_task):
-    """Dossiers of the district, its commune and the other district in every state the watch
-    tells apart; each also has its desk's step, open but due far beyond every window."""
+    """Dossiers of the commune, one of its offices and the other commune in every state the
+    watch tells apart; each also has its desk's step, open but due far beyond every window."""
     with app.app_context():
         procedure = make_procedure(name="Đăng ký thử")
 
@@ -144,28 +143,28 @@ def scene(app, province, make_procedure, insert_dossier, add_task):
         processing = DossierStatus.PROCESSING
         codes = {
             # appointment Monday 10:00: apology needed; holds the steps
-            "soon": received(DISTRICT, local(16, 10), processing),
+            "soon": received(COMMUNE, local(16, 10), processing),
             # appointment passed Thursday, no apology
-            "late": received(OTHER_DISTRICT, local(12, 10), processing),
+            "late": received(OTHER_COMMUNE, local(12, 10), processing),
             # apologised, the new appointment passed too
-            "apologised": received(DISTRICT, local(9, 10), processing),
+            "apologised": received(COMMUNE, local(9, 10), processing),
             # apologised, the new appointment is Monday 09:00
-            "rescheduled": received(DISTRICT, local(11, 10), processing),
+            "rescheduled": received(COMMUNE, local(11, 10), processing),
             # past appointment but waiting for the applicant
             "waiting": received(
-                DISTRICT,
+                COMMUNE,
                 local(12, 9),
                 DossierStatus.WAITING_APPLICANT,
                 clock_stopped_at=local(11, 9),
             ),
             # finished: never listed
-            "returned": received(DISTRICT, local(12, 9), DossierStatus.RETURNED, finished_at=NOW),
+            "returned": received(COMMUNE, local(12, 9), DossierStatus.RETURNED, finished_at=NOW),
             # result ready for the applicant: not late in resolving
-            "ready": received(DISTRICT, local(12, 9), DossierStatus.RESULT_READY),
-            # past appointment, a commune of the district
-            "commune": received(COMMUNE, local(13, 8), DossierStatus.RECEIVED),
+            "ready": received(COMMUNE, local(12, 9), DossierStatus.RESULT_READY),
+            # past appointment, only received; decided by an office of the commune
+            "office": received(SECOND_OFFICE, local(13, 8), DossierStatus.RECEIVED),
             # appointment on Wednesday: nothing yet
-            "later": received(DISTRICT, local(18, 10), processing),
+            "later": received(COMMUNE, local(18, 10), processing),
         }
         apologise(codes["apologised"], local(12, 15))
         apologise(codes["rescheduled"], local(16, 9))
@@ -175,7 +174,7 @@ def scene(app, province, make_procedure, insert_dossier, add_task):
 
         steps = {
             # 4 working hours late: 10:00–11:30 and 13:30–16:00 on Friday.
-            "overdue": step(codes["soon"], DISTRICT, local(13, 10), step_name="Kiểm tra"),
+            "overdue": step(codes["soon"], COMMUNE, local(13, 10), step_name="Kiểm tra"),
             # Monday 09:00 from Friday 16:00: 1 h on Friday + 1.5 h on Monday.
             "monday": step(codes["soon"], OFFICE, local(16, 9), SPECIALIST),
             # Tuesday 09:00 is 10 working hours away: not due soon.
@@ -226,9 +225,9 @@ def test_steps_are_grouped_by_unit_then_officer(app, scene):
     with app.app_context():
         view = service.watch(user(SUPERVISOR), now=NOW)
         groups = view.sections["steps_overdue"].groups
-        assert [g.unit.code for g in groups] == [OTHER_OFFICE, DISTRICT]
+        assert [g.unit.code for g in groups] == [OTHER_OFFICE, COMMUNE]
         assert [o.name for o in groups[0].officers] == [user(OTHER_SPECIALIST).display_name]
-        assert [o.name for o in groups[1].officers] == [None]  # unclaimed, in the district's box
+        assert [o.name for o in groups[1].officers] == [None]  # unclaimed, in the commune's box
         assert [r.task_id for r in groups[1].officers[0].rows] == [ids["overdue"]]
 
 
@@ -241,7 +240,7 @@ def test_dossiers_near_or_past_their_appointment(app, scene):
         assert row.hours_left == 3.5 and row.apology_at is None
         assert row.current_steps  # where it is now, and with whom
         # The list the law cares about: past the appointment, no apology; latest first.
-        assert codes_of(view, "late_without_apology") == [codes["late"], codes["commune"]]
+        assert codes_of(view, "late_without_apology") == [codes["late"], codes["office"]]
         assert codes_of(view, "late_after_reschedule") == [codes["apologised"]]
         assert rows_of(view, "late_after_reschedule")[0].apology_at == local(10, 9)
         assert codes_of(view, "rescheduled_due_soon") == [codes["rescheduled"]]
@@ -264,8 +263,8 @@ def test_counts_per_unit(app, scene):
     with app.app_context():
         view = service.watch(user(SUPERVISOR), now=NOW)
         counts = {c.unit.code: c.counts for c in view.counts}
-        assert set(counts) == {DISTRICT, OFFICE, COMMUNE, OTHER_DISTRICT, OTHER_OFFICE}
-        assert counts[DISTRICT] == {
+        assert set(counts) == {COMMUNE, OFFICE, SECOND_OFFICE, OTHER_COMMUNE, OTHER_OFFICE}
+        assert counts[COMMUNE] == {
             "steps_overdue": 1,
             "steps_due_soon": 0,
             "apology_due": 1,
@@ -273,22 +272,22 @@ def test_counts_per_unit(app, scene):
             "late_without_apology": 0,
             "late_after_reschedule": 1,
         }
-        assert counts[OTHER_DISTRICT]["late_without_apology"] == 1
+        assert counts[OTHER_COMMUNE]["late_without_apology"] == 1
         assert counts[OFFICE]["steps_due_soon"] == 1
-        assert view.counts[0].unit.code == DISTRICT  # the most to watch first
+        assert view.counts[0].unit.code == COMMUNE  # the most to watch first
         assert view.total == 8
 
 
-def test_a_district_leader_watches_the_district_and_the_units_below(app, scene):
+def test_a_commune_leader_watches_the_commune_and_its_offices(app, scene):
     codes, ids = scene
     with app.app_context():
-        view = service.watch(user(DISTRICT_LEADER), now=NOW)
+        view = service.watch(user(COMMUNE_LEADER), now=NOW)
         assert [r.task_id for r in rows_of(view, "steps_overdue")] == [ids["overdue"]]
-        assert codes_of(view, "late_without_apology") == [codes["commune"]]
-        assert {c.unit.code for c in view.counts} == {DISTRICT, OFFICE, COMMUNE}
-        assert all(u.code.startswith(DISTRICT) for u in view.units)
+        assert codes_of(view, "late_without_apology") == [codes["office"]]
+        assert {c.unit.code for c in view.counts} == {COMMUNE, OFFICE, SECOND_OFFICE}
+        assert [u.code for u in view.units] == [COMMUNE, OFFICE, SECOND_OFFICE]
         with pytest.raises(Forbidden):
-            service.watch(user(DISTRICT_LEADER), unit_code=OTHER_DISTRICT, now=NOW)
+            service.watch(user(COMMUNE_LEADER), unit_code=OTHER_COMMUNE, now=NOW)
 
 
 def test_an_office_leader_watches_only_the_office(app, scene):
@@ -306,11 +305,11 @@ def test_an_office_leader_watches_only_the_office(app, scene):
 def test_the_unit_filter_narrows_to_a_subtree(app, scene):
     codes, ids = scene
     with app.app_context():
-        view = service.watch(user(ADMIN), unit_code=OTHER_DISTRICT, now=NOW)
-        assert view.unit.code == OTHER_DISTRICT
+        view = service.watch(user(ADMIN), unit_code=OTHER_COMMUNE, now=NOW)
+        assert view.unit.code == OTHER_COMMUNE
         assert [r.task_id for r in rows_of(view, "steps_overdue")] == [ids["other"]]
         assert codes_of(view, "late_without_apology") == [codes["late"]]
-        assert {c.unit.code for c in view.counts} == {OTHER_DISTRICT, OTHER_OFFICE}
+        assert {c.unit.code for c in view.counts} == {OTHER_COMMUNE, OTHER_OFFICE}
         assert len(view.units) == db.session.query(Unit).count()  # admins reach every unit
         view = service.watch(user(SUPERVISOR), unit_code=OFFICE, now=NOW)
         assert [r.task_id for r in rows_of(view, "steps_due_soon")] == [ids["monday"]]
@@ -348,8 +347,8 @@ def test_bad_filters_are_refused_with_reasons(app, province):
     "role, unit_code",
     [
         (Role.SPECIALIST, OFFICE),
-        (Role.RECEPTIONIST, DISTRICT),
-        (Role.UNIT_ADMIN, DISTRICT),
+        (Role.RECEPTIONIST, COMMUNE),
+        (Role.UNIT_ADMIN, COMMUNE),
         (Role.ANALYST, PROVINCE),
     ],
 )
@@ -469,9 +468,9 @@ def test_the_watch_reads_through_indexes(app, request):
     request.getfixturevalue("big_province")
     cases = [
         ("t.giamsat", {}),
-        ("th1.ld1", {}),
+        ("tx1.ld1", {}),
         ("t.quantri", {}),
-        ("t.quantri", {"unit_code": "TH2"}),
+        ("t.quantri", {"unit_code": "TX2"}),
     ]
     for username, filters in cases:
         plans = watch_plans(app, username, **filters)

@@ -43,7 +43,7 @@ def intake_form(client, **overrides):
         "applicant.id_number": "042190007777",
         "applicant.phone": "0913 222 333",
         "applicant.email": "mai@example.vn",
-        "applicant.address": "Xã Thiên Lộc, huyện Can Lộc",
+        "applicant.address": "Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
         "complete-0": "1",
         "doc-0": [
             (io.BytesIO(PAPER_A), "de-nghi.pdf"),
@@ -116,7 +116,7 @@ def test_receiving_stores_the_papers_completes_the_desk_step_and_prints_the_rece
             assert (Path(app.config["STORAGE_DIR"]) / key).is_file()
     receive_step = dossier["tasks"][0]
     assert receive_step["status"] == "done" and receive_step["completed_by"] == "clo.mc1"
-    assert any(t["status"] == "open" and t["unit"] == "CLO.TCKH" for t in dossier["tasks"])
+    assert any(t["status"] == "open" and t["unit"] == "CLO.KT" for t in dossier["tasks"])
     kinds = [e["kind"] for e in dossier["events"]]
     assert kinds[0] == "received" and kinds.count("attachment_added") == 3
     assert "step_completed" in kinds
@@ -135,7 +135,7 @@ def test_receiving_stores_the_papers_completes_the_desk_step_and_prints_the_rece
         received = stored.received_at.astimezone(tz).strftime("%d/%m/%Y")
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in html
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "Độc lập - Tự do - Hạnh phúc" in html
-    assert code in html and "Huyện Can Lộc" in html and "Lê Thị Mai" in html
+    assert code in html and "Xã Can Lộc" in html and "Lê Thị Mai" in html
     assert f"ngày {appointment}" in html and f"ngày {received}" in html
     assert "Đăng ký thành lập hộ kinh doanh" in html
     assert re.search(r"Giấy đề nghị đăng ký hộ kinh doanh[^<]*</td><td[^>]*>2<", html)

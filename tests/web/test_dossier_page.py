@@ -84,7 +84,7 @@ def test_the_page_shows_the_dossier_its_steps_events_and_files(client, worked, c
     for value in ("Nguyễn Thị Hoa", "042190001234", "0912345678", "hoa@example.vn"):
         assert value in text
     assert HOUSEHOLD in text and "Đăng ký thành lập hộ kinh doanh" in text
-    assert "Huyện Can Lộc" in text
+    assert "Xã Can Lộc" in text
     assert "Đang xử lý" in text
     assert f"phiên bản {data['process_version']}" in text
 
@@ -100,7 +100,7 @@ def test_the_page_shows_the_dossier_its_steps_events_and_files(client, worked, c
     assert "trước hạn 1 giờ" in first.lower()  # the CLO variant gives the desk 1h
     assert "Trước hạn 3 giờ 45 phút" in second  # 0.5 day of 7.5 working hours
     assert "Trước hạn 4 giờ" in third
-    assert "specialist@.TCKH" in second and "Phòng Tài chính - Kế hoạch" in second
+    assert "user:clo.cv.tckh1,clo.cv.tckh2" in second and "Phòng Kinh tế" in second
     assert display_name("clo.cv.tckh1") in second
     assert display_name("clo.ld.tckh") in third
     assert "Trả lại bước trước" in third

@@ -16,7 +16,7 @@ APPLICANT = {
     "id_number": "042190004321",
     "phone": "0915667788",
     "email": "son@example.vn",
-    "address": "Xã Thiên Lộc, huyện Can Lộc",
+    "address": "Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
 }
 SECRET_NOTE = "Ghi chú nội bộ: chủ hộ còn nợ thuế"
 

@@ -42,7 +42,7 @@ def test_the_menu_shows_reports_to_supervisors_leaders_and_admins_only(officer):
 def test_the_page_shows_every_figure_of_the_hand_count(officer, filled):
     html = officer("hti.giamsat").page(MONTH)
     assert "Tháng 10/2024" in html and "từ ngày 15/09/2024 đến ngày 14/10/2024" in html
-    assert "Huyện Can Lộc" in html
+    assert "Xã Can Lộc" in html
     found = total_row(html)
     assert list(found) == list(COLUMNS)
     assert found == {key: expected_text(key) for key in COLUMNS}  # 23,1 for the share
@@ -127,7 +127,7 @@ def test_the_excel_file_is_laid_out_like_the_form(officer, filled):
     sheet = book.worksheets[0]
     texts = [c.value for row in sheet.iter_rows(max_row=4, max_col=1) for c in row]
     assert texts[0] == "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
-    assert "Huyện Can Lộc" in texts[1] and "Tháng 10/2024" in texts[2]
+    assert "Xã Can Lộc" in texts[1] and "Tháng 10/2024" in texts[2]
     merged = {str(r) for r in sheet.merged_cells.ranges}
     header_top = next(r for r in range(1, 10) if sheet.cell(row=r, column=1).value == "STT")
     assert f"A{header_top}:A{header_top + 2}" in merged  # STT over the three header rows
@@ -158,7 +158,7 @@ def test_the_pdf_has_the_vietnamese_title_and_the_figures(officer, filled):
     text = " ".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())
     assert "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in flat
-    assert "Kỳ báo cáo: Tháng 10/2024" in flat and "Huyện Can Lộc" in flat
+    assert "Kỳ báo cáo: Tháng 10/2024" in flat and "Xã Can Lộc" in flat
     assert "Kỳ trước chuyển qua" in flat and "Tổng cộng" in flat
     total = flat.split("Tổng cộng", 1)[1].split()[: len(COLUMNS)]
     assert total == [expected_text(key) for key in COLUMNS]

@@ -172,7 +172,7 @@ def test_the_receipt_counts_each_paper_the_desk_checked(app, officer):
             "channel": "direct",
             "applicant.name": "Lê Thị Mai",
             "applicant.id_number": "042190007777",
-            "applicant.address": "Xã Thiên Lộc, huyện Can Lộc",
+            "applicant.address": "Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
             "complete-0": "1",
             "doc-0": [(io.BytesIO(b"%PDF-1.4 a"), "a.pdf"), (io.BytesIO(b"%PDF-1.4 b"), "b.pdf")],
             "complete-1": "1",
@@ -191,7 +191,7 @@ def test_the_receipt_counts_each_paper_the_desk_checked(app, officer):
     assert "Lê Thị Mai" in text
 
 
-def test_an_officer_of_another_district_gets_no_slip_of_a_dossier(app, officer, make_dossier):
+def test_an_officer_of_another_commune_gets_no_slip_of_a_dossier(app, officer, make_dossier):
     code = make_dossier("CLO", HOUSEHOLD)["code"]
     desk = officer("clo.mc1")
     issue(desk, code, "01")
@@ -238,7 +238,7 @@ def test_the_register_is_for_the_units_desk_leaders_and_supervisors(officer, mak
         assert "sổ theo dõi hồ sơ" in response.get_data(as_text=True)
     assert register(officer("admin"), unit="NOPE").status_code == 404
 
-    # Today's dossier is in a register that covers today, the other district's is not.
+    # Today's dossier is in a register that covers today, the other commune's is not.
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
     text = text_of(register(officer("hti.giamsat"), start=today, end=today).data)
     assert code in text and other not in text and APPLICANT in text
@@ -293,7 +293,8 @@ def test_the_register_downloads_as_excel_with_the_same_rows(officer, make_dossie
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     cells = [v for row in rows for v in row if v is not None]
-    assert "SỔ THEO DÕI HỒ SƠ" in cells and "BỘ PHẬN MỘT CỬA" in cells
+    assert "SỔ THEO DÕI HỒ SƠ" in cells and "UBND XÃ CAN LỘC" in cells
+    assert "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG" in cells  # a commune's desk is its centre
     heading = next(i for i, row in enumerate(rows) if row[0] == "STT")
     assert rows[heading][1:3] == ["Mã hồ sơ", "Tên thủ tục hành chính"]
     found = [row for row in rows[heading + 1 :] if row[1] and str(row[1]).startswith("CLO-")]

@@ -2,8 +2,8 @@
 
 The page reads the real clock, so the steps' due times and the appointments are set relative to
 now on the working calendar (the rules themselves are tested on a fixed clock in
-tests/services/test_watch.py). The province is the test's own (make_province: districts TH1 and
-TH2, each with a TCKH office).
+tests/services/test_watch.py). The province is the test's own (make_province: communes TX1 and
+TX2, each with a KT office).
 """
 
 import re
@@ -17,12 +17,12 @@ from motcua.models import Apology, DossierStatus, Role, TaskStatus, utcnow
 from motcua.services.deadlines import calendar_for
 
 SUPERVISOR, ADMIN = "t.giamsat", "t.quantri"
-LEADER, SPECIALIST, DESK = "th1.ld1", "th1.cv.tckh1", "th1.mc1"  # of the district TH1
+LEADER, SPECIALIST, DESK = "tx1.ld1", "tx1.cv.kt1", "tx1.mc1"  # of the commune TX1
 
 
 @pytest.fixture
 def province(make_province):
-    return make_province("T", departments=0, offices=("TCKH",), communes=False)
+    return make_province("T", departments=0, offices=("KT",))
 
 
 def nav(html: str) -> str:
@@ -39,8 +39,8 @@ def listed(html: str) -> dict[str, list[str]]:
 
 @pytest.fixture
 def scene(app, province, make_procedure, insert_dossier, add_task) -> dict[str, str]:
-    """A TH1 dossier with one step overdue and one due within the hour, whose appointment is
-    within a working day; a TH2 dossier past its appointment; a TH1 dossier apologised for;
+    """A TX1 dossier with one step overdue and one due within the hour, whose appointment is
+    within a working day; a TX2 dossier past its appointment; a TX1 dossier apologised for;
     every other step well in the future."""
     units, users = province.units, province.users
     with app.app_context():
@@ -61,14 +61,14 @@ def scene(app, province, make_procedure, insert_dossier, add_task) -> dict[str, 
             )
 
         dossiers = {
-            # Its desk's step overdue, unclaimed in TH1's box.
-            "clo": received("TH1", cal.add(now, hours=2), desk_due=now - timedelta(days=2)),
-            "hkh": received("TH2", now - timedelta(days=3)),
-            "apologised": received("TH1", now - timedelta(days=1)),
+            # Its desk's step overdue, unclaimed in TX1's box.
+            "clo": received("TX1", cal.add(now, hours=2), desk_due=now - timedelta(days=2)),
+            "hkh": received("TX2", now - timedelta(days=3)),
+            "apologised": received("TX1", now - timedelta(days=1)),
         }
         add_task(
             dossiers["clo"],
-            unit=units["TH1.TCKH"],
+            unit=units["TX1.KT"],
             role=None,
             handler="specialist",
             status=TaskStatus.CLAIMED,
@@ -102,7 +102,7 @@ def test_specialists_and_receptionists_get_403(officer, province):
         assert "Chỉ cán bộ giám sát" in response.get_data(as_text=True)
 
 
-def test_the_supervisor_sees_every_district_with_links_to_the_dossiers(officer, scene):
+def test_the_supervisor_sees_every_commune_with_links_to_the_dossiers(officer, scene):
     codes = scene
     watcher = officer(SUPERVISOR)
     html = watcher.page("/watch")
@@ -116,25 +116,25 @@ def test_the_supervisor_sees_every_district_with_links_to_the_dossiers(officer, 
     assert "cần xin lỗi và hẹn lại trước hạn" in html
     assert re.search(r"trễ \d+ giờ", html) and re.search(r"còn (\d+ giờ|\d+ phút)", html)
     counted = re.findall(r'<tr data-unit="([\w.]+)">', html)
-    assert counted[0] == "TH1" and set(counted) == {"TH1", "TH1.TCKH", "TH2"}
+    assert counted[0] == "TX1" and set(counted) == {"TX1", "TX1.KT", "TX2"}
     link = f'href="/dossiers/{codes["hkh"]}"'
     assert link in html
     assert codes["hkh"] in watcher.page(f"/dossiers/{codes['hkh']}")
 
 
-def test_a_district_leader_sees_only_the_district(officer, scene):
+def test_a_commune_leader_sees_only_the_commune(officer, scene):
     codes = scene
     leader = officer(LEADER)
     rows = listed(leader.page("/watch"))
     assert codes["hkh"] not in {code for section in rows.values() for code in section}
     assert rows["apology_due"] == [codes["clo"]]
-    assert leader.get("/watch?unit=TH2").status_code == 403
+    assert leader.get("/watch?unit=TX2").status_code == 403
 
 
 def test_the_filters(officer, scene):
     codes = scene
     watcher = officer(SUPERVISOR)
-    rows = listed(watcher.page("/watch?unit=TH2"))
+    rows = listed(watcher.page("/watch?unit=TX2"))
     assert rows == {"late_without_apology": [codes["hkh"]]}
     html = watcher.page("/watch?kind=apology")
     assert re.findall(r'<section class="watch-section" id="(\w+)"', html) == [
