@@ -183,7 +183,8 @@ class HandlerCheck:
 
     def __init__(self, unit: Unit | None):
         self.unit = unit
-        self._units: dict[str, tuple[str, set[Role]]] = {}  # code -> (name, roles held)
+        # code -> (name, roles held, retired)
+        self._units: dict[str, tuple[str, set[Role], bool]] = {}
         self._asked_codes: set[str] = set()
         self._active: set[str] = set()
         self._asked_names: set[str] = set()
@@ -199,13 +200,13 @@ class HandlerCheck:
         if codes:
             self._asked_codes |= codes
             found = db.session.execute(
-                select(Unit.code, Unit.name, UserRole.role, User.id)
+                select(Unit.code, Unit.name, Unit.retired_at, UserRole.role, User.id)
                 .outerjoin(UserRole, UserRole.unit_id == Unit.id)
                 .outerjoin(User, (User.id == UserRole.user_id) & User.active.is_(True))
                 .where(Unit.code.in_(sorted(codes)))
             )
-            for code, name, role, user_id in found:
-                _, roles = self._units.setdefault(code, (name, set()))
+            for code, name, retired_at, role, user_id in found:
+                _, roles, _ = self._units.setdefault(code, (name, set(), retired_at is not None))
                 if role is not None and user_id is not None:
                     roles.add(role)
         if names:
@@ -230,7 +231,15 @@ class HandlerCheck:
             return None
         if code not in self._units:
             return _no_unit(code)
-        name, roles = self._units[code]
+        name, roles, retired = self._units[code]
+        if retired:
+            # Dossiers already open find the successor (resolve_handler); a diagram being
+            # configured should name it.
+            return _l(
+                "Đơn vị %(unit)s (%(code)s) đã giải thể: chọn đơn vị kế thừa.",
+                unit=name,
+                code=code,
+            )
         role = Role(handler.role)
         return _no_holder(name, code, role) if role not in roles else None
 

@@ -75,6 +75,18 @@ def test_an_office_the_commune_does_not_have_is_refused(procedure, commune):
         assert any(code in d["message"] and d["element"] for d in details), where
 
 
+def test_a_retired_unit_named_by_a_handler_is_refused_with_its_reason(procedure, commune):
+    """The former district's office HCLO.TCKH retired into CLO.KT on 1 July 2025: a diagram
+    naming it is told so, not merely that nobody there holds the role."""
+    handler = 'value="user:clo.cv.tckh1,clo.cv.tckh2"'
+    text = variant_text().replace(handler, 'value="specialist@HCLO.TCKH"', 1)
+    [detail] = rejected(procedure, commune, text)
+    assert detail["element"] == "tham_dinh"
+    assert detail["message"].endswith(
+        "Đơn vị Phòng Tài chính - Kế hoạch (HCLO.TCKH) đã giải thể: chọn đơn vị kế thừa."
+    )
+
+
 def test_time_limits_beyond_the_legal_limit_are_refused(procedure, commune):
     text = variant_text()
     start = text.index('name="timeLimit" value="') + len('name="timeLimit" value="')
