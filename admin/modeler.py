@@ -185,7 +185,7 @@ def modeler_options():
 @login_required
 def modeler(code):
     org.require_analyst(g.user)
-    procedure = diagrams.procedure_by_code(code)
+    procedure = processes.procedure_by_code(code)
     copy = diagrams.working_copy(procedure, None, g.user)
     return render_template(
         "admin/modeler/edit.html",
@@ -221,7 +221,7 @@ def _page_config(procedure, copy: diagrams.WorkingCopy) -> dict:
 def modeler_diagram(code):
     """The working copy's XML: the draft, else the published template, else a new diagram."""
     org.require_analyst(g.user)
-    procedure = diagrams.procedure_by_code(code)
+    procedure = processes.procedure_by_code(code)
     copy = diagrams.working_copy(procedure, None, g.user)
     response = Response(copy.xml, mimetype="application/xml")
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -241,7 +241,7 @@ def modeler_diagram(code):
 def modeler_draft(code):
     """Save the posted XML (the request body) as the template's draft, problems and all."""
     org.require_analyst(g.user)
-    procedure = diagrams.procedure_by_code(code)
+    procedure = processes.procedure_by_code(code)
     if request.mimetype not in XML_TYPES:
         raise Invalid(_("Gửi sơ đồ dưới dạng XML (Content-Type: application/xml)."), code="not_xml")
     draft = diagrams.save_draft(procedure, None, request.get_data(), g.user)
@@ -254,7 +254,7 @@ def modeler_draft(code):
 def modeler_import(code):
     """A .bpmn file from the analyst's computer, checked and stored as the draft."""
     org.require_analyst(g.user)
-    procedure = diagrams.procedure_by_code(code)
+    procedure = processes.procedure_by_code(code)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Invalid(_("Chọn một tệp .bpmn để mở."), code="no_file")
@@ -267,7 +267,7 @@ def modeler_import(code):
 @json_errors
 def modeler_publish(code):
     org.require_analyst(g.user)
-    procedure = diagrams.procedure_by_code(code)
+    procedure = processes.procedure_by_code(code)
     version = diagrams.publish(procedure, None, g.user)
     return jsonify(
         {
@@ -283,7 +283,7 @@ def modeler_publish(code):
 @json_errors
 def modeler_discard(code):
     org.require_analyst(g.user)
-    procedure = diagrams.procedure_by_code(code)
+    procedure = processes.procedure_by_code(code)
     diagrams.discard_draft(procedure, None, g.user)
     return jsonify({"discarded": True})
 

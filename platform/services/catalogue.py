@@ -21,10 +21,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from motcua import unit_of_work
-from motcua.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.errors import Conflict, Forbidden, Invalid
 from motcua.extensions import db
 from motcua.models import OnlineLevel, Procedure, ProcedureLevel, ProcessVersion, Role, User
-from motcua.services import audit
+from motcua.services import audit, processes
 from motcua.vocabulary import in_vietnamese
 
 VIEWER_ROLES = {Role.SYSTEM_ADMIN, Role.ANALYST, Role.UNIT_ADMIN}
@@ -173,10 +173,7 @@ def fields() -> list[str]:
 
 def get(actor: User, code: str) -> Procedure:
     require_viewer(actor)
-    procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
-    if procedure is None:
-        raise NotFound(_l("Không có thủ tục mã %(code)s.", code=code), code="procedure_not_found")
-    return procedure
+    return processes.procedure_by_code(code)
 
 
 def version_count(procedure: Procedure) -> int:

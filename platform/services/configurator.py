@@ -72,7 +72,7 @@ class Configuration:
     def problems(self) -> list[dict]:
         if self.draft is not None:
             return self.draft.problems
-        return diagrams.problems_of(self.xml, self.procedure, self.unit)
+        return processes.problems_of(self.xml, self.procedure, self.unit)
 
     @cached_property
     def officers(self) -> list[User]:
@@ -93,7 +93,7 @@ class Configuration:
 def configuration(user: User, procedure_code: str, unit_code: str) -> Configuration:
     """The steps of the unit's variant as the configurator shows them, if the user administers
     the unit. Raises NotFound (procedure, unit), Forbidden, Invalid (no template yet)."""
-    procedure = diagrams.procedure_by_code(procedure_code)
+    procedure = processes.procedure_by_code(procedure_code)
     unit = org.unit_by_code(unit_code)
     org.require_unit_admin(user, unit)
     return _configuration(user, procedure, unit)
@@ -219,7 +219,7 @@ def preview(config: Configuration, table) -> dict:
     """What the table would give, without saving: the total along the longest path against
     the legal limit, and every problem. Raises Invalid as ``edit``."""
     result = edit(config, table)
-    problems = diagrams.problems_of(result.xml, config.procedure, config.unit)
+    problems = processes.problems_of(result.xml, config.procedure, config.unit)
     try:
         total, path = engine.longest_path_days(
             engine.load_diagram(result.xml), deadlines.hours_per_day()

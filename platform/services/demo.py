@@ -117,13 +117,20 @@ def load() -> None:
     people.add("tthcc.cn1.mc1", None, branch, [Role.RECEPTIONIST])
     for entry in DEPARTMENTS:
         _staff(people, _unit(entry, UnitLevel.DEPARTMENT, province), entry[0].lower())
+    # CLO and HKH get their officers from the districts the reorganisation below retires.
+    staffed_by_districts = {commune for _code, _name, commune in FORMER_DISTRICTS}
     for entry in COMMUNES:
         commune = _unit(entry, UnitLevel.COMMUNE, province)
-        for office_code, office_name in COMMUNE_OFFICES:
-            _unit((f"{commune.code}.{office_code}", office_name, None), UnitLevel.OFFICE, commune)
-    _staff_commune(people, _unit_by_code("TLOC"))
+        offices = [
+            _unit((f"{commune.code}.{code}", name, None), UnitLevel.OFFICE, commune)
+            for code, name in COMMUNE_OFFICES
+        ]
+        if commune.code not in staffed_by_districts:
+            _staff(people, commune, commune.code.lower())
+            for office in offices:
+                _office_staff(people, office, commune.code.lower())
     for code, name, _commune in FORMER_DISTRICTS:
-        _former_district(people, code, name)
+        _former_district(people, province, code, name)
     db.session.flush()
     for code, _name, commune in FORMER_DISTRICTS:
         office_map = {f"{code}.{office}": f"{commune}.{to}" for office, _n, to in DISTRICT_OFFICES}
@@ -164,9 +171,9 @@ def load() -> None:
             offers.ensure(unit, procedure, unit_admin)
 
 
-def _former_district(people: "_People", code: str, name: str) -> None:
+def _former_district(people: "_People", province: Unit, code: str, name: str) -> None:
     """A district of the old system with its officers; ``clo.mc1`` … as they were called then."""
-    district = _unit((code, name, None), UnitLevel.DISTRICT, _unit_by_code(PROVINCE[0]))
+    district = _unit((code, name, None), UnitLevel.DISTRICT, province)
     prefix = code.removeprefix("H").lower()
     for n in (1, 2):
         people.add(f"{prefix}.mc{n}", None, district, [Role.RECEPTIONIST])
@@ -175,22 +182,15 @@ def _former_district(people: "_People", code: str, name: str) -> None:
     people.add(f"{prefix}.cv1", None, district, [Role.SPECIALIST])
     for office_code, office_name, _to in DISTRICT_OFFICES:
         office = _unit((f"{code}.{office_code}", office_name, None), UnitLevel.OFFICE, district)
-        suffix = office_code.lower()
-        for n in (1, 2):
-            people.add(f"{prefix}.cv.{suffix}{n}", None, office, [Role.SPECIALIST])
-        people.add(f"{prefix}.ld.{suffix}", None, office, [Role.LEADER])
+        _office_staff(people, office, prefix)
 
 
-def _staff_commune(people: "_People", commune: Unit) -> None:
-    """A commune's desk (its centre's receptionists), leaders and admin, and its offices'."""
-    prefix = commune.code.lower()
-    _staff(people, commune, prefix)
-    for office_code, _name in COMMUNE_OFFICES:
-        office = _unit_by_code(f"{commune.code}.{office_code}")
-        suffix = office_code.lower()
-        for n in (1, 2):
-            people.add(f"{prefix}.cv.{suffix}{n}", None, office, [Role.SPECIALIST])
-        people.add(f"{prefix}.ld.{suffix}", None, office, [Role.LEADER])
+def _office_staff(people: "_People", office: Unit, prefix: str) -> None:
+    """Two specialists and a head: ``clo.cv.kt1``, ``clo.cv.kt2``, ``clo.ld.kt``."""
+    suffix = office.code.rsplit(".", 1)[1].lower()
+    for n in (1, 2):
+        people.add(f"{prefix}.cv.{suffix}{n}", None, office, [Role.SPECIALIST])
+    people.add(f"{prefix}.ld.{suffix}", None, office, [Role.LEADER])
 
 
 def _staff(people: "_People", unit: Unit, prefix: str) -> None:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from motcua.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.errors import Conflict, Forbidden, Invalid
 from motcua.extensions import db
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
@@ -31,6 +31,7 @@ from motcua.services import (
     notifications,
     offers,
     org,
+    processes,
     processing,
     workflow,
 )
@@ -91,12 +92,7 @@ def find_procedures(actor: User, query: str = "") -> list[Procedure]:
 def intake_form(actor: User, procedure_code: str) -> IntakeForm:
     """The procedure to receive and the desks the actor may receive it at; Forbidden/NotFound."""
     units = desk_units(actor)
-    procedure = db.session.scalar(select(Procedure).where(Procedure.code == procedure_code))
-    if procedure is None:
-        raise NotFound(
-            _l("Không có thủ tục mã %(code)s.", code=procedure_code),
-            code="procedure_not_found",
-        )
+    procedure = processes.procedure_by_code(procedure_code)
     return IntakeForm(procedure, units, offers.offering_units(procedure))
 
 

@@ -12,7 +12,8 @@ from motcua.errors import Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Procedure, ProcessStatus, ProcessVersion, Unit, User
 from motcua.services import org
-from motcua.services.diagrams import StepChange, diff, procedure_by_code
+from motcua.services.diagrams import StepChange, diff
+from motcua.services.processes import procedure_by_code
 from motcua.vocabulary import StepChangeKind
 
 

@@ -39,13 +39,6 @@ class WorkingCopy:
     version: ProcessVersion | None
 
 
-def procedure_by_code(code: str) -> Procedure:
-    procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
-    if procedure is None:
-        raise NotFound(_l("Không có thủ tục mã %(code)s.", code=code), code="procedure_not_found")
-    return procedure
-
-
 def require_editor(user: User, unit: Unit | None) -> None:
     """Templates are the analysts' (and system admins'); a variant is its unit admins'."""
     if unit is None:
@@ -74,15 +67,6 @@ def working_copy(procedure: Procedure, unit: Unit | None, user: User) -> Working
     if unit is not None and (template := processes.newest_version(procedure, None)):
         return WorkingCopy(template.bpmn_xml, "published", [], None, template)
     return WorkingCopy(new_diagram(procedure), "new", [], None, None)
-
-
-def problems_of(xml: bytes | str, procedure: Procedure, unit: Unit | None) -> list[dict]:
-    """Every problem the engine's checks find, as [{"element", "message"}] (empty: publishable)."""
-    try:
-        processes.check(xml, procedure, unit)
-    except Invalid as exc:
-        return list(exc.details or [{"element": None, "message": exc.message}])
-    return []
 
 
 def save_draft(
@@ -127,7 +111,7 @@ def save_draft(
         draft.new_steps = new_steps
     draft.bpmn_xml = raw.decode("utf-8")
     draft.sha256 = hashlib.sha256(raw).hexdigest()
-    draft.problems = problems_of(raw, procedure, unit)
+    draft.problems = processes.problems_of(raw, procedure, unit)
     draft.updated_at = utcnow()
     draft.updated_by_id = user.id
     audit.record(

@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from motcua.database import insert_on_conflict
-from motcua.errors import Invalid, NotFound
+from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import (
     AttachmentKind,
@@ -19,7 +18,6 @@ from motcua.models import (
     Dossier,
     DossierCounter,
     DossierStatus,
-    Procedure,
     Role,
     Task,
     TaskStatus,
@@ -149,12 +147,7 @@ def receive(
     the field errors (``applicant.*``, ``unit``, ``channel``, ``complete``, ``doc-<n>``,
     ``reason``, ``items``, ``file``); the boundary then keeps nothing.
     """
-    procedure = db.session.scalar(select(Procedure).where(Procedure.code == procedure_code))
-    if procedure is None:
-        raise NotFound(
-            _l("Không có thủ tục mã %(code)s.", code=procedure_code),
-            code="procedure_not_found",
-        )
+    procedure = processes.procedure_by_code(procedure_code)
     errors: dict[str, str] = {}
     unit = competent = None
     if not unit_code:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from motcua.database import insert_on_conflict
-from motcua.errors import Invalid, NotFound
+from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import (
     Offer,
@@ -113,11 +113,7 @@ def runnable_problems(procedure: Procedure, unit: Unit, template_xml: str | None
     xml = template_xml if template_xml is not None else template and template.bpmn_xml
     if xml is None:
         return [{"element": None, "message": in_vietnamese(_no_process(procedure, unit))}]
-    try:
-        processes.check(xml, procedure, unit)
-    except Invalid as exc:
-        return list(exc.details or [])
-    return []
+    return processes.problems_of(xml, procedure, unit)
 
 
 def offer(actor: User, unit_code: str, procedure_code: str) -> None:
@@ -126,7 +122,7 @@ def offer(actor: User, unit_code: str, procedure_code: str) -> None:
     Invalid (retired unit, another level, a handler that does not resolve)."""
     unit = org.unit_by_code(unit_code)
     org.require_unit_admin(actor, unit)
-    procedure = _procedure(procedure_code)
+    procedure = processes.procedure_by_code(procedure_code)
     if _held(unit, procedure) is not None:
         return
     if unit.retired:
@@ -171,7 +167,7 @@ def withdraw(actor: User, unit_code: str, procedure_code: str) -> None:
     """The unit stops deciding the procedure: no new dossier names it; those open finish."""
     unit = org.unit_by_code(unit_code)
     org.require_unit_admin(actor, unit)
-    procedure = _procedure(procedure_code)
+    procedure = processes.procedure_by_code(procedure_code)
     found = _held(unit, procedure)
     if found is None:
         return
@@ -224,18 +220,9 @@ def template_breaks(procedure: Procedure, template_xml: str) -> list[Unrunnable]
     )
     broken = []
     for unit in units:
-        try:
-            processes.check(template_xml, procedure, unit)
-        except Invalid as exc:
-            broken.append(Unrunnable(unit, list(exc.details or [])))
+        if problems := processes.problems_of(template_xml, procedure, unit):
+            broken.append(Unrunnable(unit, problems))
     return broken
-
-
-def _procedure(code: str) -> Procedure:
-    procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
-    if procedure is None:
-        raise NotFound(_l("Không có thủ tục mã %(code)s.", code=code), code="procedure_not_found")
-    return procedure
 
 
 def _no_process(procedure: Procedure, unit: Unit) -> str:

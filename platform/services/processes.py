@@ -7,11 +7,27 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from motcua import engine
-from motcua.errors import Invalid
+from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Procedure, ProcessStatus, ProcessVersion, Unit, User, utcnow
 from motcua.services import deadlines, org
 from motcua.vocabulary import in_vietnamese
+
+
+def procedure_by_code(code: str) -> Procedure:
+    procedure = db.session.scalar(select(Procedure).where(Procedure.code == code))
+    if procedure is None:
+        raise NotFound(_l("Không có thủ tục mã %(code)s.", code=code), code="procedure_not_found")
+    return procedure
+
+
+def problems_of(xml: bytes | str, procedure: Procedure, unit: Unit | None) -> list[dict]:
+    """Every problem the engine's checks find, as [{"element", "message"}] (empty: publishable)."""
+    try:
+        check(xml, procedure, unit)
+    except Invalid as exc:
+        return list(exc.details or [{"element": None, "message": exc.message}])
+    return []
 
 
 def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> engine.Diagram:

@@ -13,7 +13,7 @@ from motcua import engine
 from motcua.admin import modeler
 from motcua.extensions import db
 from motcua.models import AuditEntry
-from motcua.services import diagrams
+from motcua.services import diagrams, processes
 from motcua.services.processes import newest_version
 
 CODE = "2.000815"
@@ -29,7 +29,7 @@ DTD_FILE = b"""<?xml version="1.0"?>
 def template(app) -> tuple[int, str]:
     """The newest published template: its version number and XML."""
     with app.app_context():
-        version = newest_version(diagrams.procedure_by_code(CODE), None)
+        version = newest_version(processes.procedure_by_code(CODE), None)
         return version.version, version.bpmn_xml
 
 
@@ -40,7 +40,7 @@ def template_xml(app) -> str:
 def draft(app) -> tuple[str, list] | None:
     """The template's draft: its XML and problems."""
     with app.app_context():
-        found = diagrams.draft_of(diagrams.procedure_by_code(CODE), None)
+        found = diagrams.draft_of(processes.procedure_by_code(CODE), None)
         return (found.bpmn_xml, found.problems) if found else None
 
 
@@ -218,7 +218,7 @@ def test_a_clean_draft_is_published_as_a_new_version(analyst, app):
     number, published_xml = template(app)
     assert number == 2
     with app.app_context():
-        version = newest_version(diagrams.procedure_by_code(CODE), None)
+        version = newest_version(processes.procedure_by_code(CODE), None)
         assert version.published_by.username == "hti.phantich"
     step = next(s for s in engine.load_diagram(published_xml).steps if s.id == "chung_thuc")
     assert (step.handler, step.time_limit) == ("user:clo.cv.tp1", "3h")

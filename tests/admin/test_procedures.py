@@ -9,7 +9,7 @@ from motcua import engine
 from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import AuditEntry, Dossier, ProcessDraft, ProcessVersion, User
-from motcua.services import diagrams, org
+from motcua.services import diagrams, org, processes
 from motcua.services.processes import newest_version
 from motcua.unit_of_work import unit_of_work
 
@@ -38,7 +38,7 @@ def user(username: str) -> User:
 
 def clo_version(ctx_app):
     with ctx_app.app_context():
-        procedure = diagrams.procedure_by_code("1.001612")
+        procedure = processes.procedure_by_code("1.001612")
         return newest_version(procedure, org.unit_by_code("CLO"))
 
 
@@ -95,7 +95,7 @@ def test_two_steps_changed_and_published_reach_new_dossiers_only(app, officer, m
     assert new_version.version == old_version.version + 1
     with app.app_context():
         old_steps, new_steps = variant_steps(old_version), variant_steps(new_version)
-        template = newest_version(diagrams.procedure_by_code("1.001612"), None)
+        template = newest_version(processes.procedure_by_code("1.001612"), None)
         assert db.session.get(ProcessVersion, new_version.id).template_version_id == template.id
     assert new_steps["tham_dinh"].handler == "user:clo.cv.tckh2"
     assert new_steps["xem_xet"].time_limit == "2h"
@@ -137,7 +137,7 @@ def test_over_the_legal_limit_is_kept_as_a_draft_and_cannot_be_published(app, of
     assert "vượt thời hạn giải quyết theo quy định 3 ngày" in page
     old = clo_version(app)
     with app.app_context():
-        draft = diagrams.draft_of(diagrams.procedure_by_code("1.001612"), org.unit_by_code("CLO"))
+        draft = diagrams.draft_of(processes.procedure_by_code("1.001612"), org.unit_by_code("CLO"))
         assert draft is not None and draft.problems
     assert clo_version(app).id == old.id
 
@@ -167,7 +167,7 @@ def test_bad_values_are_refused_next_to_the_step_and_change_nothing(app, officer
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with app.app_context():
-        procedure = diagrams.procedure_by_code("1.001612")
+        procedure = processes.procedure_by_code("1.001612")
         assert diagrams.draft_of(procedure, org.unit_by_code("CLO")) is None
 
 
@@ -185,7 +185,7 @@ def test_the_system_admin_reaches_every_units_configurator(officer):
 def test_rebase_keeps_the_units_handlers_and_flags_new_steps(app, officer):
     admin = officer("clo.qt")
     with app.app_context():
-        template_xml = newest_version(diagrams.procedure_by_code("1.001612"), None).bpmn_xml
+        template_xml = newest_version(processes.procedure_by_code("1.001612"), None).bpmn_xml
     new_task = (
         '<bpmn:userTask id="kiem_tra_lai" name="Kiểm tra lại">'
         "<bpmn:extensionElements><spiffworkflow:properties>"
@@ -220,7 +220,7 @@ def test_rebase_keeps_the_units_handlers_and_flags_new_steps(app, officer):
         f'id="{flow_id}" sourceRef="kiem_tra_lai"', 'id="moi_2" sourceRef="kiem_tra_lai"'
     )
     with app.app_context(), unit_of_work():
-        procedure, analyst = diagrams.procedure_by_code("1.001612"), user("hti.phantich")
+        procedure, analyst = processes.procedure_by_code("1.001612"), user("hti.phantich")
         draft = diagrams.save_draft(procedure, None, xml, analyst)
         assert draft.problems == [], draft.problems
         diagrams.publish(procedure, None, analyst)
@@ -279,7 +279,7 @@ def test_the_audit_log_shows_a_units_changes_to_its_admins_only(officer):
 
 def test_a_template_draft_with_a_dtd_is_refused_and_nothing_is_stored(app):
     with app.app_context():
-        procedure = diagrams.procedure_by_code("2.000815")
+        procedure = processes.procedure_by_code("2.000815")
         analyst = user("hti.phantich")
         evil = (
             '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
@@ -294,7 +294,7 @@ def test_a_template_draft_with_a_dtd_is_refused_and_nothing_is_stored(app):
 
 def test_a_published_version_cannot_be_rewritten(app):
     with app.app_context():
-        version = newest_version(diagrams.procedure_by_code("1.001612"), org.unit_by_code("CLO"))
+        version = newest_version(processes.procedure_by_code("1.001612"), org.unit_by_code("CLO"))
         version.bpmn_xml = version.bpmn_xml.replace("4h", "8h")
         with pytest.raises(RuntimeError, match="immutable"):
             db.session.flush()

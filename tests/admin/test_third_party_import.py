@@ -11,7 +11,7 @@ from sqlalchemy import select
 from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import AuditEntry, User
-from motcua.services import diagrams
+from motcua.services import diagrams, processes
 
 THIRD_PARTY = Path(__file__).resolve().parents[2].parent / "shared" / "third-party-bpmn"
 FILES = sorted(THIRD_PARTY.rglob("*.bpmn")) if THIRD_PARTY.is_dir() else []
@@ -25,7 +25,7 @@ def analyst(ctx):
 @pytest.mark.skipif(not FILES, reason=f"third-party diagrams not found at {THIRD_PARTY}")
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(THIRD_PARTY)) for p in FILES])
 def test_an_imported_diagram_is_kept_as_a_draft_with_its_reasons(analyst, path):
-    procedure = diagrams.procedure_by_code("2.000815")
+    procedure = processes.procedure_by_code("2.000815")
     raw = path.read_bytes()
     draft = diagrams.save_draft(procedure, None, raw, analyst)
     assert draft.bpmn_xml.encode("utf-8") == raw  # stored exactly as made

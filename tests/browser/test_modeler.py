@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from motcua import engine
-from motcua.services import diagrams
+from motcua.services import diagrams, processes
 from motcua.services.processes import newest_version
 
 CODE = "2.000815"
@@ -29,7 +29,7 @@ def _bundle():
 def template(live_app):
     """The newest published template (version number, steps by id) and whether a draft exists."""
     with live_app.app_context():
-        procedure = diagrams.procedure_by_code(CODE)
+        procedure = processes.procedure_by_code(CODE)
         version = newest_version(procedure, None)
         steps = {s.id: s for s in engine.load_diagram(version.bpmn_xml).steps}
         return version.version, steps, diagrams.draft_of(procedure, None) is not None
