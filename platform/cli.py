@@ -154,8 +154,17 @@ def bpmn_run(file, data_json):
         sys.exit(1)
 
 
+# The sample dossiers the demo walks: (competent unit, procedure, receiving desk or None).
+DEMO_WALKS = [
+    ("CLO", "1.009994", None),
+    ("HKH", "1.009994", None),
+    ("CLO", "1.009994", "TTHCC"),
+    ("SXD", "1.009974", "CLO"),
+]
+
+
 def _load_demo() -> None:
-    from motcua.services import demo
+    from motcua.services import demo, demo_history
 
     if demo.is_loaded():
         click.echo("Dữ liệu demo đã có sẵn.")
@@ -164,12 +173,18 @@ def _load_demo() -> None:
         demo.load()
     click.echo(
         "Đã nạp dữ liệu demo: tỉnh Hà Tĩnh (chính quyền hai cấp), Trung tâm Phục vụ hành chính "
-        "công tỉnh, xã Can Lộc, Hương Khê và Tùng Lộc; huyện Can Lộc, Hương Khê cũ đã sắp xếp "
-        "vào hai xã cùng tên từ 01/7/2025."
+        "công tỉnh, Sở Xây dựng, Văn phòng Đăng ký đất đai, xã Can Lộc, Hương Khê và Tùng Lộc; "
+        "huyện Can Lộc, Hương Khê cũ đã sắp xếp vào hai xã cùng tên từ 01/7/2025."
     )
-    click.echo("Hồ sơ mẫu đi qua quy trình của từng xã, và một hồ sơ nhận tại Trung tâm tỉnh:")
-    for unit_code, desk_code in (("CLO", None), ("HKH", None), ("CLO", "TTHCC")):
-        walk = demo.walk_through(unit_code, desk_code=desk_code)
+    with unit_of_work():
+        for line in demo_history.still_open():
+            click.echo(line)
+    click.echo(
+        "Hồ sơ mẫu đi qua quy trình của từng xã, một hồ sơ của xã nhận tại Trung tâm tỉnh và "
+        "một hồ sơ của Sở Xây dựng nhận tại xã:"
+    )
+    for unit_code, procedure_code, desk_code in DEMO_WALKS:
+        walk = demo.walk_through(unit_code, procedure_code, desk_code=desk_code)
         while True:
             with unit_of_work():  # each line follows one act: received, or a step done
                 line = next(walk, None)

@@ -66,7 +66,7 @@ FINAL_STATUSES = frozenset({DossierStatus.RETURNED, DossierStatus.REFUSED, Dossi
 
 
 class Channel(Choice):
-    """How the dossier was submitted (Decree 61/2018/NĐ-CP, art. 6)."""
+    """How the dossier was submitted: at a desk, by post or online (Decree 118/2025/NĐ-CP)."""
 
     DIRECT = "direct", _l("Trực tiếp tại Bộ phận một cửa")
     ONLINE = "online", _l("Trực tuyến")

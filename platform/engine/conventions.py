@@ -7,10 +7,10 @@ A user task carries `spiffworkflow:properties` with
   form         optional: the name of a form definition (forms/<name>.json);
   returnsResult optional, "true"/"false": this step hands the result to the applicant.
   waitsForApplicant optional, "true"/"false": this step waits for the applicant's missing
-               papers (a supplement request, Decree 61/2018/NĐ-CP). The step that leads here
-               must give `reason` and `items` (what to add and why, printed on form 02); while
-               it is open the dossier waits with its clock stopped; completing it records the
-               papers' receipt and the new appointment.
+               papers (a supplement request, Decree 118/2025/NĐ-CP art. 17.2.a). The step
+               that leads here must give `reason` and `items` (what to add and why, printed
+               on form 02); while it is open the dossier waits with its clock stopped;
+               completing it records the papers' receipt and the new appointment.
 An end event may carry `dossierStatus` (`returned`, the default, or `refused`).
 """
 

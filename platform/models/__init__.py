@@ -6,7 +6,7 @@ that ``from motcua.models import DossierStatus`` keeps working.
 
 from motcua.models.attachment import Attachment
 from motcua.models.audit import AuditEntry
-from motcua.models.base import Base, utcnow
+from motcua.models.base import Base, replaying, utcnow
 from motcua.models.calendar_day import CalendarDay
 from motcua.models.dossier import Dossier, DossierCounter
 from motcua.models.event import Event
@@ -67,5 +67,6 @@ __all__ = [
     "UnitLevel",
     "User",
     "UserRole",
+    "replaying",
     "utcnow",
 ]

@@ -1,6 +1,8 @@
 """Declarative base and column types shared by all models."""
 
 import enum
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
@@ -35,8 +37,29 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The moment a replay of past events stands at (``replaying``); None: the real clock.
+_replayed_now: ContextVar[datetime | None] = ContextVar("replayed_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: what every service stamps its rows and events with."""
+    return _replayed_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def replaying(moment: datetime):
+    """Stamp what is done inside the block with ``moment`` (aware), as if done then: the demo
+    replays the province's 2025 (dossiers of a district received before the reform, the
+    reorganisation of 1 July 2025) with the services every officer uses, so that its history
+    holds the rows a real one would. Flush inside the block: column defaults read the clock
+    at the flush."""
+    if moment.tzinfo is None:
+        raise ValueError("replaying() needs an aware datetime")
+    token = _replayed_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replayed_now.reset(token)
 
 
 def str_enum(enum_class: type[enum.Enum]) -> Enum:

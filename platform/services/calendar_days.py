@@ -20,11 +20,12 @@ change of the calendar goes through this module and leaves every open deadline i
 the calendar.
 
 Dossiers' appointments (Dossier.appointment_at) are NOT changed. The appointment is printed on
-the receipt given to the applicant ("Giấy tiếp nhận hồ sơ và hẹn ngày trả kết quả", Decree
-61/2018/NĐ-CP art. 19): it is a promise already made to a citizen, who plans around it and who
-would not learn of a silently moved date. A later appointment would break the promise, and an
-earlier one would make a dossier overdue that the unit planned for in good faith. If the unit
-cannot keep it, the rules have their own way: an apology slip with a new appointment.
+the receipt given to the applicant ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", Decree
+118/2025/NĐ-CP art. 17.3 as amended by Decree 309/2026/NĐ-CP): it is a promise already made to a
+citizen, who plans around it and who would not learn of a silently moved date. A later
+appointment would break the promise, and an earlier one would make a dossier overdue that the
+unit planned for in good faith. If the unit cannot keep it, the rules have their own way: an
+apology slip with a new appointment.
 """
 
 from dataclasses import dataclass

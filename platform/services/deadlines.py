@@ -16,10 +16,13 @@ the cited articles could NOT be verified from the sources at hand, so it is give
 knowledge of the texts and should be checked against the official gazette before it is quoted
 to a user):
 
-- Decree 61/2018/NĐ-CP of 23 April 2018 on the one-stop and interconnected one-stop mechanism
-  (as amended by Decree 107/2021/NĐ-CP), art. 19: the one-stop desk receives the dossier, and
-  for a complete dossier issues the "Giấy tiếp nhận hồ sơ và hẹn ngày trả kết quả" whose
-  appointment is counted from the receipt by the procedure's time limit in working days.
+- Decree 118/2025/NĐ-CP on the one-stop and interconnected one-stop mechanism (in force
+  1 July 2025, replacing Decree 61/2018/NĐ-CP), as amended by Decree 309/2026/NĐ-CP, art. 17.3:
+  the time limit runs from the moment the dossier is received complete and correct, as printed
+  on the receipt ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", form 01 of Circular
+  03/2025/TT-VPCP), in the procedure's working days; for a dossier received outside the
+  competent unit's area, from when the competent unit receives it (LAW.md "Receipt and the
+  clock", [V]).
 - Decree 45/2020/NĐ-CP of 8 April 2020 on carrying out administrative procedures in the
   electronic environment: an electronic dossier submitted outside working hours, or on a day
   off or holiday, is taken as received, and its time limit counted, from the next working day.

@@ -4,7 +4,6 @@ Demo data only: every account's password is ``demo``.
 """
 
 import json
-from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,25 +13,36 @@ from sqlalchemy import select
 from motcua.bpmn import BPMN_DIR
 from motcua.extensions import db
 from motcua.models import (
-    ACTIVE_TASK_STATUSES,
     OnlineLevel,
     Procedure,
     ProcedureLevel,
     Role,
-    Task,
     Unit,
     UnitLevel,
     User,
     UserRole,
+    replaying,
 )
 from motcua.services import (
     auth,
+    diagrams,
     formdata,
     intake,
     offers,
     processes,
     processing,
     reorganisation,
+)
+from motcua.services.demo_history import (
+    COMMUNES_CONFIGURED,
+    DISTRICT_ERA_OFFICES,
+    DISTRICT_OFFICES,
+    FORMER_DISTRICTS,
+    REFORM_DAY,
+    SYSTEM_DAY,
+    district_variant,
+    open_task,
+    receive_district_dossiers,
 )
 from motcua.services.intake import Applicant
 
@@ -44,9 +54,14 @@ PROVINCE = ("HTI", "Tỉnh Hà Tĩnh", "000.00.00.H30")
 CENTRE = ("TTHCC", "Trung tâm Phục vụ hành chính công tỉnh Hà Tĩnh", "000.00.01.H30")
 BRANCH = ("TTHCC.CN1", "Chi nhánh số 1 Trung tâm Phục vụ hành chính công tỉnh", "000.01.01.H30")
 DEPARTMENTS = [
-    ("VPDKDD", "Văn phòng Đăng ký đất đai tỉnh Hà Tĩnh", "000.00.25.H30"),
-    ("SXD", "Sở Xây dựng tỉnh Hà Tĩnh", "000.00.20.H30"),
+    (("VPDKDD", "Văn phòng Đăng ký đất đai tỉnh Hà Tĩnh", "000.00.25.H30"), ()),
+    (
+        ("SXD", "Sở Xây dựng tỉnh Hà Tĩnh", "000.00.20.H30"),
+        (("VP", "Văn phòng Sở"), ("QLXD", "Phòng Quản lý hoạt động xây dựng")),
+    ),
 ]
+# The department that decides each provincial procedure of the catalogue.
+DECIDED_BY = {"1.009974": "SXD"}
 COMMUNES = [
     ("CLO", "Xã Can Lộc", "000.20.50.H30"),
     ("HKH", "Xã Hương Khê", "000.21.50.H30"),
@@ -57,17 +72,6 @@ COMMUNE_OFFICES = [
     ("KT", "Phòng Kinh tế"),
     ("VHXH", "Phòng Văn hóa - Xã hội"),
 ]
-# The system as it was before the reform: two districts, each retired into a commune by the
-# demo's reorganisation, their officers keeping their usernames (as seed 003 tells of 2023).
-FORMER_DISTRICTS = [("HCLO", "Huyện Can Lộc", "CLO"), ("HHKH", "Huyện Hương Khê", "HKH")]
-DISTRICT_OFFICES = [
-    ("VP", "Văn phòng HĐND và UBND", "VP"),
-    ("TCKH", "Phòng Tài chính - Kế hoạch", "KT"),
-    ("KTHT", "Phòng Kinh tế - Hạ tầng", "KT"),
-    ("TNMT", "Phòng Tài nguyên và Môi trường", "KT"),
-    ("TP", "Phòng Tư pháp", "VP"),
-]
-REFORM_DAY = datetime(2025, 7, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 PASSWORD = "demo"
 
 _SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ"]
@@ -100,10 +104,36 @@ def is_loaded() -> bool:
 
 
 def load() -> None:
-    """Create the demo province and publish every diagram of bpmn/. Commits once."""
+    """Create the demo province and publish every diagram of bpmn/. Commits once.
+
+    The demo replays the province's 2025 with the services every officer uses (their rows
+    stamped with the day, ``replaying``): in June the system of the old districts runs the
+    procedures on their own variants and receives dossiers; on 1 July the reorganisation retires
+    each district into its commune (its variants copied as the commune's drafts), and the
+    communes' admins publish their own variants. Two dossiers of Huyện Can Lộc stay open on the
+    district's version, their steps re-homed to Xã Can Lộc.
+    """
     password_hash = auth.hash_password(PASSWORD)  # one slow hash for all demo accounts
     people = _People(password_hash)
+    with replaying(SYSTEM_DAY):
+        admin = _units_and_people(people)
+        procedures = _catalogue(people)
+        db.session.flush()
+    receive_district_dossiers(people.by_name["clo.mc1"])
+    with replaying(REFORM_DAY):
+        for code, _name, commune in FORMER_DISTRICTS:
+            offices = {f"{code}.{office}": f"{commune}.{to}" for office, _n, to in DISTRICT_OFFICES}
+            reorganisation.apply(admin, [code], [commune], offices)
+        db.session.flush()
+    with replaying(COMMUNES_CONFIGURED):
+        for procedure in procedures:
+            _publish_variants(people, procedure)
+        db.session.flush()
 
+
+def _units_and_people(people: "_People") -> User:
+    """The province as it stood before the reform: its centre, departments and new communes,
+    and the two districts with their officers. Returns the system admin."""
     province = _unit(PROVINCE, UnitLevel.PROVINCE, None)
     admin = people.add("admin", "Quản trị hệ thống", province, [Role.SYSTEM_ADMIN])
     people.add("hti.giamsat", None, province, [Role.SUPERVISOR])
@@ -115,9 +145,13 @@ def load() -> None:
     people.add("tthcc.qt", None, centre, [Role.UNIT_ADMIN])
     branch = _unit(BRANCH, UnitLevel.BRANCH, centre)
     people.add("tthcc.cn1.mc1", None, branch, [Role.RECEPTIONIST])
-    for entry in DEPARTMENTS:
-        _staff(people, _unit(entry, UnitLevel.DEPARTMENT, province), entry[0].lower())
-    # CLO and HKH get their officers from the districts the reorganisation below retires.
+    for entry, offices in DEPARTMENTS:
+        department = _unit(entry, UnitLevel.DEPARTMENT, province)
+        _staff(people, department, department.code.lower())
+        for code, name in offices:
+            office = _unit((f"{department.code}.{code}", name, None), UnitLevel.OFFICE, department)
+            _office_staff(people, office, department.code.lower())
+    # CLO and HKH get their officers from the districts the reorganisation retires.
     staffed_by_districts = {commune for _code, _name, commune in FORMER_DISTRICTS}
     for entry in COMMUNES:
         commune = _unit(entry, UnitLevel.COMMUNE, province)
@@ -132,13 +166,14 @@ def load() -> None:
     for code, name, _commune in FORMER_DISTRICTS:
         _former_district(people, province, code, name)
     db.session.flush()
-    for code, _name, commune in FORMER_DISTRICTS:
-        office_map = {f"{code}.{office}": f"{commune}.{to}" for office, _n, to in DISTRICT_OFFICES}
-        reorganisation.apply(admin, [code], [commune], office_map)
-    for unit in db.session.scalars(select(Unit).where(Unit.retired_at.is_not(None))):
-        unit.retired_at = REFORM_DAY  # the demo replays the act of 1 July 2025
+    return admin
 
+
+def _catalogue(people: "_People") -> list[Procedure]:
+    """The procedures of bpmn/catalogue.json with their templates, the departments' offers of
+    the provincial ones, and each district's own variant as it ran before the reform."""
     analyst = people.by_name["hti.phantich"]
+    procedures = []
     for entry in json.loads((BPMN_DIR / "catalogue.json").read_text(encoding="utf-8")):
         procedure = Procedure(
             code=entry["code"],
@@ -153,22 +188,40 @@ def load() -> None:
         )
         db.session.add(procedure)
         db.session.flush()
-        template = BPMN_DIR / "templates" / f"{procedure.code}.bpmn"
-        template_version = processes.store_version(
-            procedure, None, template.read_bytes(), author=analyst, publish=True
+        template = processes.store_version(
+            procedure,
+            None,
+            (BPMN_DIR / "templates" / f"{procedure.code}.bpmn").read_bytes(),
+            author=analyst,
+            publish=True,
         )
-        for variant in sorted((BPMN_DIR / "variants").glob(f"*/{procedure.code}.bpmn")):
-            unit = _unit_by_code(variant.parent.name)
-            unit_admin = people.by_name[f"{unit.code.lower()}.qt"]
-            processes.store_version(
-                procedure,
-                unit,
-                variant.read_bytes(),
-                author=unit_admin,
-                publish=True,
-                template_version=template_version,
-            )
-            offers.ensure(unit, procedure, unit_admin)
+        procedures.append(procedure)
+        if procedure.code in DECIDED_BY:
+            department = DECIDED_BY[procedure.code]
+            offers.offer(people.by_name[f"{department.lower()}.qt"], department, procedure.code)
+        if procedure.code in DISTRICT_ERA_OFFICES:
+            xml = district_variant(template, dict(COMMUNE_OFFICES))
+            for code, _name, _commune in FORMER_DISTRICTS:
+                district = _unit_by_code(code)
+                admin = people.by_name[f"{code.removeprefix('H').lower()}.qt"]
+                processes.store_version(
+                    procedure, district, xml, author=admin, publish=True, template_version=template
+                )
+                offers.ensure(district, procedure, admin)
+    return procedures
+
+
+def _publish_variants(people: "_People", procedure: Procedure) -> None:
+    """The communes' own variants in bpmn/variants/<unit>/, saved over the draft the
+    reorganisation copied from the district and published, as their admins do."""
+    template = processes.newest_version(procedure, None)
+    for variant in sorted((BPMN_DIR / "variants").glob(f"*/{procedure.code}.bpmn")):
+        unit = _unit_by_code(variant.parent.name)
+        unit_admin = people.by_name[f"{unit.code.lower()}.qt"]
+        diagrams.save_draft(
+            procedure, unit, variant.read_bytes(), unit_admin, template_version=template
+        )
+        diagrams.publish(procedure, unit, unit_admin)
 
 
 def _former_district(people: "_People", province: Unit, code: str, name: str) -> None:
@@ -267,9 +320,7 @@ def walk_through(
         f"{dossier.appointment_at.astimezone(tz):%d/%m/%Y %H:%M}"
     )
     for _ in range(steps):
-        task = db.session.scalar(
-            select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(ACTIVE_TASK_STATUSES))
-        )
+        task = open_task(dossier)
         if task is None:
             return
         yield (

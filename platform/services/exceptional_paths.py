@@ -12,10 +12,11 @@ concern the whole dossier whatever step it is at, so they are actions on the dos
 Supplement rule (a setting, SUPPLEMENT_RULE):
   "restart" (default) — when the applicant brings the missing papers, the time limit is counted
   again from the start: new appointment = receipt of the papers + the procedure's whole legal
-  limit in working days. This is how Decree 61/2018/NĐ-CP (as amended by Decree
-  107/2021/NĐ-CP) is commonly applied for a dossier found incomplete during processing: the
-  processing agency notifies the applicant once, through the one-stop desk, of everything to
-  add, and the time limit runs again from the complete dossier.
+  limit in working days. This is how the one-stop decree (118/2025/NĐ-CP as amended by
+  309/2026/NĐ-CP, as 61/2018/NĐ-CP before it) is commonly applied for a dossier found
+  incomplete during processing: the processing agency notifies the applicant once, through
+  the one-stop desk, of everything to add, and the time limit runs again from the complete
+  dossier.
   "resume" — the clock only stops while waiting: new appointment = the old appointment moved
   by the working time spent waiting.
   The article and wording of the decree could NOT be verified from the sources at hand; the

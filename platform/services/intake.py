@@ -128,12 +128,13 @@ def receive(
     check: Check | None = None,
     competent_unit_code: str | None = None,
 ) -> Dossier:
-    """Receive a dossier at a unit's desk in one pass: give it a code and an appointment, start
-    its workflow, store its papers' files and, with ``check``, complete the desk's check step
-    as the officer stated it: the dossier leaves the desk processing, or waiting for the
-    applicant's missing papers (Decree 61/2018/NĐ-CP art. 19, as amended: the desk guides the
-    applicant in writing, at once, on what to add). Without ``check`` (the API's plain call)
-    the dossier stays received, its check step with the receiving officer.
+    """Receive a dossier at a unit's desk in one pass: give it a code and an appointment, start its
+    workflow, store its papers' files and, with ``check``, complete the desk's check step as the
+    officer stated it: the dossier leaves the desk processing, or waiting for the applicant's
+    missing papers (Decree 118/2025/NĐ-CP art. 17.2.a, as amended by Decree 309/2026/NĐ-CP: the
+    desk guides the applicant in writing, fully and at once, on what to add). Without ``check``
+    (the API's plain call) the dossier stays received, its check step with the receiving
+    officer.
 
     ``unit_code`` is the centre whose desk receives; ``competent_unit_code`` the unit that
     decides (by default the same). Any centre of the province may receive a dossier decided by

@@ -265,6 +265,12 @@ def handler_check(unit: Unit | None) -> HandlerCheck:
     return checks[key]
 
 
+def forget_handler_checks() -> None:
+    """After officers or roles move within an action (a reorganisation): the next check reads
+    who holds what again."""
+    g.pop("motcua_handler_checks", None)
+
+
 def may_work(user: User, task: Task) -> bool:
     """Whether the user is among those the task's handler names (now, not only when it opened)."""
     if task.role is not None and has_role(user, task.role, task.unit_id):

@@ -54,6 +54,13 @@ def check(xml: bytes | str, procedure: Procedure | None, unit: Unit | None) -> e
     return found
 
 
+def forget_checks() -> None:
+    """After officers or roles move within an action: diagrams are checked again, against who
+    holds what now."""
+    g.pop("motcua_checked_diagrams", None)
+    org.forget_handler_checks()
+
+
 def _check(raw: bytes, procedure: Procedure | None, unit: Unit | None):
     """The diagram, or its problems as [{"element", "message"}]."""
     handlers = org.handler_check(unit)

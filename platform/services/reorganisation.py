@@ -178,6 +178,7 @@ def apply(
         for user in move.officers:
             _move_officer(user, move)
     _move_roles(retired)
+    processes.forget_checks()  # the copied drafts are checked with the officers moved
     for fate in found.offers:
         _settle_offer(fate, actor)
     _rehome_tasks(retired, now)

@@ -116,7 +116,9 @@ def test_two_steps_changed_and_published_reach_new_dossiers_only(app, officer, m
         assert old_dossier.process_version_id == old_version.id
         assert new_dossier.process_version_id == new_version.id
         entries = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.target_key == "1.001612")
+            select(AuditEntry)
+            .where(AuditEntry.target_key == "1.001612")
+            .order_by(AuditEntry.id.desc())
         ).all()
         actions = [e.action for e in entries]
         assert "process.configure" in actions and "process.publish" in actions

@@ -38,5 +38,10 @@ def test_an_imported_diagram_is_kept_as_a_draft_with_its_reasons(analyst, path):
     with pytest.raises(Invalid) as refused:
         diagrams.publish(procedure, None, analyst)
     assert refused.value.code == "bad_diagram"
-    logged = select(AuditEntry).where(AuditEntry.action == "process.save_draft")
+    logged = (
+        select(AuditEntry)
+        .where(AuditEntry.action == "process.save_draft")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
     assert db.session.scalar(logged).data["sha256"] == draft.sha256

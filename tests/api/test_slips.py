@@ -6,19 +6,26 @@ import hashlib
 from sqlalchemy import func, select
 
 from motcua.extensions import db
-from motcua.models import Attachment, AttachmentKind, Event
+from motcua.models import Attachment, AttachmentKind, Dossier, Event
 
 HOUSEHOLD = "1.001612"
 
 
-def counts(app) -> tuple[int, int]:
-    """(slips stored, slip_issued events)."""
+def counts(app, code: str) -> tuple[int, int]:
+    """(slips stored, slip_issued events) of the dossier."""
     with app.app_context():
+        dossier_id = select(Dossier.id).where(Dossier.code == code).scalar_subquery()
         return (
             db.session.scalar(
-                select(func.count(Attachment.id)).where(Attachment.kind == AttachmentKind.SLIP)
+                select(func.count(Attachment.id)).where(
+                    Attachment.kind == AttachmentKind.SLIP, Attachment.dossier_id == dossier_id
+                )
             ),
-            db.session.scalar(select(func.count(Event.id)).where(Event.kind == "slip_issued")),
+            db.session.scalar(
+                select(func.count(Event.id)).where(
+                    Event.kind == "slip_issued", Event.dossier_id == dossier_id
+                )
+            ),
         )
 
 
@@ -34,7 +41,7 @@ def test_issuing_a_slip_stores_it_and_points_to_its_pdf(app, login_as, make_doss
     assert slip["file_name"] == f"01-giay-tiep-nhan-hen-tra-ket-qua-{code}.pdf"
     assert slip["uploaded_by"] == "clo.mc1" and slip["media_type"] == "application/pdf"
     assert response.headers["Location"].endswith(f"/api/v1/dossiers/{code}/slips/{slip['id']}")
-    assert counts(app) == (1, 1)
+    assert counts(app, code) == (1, 1)
 
     pdf = desk.get(f"/dossiers/{code}/slips/{slip['id']}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -51,7 +58,7 @@ def test_issuing_a_slip_stores_it_and_points_to_its_pdf(app, login_as, make_doss
         "01",
         "05",
     ]
-    assert counts(app) == (2, 2)
+    assert counts(app, code) == (2, 2)
 
 
 def test_reading_never_issues_a_slip(app, login_as, make_dossier):
@@ -62,7 +69,7 @@ def test_reading_never_issues_a_slip(app, login_as, make_dossier):
     assert desk.get(f"/dossiers/{code}/slips/01").status_code == 404
     assert desk.get(f"/dossiers/{code}").status_code == 200
 
-    assert counts(app) == (0, 0)
+    assert counts(app, code) == (0, 0)
 
 
 def test_only_the_receipt_and_control_slip_are_issued_and_only_slips_are_read(
@@ -75,7 +82,7 @@ def test_only_the_receipt_and_control_slip_are_issued_and_only_slips_are_read(
         assert response.status_code == 404, body
         assert response.get_json()["error"]["code"] == "slip_not_printable"
     assert desk.post(f"/dossiers/{code}/slips", data="x").status_code == 422
-    assert counts(app) == (0, 0)
+    assert counts(app, code) == (0, 0)
 
     # A component file is a file of the dossier, not a slip.
     paper = desk.upload(code).get_json()
@@ -95,4 +102,4 @@ def test_an_officer_of_another_district_neither_issues_nor_reads(app, login_as, 
     ):
         assert response.status_code == 404
         assert response.get_json()["error"]["code"] == "dossier_not_found"
-    assert counts(app) == (1, 1)
+    assert counts(app, code) == (1, 1)

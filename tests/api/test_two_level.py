@@ -282,3 +282,71 @@ def test_two_communes_merge_with_dossiers_open_in_both_and_every_one_finishes(ap
         if in_tloc_office:  # its open step moved to CLO.KT with its officers, same usernames
             workers = {t["completed_by"] for t in dossier["tasks"]}
             assert workers & {"tloc.cv.kt1", "tloc.cv.kt2"}
+
+
+def test_the_former_district_s_open_dossiers_finish_on_its_version(app, login_as):
+    """The demo's Huyện Can Lộc received two dossiers in June 2025 still open at the reform. They
+    keep the district as their unit and its own version; their open steps moved to Xã Can Lộc
+    on 1 July 2025, and every later step finds the commune's offices through the successor
+    links; officers finish them under their district-era usernames."""
+    admin = login_as("admin")
+    for code, status, unit in (
+        ("HCLO-250623-0001", "processing", "CLO.KT"),
+        ("HCLO-250625-0001", "waiting_applicant", "CLO"),
+    ):
+        dossier = admin.get(f"/dossiers/{code}").get_json()
+        assert (dossier["status"], dossier["unit"], dossier["receiving_unit"]) == (
+            status,
+            "HCLO",
+            "HCLO",
+        )
+        assert dossier["received_at"].startswith("2025-06-2")
+        [open_step] = [t for t in dossier["tasks"] if t["status"] in ("open", "claimed")]
+        assert open_step["unit"] == unit
+        [rehomed] = [e for e in dossier["events"] if e["kind"] == EventKind.REHOMED]
+        assert rehomed["at"].startswith("2025-06-30T17:00")  # 1 July 2025, 00:00 in Hà Tĩnh
+        before = {t["id"]: t["unit"] for t in dossier["tasks"] if t["status"] == "done"}
+        assert set(before.values()) <= {"HCLO", "HCLO.KTHT", "HCLO.TNMT"}
+
+        assert _finish(login_as, code) == "returned"
+        done = admin.get(f"/dossiers/{code}").get_json()
+        # The history stays as it was; the work after the reform was the commune's.
+        assert {t["id"]: t["unit"] for t in done["tasks"] if t["id"] in before} == before
+        after = [t for t in done["tasks"] if t["id"] not in before]
+        assert {t["unit"] for t in after} <= {"CLO", "CLO.KT", "CLO.VP", "VPDKDD"}
+        assert {t["completed_by"] for t in after} & {"clo.mc1", "clo.ld1", "clo.cv.tnmt1"}
+        with app.app_context():
+            row = db.session.scalar(sa.select(Dossier).where(Dossier.code == code))
+            assert row.process_version.unit.code == "HCLO"
+
+
+def test_a_department_s_procedure_is_received_at_a_commune_and_handed_over(app, login_as):
+    """The Department of Construction's permit (a provincial procedure) received at Xã Can
+    Lộc's desk: the commune keeps the receipt and the return, the department's office gets the
+    appraisal and its clock starts at the hand-over; no commune may take it on as its own."""
+    body = {
+        "procedure_code": "1.009974",
+        "unit_code": "CLO",
+        "competent_unit_code": "SXD",
+        "applicant": APPLICANT,
+        "complete": True,
+    }
+    created = login_as("clo.mc1").post("/dossiers", json=body)
+    assert created.status_code == 201, created.get_json()
+    code = created.get_json()["code"]
+    seen = login_as("sxd.cv.qlxd1").get(f"/dossiers/{code}").get_json()
+    assert (seen["unit"], seen["receiving_unit"]) == ("SXD", "CLO")
+    [open_step] = [t for t in seen["tasks"] if t["status"] in ("open", "claimed")]
+    assert open_step["unit"] == "SXD.QLXD"
+    handed = [e for e in seen["events"] if e["kind"] == EventKind.HANDED_OVER]
+    assert [e["data"]["to"] for e in handed] == ["SXD"]
+    assert login_as("hkh.mc1").get(f"/dossiers/{code}").status_code == 404
+
+    not_here = dict(body, competent_unit_code=None)
+    error = login_as("clo.mc1").post("/dossiers", json=not_here).get_json()["error"]
+    assert error["code"] == "procedure_not_offered"
+    assert "Sở Xây dựng tỉnh Hà Tĩnh (SXD)" in error["details"]["competent_unit"]
+    with app.app_context(), unit_of_work(), pytest.raises(Invalid) as refused:
+        tloc_admin = db.session.scalar(sa.select(User).where(User.username == "tloc.qt"))
+        offers.offer(tloc_admin, "TLOC", "1.009974")
+    assert refused.value.code == "wrong_level"

@@ -387,6 +387,7 @@ def test_no_route_but_the_desks_creates_a_dossier(app):
     assert callers == {
         "api/dossiers.py:receive_dossier",
         "platform/web/desk.py:desk_receive_procedure",
-        # A command, not a route: the `motcua demo` walk-through.
+        # Commands, not routes: the `motcua demo` walk-through and its replayed history.
         "platform/services/demo.py:walk_through",
+        "platform/services/demo_history.py:receive_district_dossiers",
     }

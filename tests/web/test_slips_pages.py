@@ -38,9 +38,13 @@ def slips_of(app, code: str) -> list[Attachment]:
         )
 
 
-def slip_events(app) -> int:
+def slip_events(app, code: str) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count(Event.id)).where(Event.kind == "slip_issued"))
+        return db.session.scalar(
+            select(func.count(Event.id))
+            .join(Dossier, Dossier.id == Event.dossier_id)
+            .where(Event.kind == "slip_issued", Dossier.code == code)
+        )
 
 
 def issue(client, code: str, form: str):
@@ -70,7 +74,7 @@ def test_issuing_a_receipt_stores_it_then_shows_exactly_the_stored_bytes(
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/dossiers/{code}/files/{slip.id}")
     name = f"01-giay-tiep-nhan-hen-tra-ket-qua-{code}.pdf"
-    assert slip.file_name == name and slip_events(app) == 1
+    assert slip.file_name == name and slip_events(app, code) == 1
     shown = desk.get(response.headers["Location"])
     assert shown.status_code == 200 and shown.mimetype == "application/pdf"
     assert shown.headers["Content-Disposition"].startswith(f'inline; filename="{name}"')
@@ -87,7 +91,7 @@ def test_issuing_a_receipt_stores_it_then_shows_exactly_the_stored_bytes(
 
     # Issued again: a second slip, kept beside the first.
     assert issue(desk, code, "01").status_code == 303
-    assert len(slips_of(app, code)) == 2 and slip_events(app) == 2
+    assert len(slips_of(app, code)) == 2 and slip_events(app, code) == 2
 
 
 def test_the_control_slip_is_issued_for_an_officer_who_handles_the_dossier(
@@ -118,7 +122,7 @@ def test_reading_never_issues_a_slip(app, officer, make_dossier):
     ):
         desk.get(path)
     assert desk.get(f"/dossiers/{code}/slips/01.pdf").status_code == 404
-    assert slips_of(app, code) == [] and slip_events(app) == 0
+    assert slips_of(app, code) == [] and slip_events(app, code) == 0
 
 
 def test_issuing_needs_the_forms_csrf_token(app, officer, make_dossier):
@@ -128,7 +132,7 @@ def test_issuing_needs_the_forms_csrf_token(app, officer, make_dossier):
     response = desk.client.post(f"/dossiers/{code}/slips", data={"form": "01"})
 
     assert response.status_code == 400
-    assert slips_of(app, code) == [] and slip_events(app) == 0
+    assert slips_of(app, code) == [] and slip_events(app, code) == 0
 
 
 def test_the_dossier_page_and_the_slips_page_list_the_slips_given(app, officer, make_dossier):
@@ -205,7 +209,7 @@ def test_an_officer_of_another_commune_gets_no_slip_of_a_dossier(app, officer, m
     ):
         assert response.status_code == 404
         assert f"Không có hồ sơ {code}." in response.get_data(as_text=True)
-    assert len(slips_of(app, code)) == 1 and slip_events(app) == 1
+    assert len(slips_of(app, code)) == 1 and slip_events(app, code) == 1
 
 
 def test_only_the_receipt_and_the_control_slip_are_issued_on_demand(app, officer, make_dossier):
@@ -216,7 +220,7 @@ def test_only_the_receipt_and_the_control_slip_are_issued_on_demand(app, officer
         assert response.status_code == 404, form
         assert "Không in được mẫu" in response.get_data(as_text=True)
     assert issue(desk, "CLO-000000-0000", "01").status_code == 404
-    assert slips_of(app, code) == [] and slip_events(app) == 0
+    assert slips_of(app, code) == [] and slip_events(app, code) == 0
 
 
 def register(client, unit="CLO", start="2026-01-01", end="2026-12-31"):
