@@ -7,7 +7,7 @@ from motcua.api import bp, serialize
 from motcua.api.auth import login_required
 from motcua.api.serialize import json_body
 from motcua.errors import Invalid
-from motcua.services import dossiers, exceptional_paths, intake
+from motcua.services import apologies, dossiers, exceptional_paths, intake
 
 
 @bp.post("/dossiers")
@@ -122,7 +122,7 @@ def apologize(code):
             code="invalid_appointment",
             details={"new_appointment": "Ví dụ 2026-12-01T16:00:00+07:00."},
         ) from None
-    apology = exceptional_paths.apologize(g.user, code, _text(body, "reason"), new_appointment)
+    apology = apologies.apologize(g.user, code, _text(body, "reason"), new_appointment)
     return serialize.dossier_summary(apology.dossier), 201
 
 
@@ -131,6 +131,14 @@ def apologize(code):
 def withdraw(code):
     return serialize.dossier_summary(
         exceptional_paths.withdraw(g.user, code, _text(json_body(), "reason"))
+    )
+
+
+@bp.post("/dossiers/<code>/stop")
+@login_required
+def stop(code):
+    return serialize.dossier_summary(
+        exceptional_paths.stop(g.user, code, _text(json_body(), "reason"))
     )
 
 

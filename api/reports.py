@@ -3,8 +3,10 @@ frozen reports (báo cáo đã chốt), kept as they were sent.
 
 GET /api/v1/reports/statistics?unit=CLO&from=2026-10-15&to=2026-11-14[&group=field]
   ``from`` and ``to`` are local days, both included (as the form prints them); or, instead of
-  them, ``kind=week|month|year&period=2026-W47|2026-11|2026`` (the latest one over without
-  ``period``). ``unit`` defaults to the highest unit in the caller's reach.
+  them, ``kind=week|month|quarter|six_months|nine_months|year`` and
+  ``period=2026-W47|2026-11|2026-Q4|2026-6M|2026-9M|2026`` (the latest one over without
+  ``period``; 6 and 9 months run from the start of the report year). ``unit`` defaults to
+  the highest unit in the caller's reach.
 POST /api/v1/reports/snapshots {"unit", "from", "to" | "kind", "period", "group", "note"}
   freezes that report (the same parameters, in a JSON body): 201 with the frozen report and
   its figures, Location its URL.

@@ -7,6 +7,7 @@ from flask import request
 from motcua.errors import Invalid
 from motcua.models import Attachment, Dossier, Event, Procedure, Task, User, utcnow
 from motcua.services import deadlines
+from motcua.vocabulary import EventKind
 
 
 def json_body() -> dict:
@@ -113,6 +114,7 @@ def dossier_summary(d: Dossier) -> dict:
 
 
 def dossier(d: Dossier, tasks, attachments, events) -> dict:
+    requests = sum(1 for e in events if e.kind == EventKind.SUPPLEMENT_REQUESTED)
     return {
         **dossier_summary(d),
         "procedure": {"code": d.procedure.code, "name": d.procedure.name},
@@ -121,7 +123,14 @@ def dossier(d: Dossier, tasks, attachments, events) -> dict:
         "handed_over_at": iso(d.handed_over_at),
         "process_version": d.process_version.version,
         "channel": d.channel.value,
+        # The end of processing (the result ready, a refusal, a stop or a withdrawal) and the
+        # hand-over of the result to the applicant.
         "finished_at": iso(d.finished_at),
+        "returned_at": iso(d.returned_at),
+        "provisional_code": d.provisional_code,
+        # More than one request breaks the one complete request (the reports count it late).
+        "supplement_requests": requests,
+        "repeated_supplement": requests > 1,
         "applicant": {
             "name": d.applicant_name,
             "id_number": d.applicant_id_number,

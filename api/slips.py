@@ -1,7 +1,9 @@
-"""The slips of a dossier (forms 01–05, stored as attachments of kind ``slip``).
+"""The slips of a dossier (forms 01–06 of Circular 03/2025/TT-VPCP, stored as attachments of kind
+``slip``; a slip issued before keeps its 01/2018 number in ``form``).
 
-POST /api/v1/dossiers/<code>/slips {"form": "01"|"05"}
-  issues a new receipt or control slip and stores it: 201 with the slip, Location its PDF.
+POST /api/v1/dossiers/<code>/slips {"form": "01"|"06"}
+  issues a new receipt or control slip and stores it: 201 with the slip, Location its PDF;
+  409 ``receipt_not_due`` for a receipt of a dossier waiting for papers asked at receipt.
 GET /api/v1/dossiers/<code>/slips
   the slips stored, oldest first; reading never issues one.
 GET /api/v1/dossiers/<code>/slips/<id>

@@ -1,4 +1,4 @@
-"""A unit's register (form 06) for a year, as Excel and as PDF.
+"""A unit's register (form 07) for a year, as Excel and as PDF.
 
 Fills xã Can Lộc with that many dossiers received within 2024 and times its register for that
 year as an Excel workbook, then as a PDF: the year's, or, when it has more rows than the PDF

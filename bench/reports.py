@@ -217,6 +217,8 @@ def time_reports(runs: int) -> None:
         ("month + 12-month chart", "HTI", november, "field", True),
         ("month a year ago", "HTI", last_year, "field", False),
         ("week 46", "HTI", periods.week(2026, 46), "field", False),
+        ("quarter IV 2026", "HTI", periods.quarter(2026, 4), "field", False),
+        ("9 months 2026", "HTI", periods.cumulative("nine_months", 2026), "field", False),
         ("year 2026", "HTI", periods.year_period(2026), "field", False),
         ("month, one commune", "B001", november, "field", False),
     ]

@@ -82,10 +82,21 @@ class Config:
         default_factory=lambda: int(os.environ.get("MOTCUA_MAIL_MAX_ATTEMPTS", "8"))
     )
     # How a supplement request moves the appointment when the papers come
-    # (services.exceptional_paths):
-    # "restart" counts the whole legal limit again, "resume" only adds the time spent waiting.
+    # (services.exceptional_paths): "resume" (default: the 766 index subtracts the waiting [S])
+    # only adds the time spent waiting, "restart" counts the whole legal limit again.
     SUPPLEMENT_RULE: str = field(
-        default_factory=lambda: os.environ.get("MOTCUA_SUPPLEMENT_RULE", "restart")
+        default_factory=lambda: os.environ.get("MOTCUA_SUPPLEMENT_RULE", "resume")
+    )
+    # A dossier received after this local hour is handed from the desk to its first processing
+    # step at the start of the next working day (Decree 118/2025/NĐ-CP art. 18.2 as amended by
+    # 309/2026/NĐ-CP [V]; services.handover).
+    HANDOVER_CUTOFF: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_HANDOVER_CUTOFF", "15:00")
+    )
+    # An apology with a new appointment (form 04) is issued at least this many working days
+    # before the appointment's day (61/2018/NĐ-CP's wording, [S]; 0: until the appointment).
+    APOLOGY_MIN_WORKING_DAYS_BEFORE: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_APOLOGY_MIN_WORKING_DAYS_BEFORE", "1"))
     )
     # Report periods (services.report_periods): months from this day of the previous month
     # (15: the 15th–14th rule; 1: calendar months), weeks from this weekday (4: Friday).
@@ -94,6 +105,31 @@ class Config:
     )
     REPORT_WEEK_START_DAY: int = field(
         default_factory=lambda: int(os.environ.get("MOTCUA_REPORT_WEEK_START_DAY", "4"))
+    )
+    # The statistics form's identification (services.report_files): its number and the text that
+    # issues it (Circular 01/2020/TT-VPCP [S]; a successor changes them), and whom the top unit,
+    # which has no parent, reports to.
+    STATISTICS_FORM_NUMBER: str = field(
+        default_factory=lambda: os.environ.get(
+            "MOTCUA_STATISTICS_FORM_NUMBER", "Biểu số 06/VPCP/KSTT"
+        )
+    )
+    STATISTICS_FORM_BASIS: str = field(
+        default_factory=lambda: os.environ.get(
+            "MOTCUA_STATISTICS_FORM_BASIS", "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP"
+        )
+    )
+    STATISTICS_TOP_RECIPIENT: str = field(
+        default_factory=lambda: os.environ.get(
+            "MOTCUA_STATISTICS_TOP_RECIPIENT",
+            "Văn phòng Chính phủ (Cục Kiểm soát thủ tục hành chính)",
+        )
+    )
+    # The issuing system's name in the QR code of every paper (Circular 01/2023/TT-VPCP [S];
+    # services.paper_wording.system_name): empty means "Hệ thống thông tin giải quyết thủ tục
+    # hành chính tỉnh …" after the province.
+    PAPERS_SYSTEM_NAME: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_PAPERS_SYSTEM_NAME", "")
     )
     BABEL_DEFAULT_LOCALE: str = "vi"
     LANGUAGES: tuple = ("vi", "en")

@@ -60,9 +60,17 @@ class DossierStatus(Choice):
     REFUSED = "refused", _l("Từ chối")
     WITHDRAWN = "withdrawn", _l("Đã rút")
     PAUSED = "paused", _l("Đang tạm dừng")  # tạm dừng where the law allows it; the clock stops
+    STOPPED = "stopped", _l("Dừng giải quyết")  # ended by a leader where the law allows it
 
 
-FINAL_STATUSES = frozenset({DossierStatus.RETURNED, DossierStatus.REFUSED, DossierStatus.WITHDRAWN})
+FINAL_STATUSES = frozenset(
+    {
+        DossierStatus.RETURNED,
+        DossierStatus.REFUSED,
+        DossierStatus.WITHDRAWN,
+        DossierStatus.STOPPED,
+    }
+)
 
 
 class Channel(Choice):
@@ -107,6 +115,7 @@ class EventKind(Choice):
     WITHDRAWN = "withdrawn", _l("Rút hồ sơ")
     PAUSED = "paused", _l("Tạm dừng giải quyết")
     RESUMED = "resumed", _l("Tiếp tục giải quyết")
+    STOPPED = "stopped", _l("Dừng giải quyết")
     HANDED_OVER = "handed_over", _l("Chuyển đơn vị có thẩm quyền")
     REHOMED = "rehomed", _l("Chuyển đơn vị kế thừa")
 

@@ -159,4 +159,5 @@ def test_demo_creates_its_database_and_serves_the_api(tmp_path):
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
-    assert "CLO-" in output and "HKH-" in output, output
+    # Codes begin with the receiving unit's identifier: Xã Can Lộc's and Xã Hương Khê's.
+    assert "000.20.50.H30-" in output and "000.21.50.H30-" in output, output

@@ -35,6 +35,7 @@ class Dossier(Base):
             postgresql_include=[
                 "status",
                 "appointment_at",
+                "first_appointment_at",
                 "unit_id",
                 "receiving_unit_id",
                 "procedure_id",
@@ -59,6 +60,10 @@ class Dossier(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
+    # The code a dossier waiting for papers at receipt was first given (on its form 02), kept
+    # when it gets its own code on the later day it is received complete
+    # (motcua.services.dossier_codes); the lookup and the inbox search still find it by it.
+    provisional_code: Mapped[str | None] = mapped_column(String(64), unique=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     # By default the competent unit's own desk received it.
@@ -77,7 +82,11 @@ class Dossier(Base):
     status: Mapped[DossierStatus] = mapped_column(str_enum(DossierStatus))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     appointment_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The end of processing ("xử lý xong", Biểu 06/VPCP/KSTT and the 766 index [S]): the first of
+    # the result ready, a refusal, a stop or a withdrawal; the return does not move it.
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the result was handed to the applicant (status returned).
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The appointment first given on the receipt: a rescheduled dossier still counts as late
     # against it. Set once, at receipt.
     first_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

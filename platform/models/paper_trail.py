@@ -28,6 +28,9 @@ class SupplementRequest(Base):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
     items: Mapped[list] = mapped_column(JSON, default=list)  # what to add or complete
+    # Why a second (or later) request was needed although the first must list everything
+    # (Decree 118/2025/NĐ-CP art. 17.2.a as amended by 309/2026/NĐ-CP); None on the first.
+    repeat_reason: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     new_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

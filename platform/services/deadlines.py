@@ -40,6 +40,15 @@ it is open — is strictly after its due time: due at 17:00 and done at 17:00 is
 microsecond later is late. ``is_overdue`` is the rule and ``overdue`` its SQL form; every page,
 mail, list and API answer asks them.
 
+Hand-over from the desk after the cut-off hour
+-----------------------------------------------
+The desk hands a dossier to the next step the same working day, or at the start of the next
+working day when it was received after 15:00 (Decree 118/2025/NĐ-CP art. 18.2 as amended by
+Decree 309/2026/NĐ-CP, [V]; the hour is the setting HANDOVER_CUTOFF). ``desk_hand_over`` gives
+that moment; the first processing step's clock starts then (motcua.services.workflow). The
+dossier's own time limit and the appointment on the receipt do not move: they run from the
+receipt of the complete dossier (art. 17.3, [V]); only the internal clock does.
+
 Caching
 -------
 `calendar_for` keeps one built `WorkCalendar` per (office hours, time zone) and rebuilds it when
@@ -54,7 +63,7 @@ opening steps, moving deadlines and rendering its page asks the database once.
 
 import functools
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app, g
@@ -170,3 +179,15 @@ def working_deadline(
 ) -> datetime:
     """`deadline` on the application's calendar (its office hours and the province's days)."""
     return deadline(calendar(), start, days=days, hours=hours)
+
+
+def desk_hand_over(cal: WorkCalendar, received_at: datetime) -> datetime:
+    """When the desk hands a dossier received at ``received_at`` to its next step (see the
+    module): then, if it was received on a working day up to the cut-off hour (15:00 itself
+    included), else the start of the next working day's first office period."""
+    local = received_at.astimezone(cal.tz)
+    cutoff = time.fromisoformat(current_app.config["HANDOVER_CUTOFF"])
+    if cal.is_working_day(local.date()) and local.time() <= cutoff:
+        return received_at
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=cal.tz)
+    return cal.start_of_counting(midnight)

@@ -1,5 +1,6 @@
-"""The one-stop desk (bộ phận một cửa): the procedures to receive, the receipt, and handing the
-result back. Receiving itself is motcua.services.intake, for the desk's page and the API alike.
+"""The one-stop desk (bộ phận một cửa): the procedures to receive and handing the result back
+(the receipt is motcua.services.receipts). Receiving itself is motcua.services.intake, for the
+desk's page and the API alike.
 """
 
 import unicodedata
@@ -49,13 +50,6 @@ class IntakeForm:
 
 
 @dataclass
-class Receipt:
-    dossier: Dossier
-    documents: list[dossiers.Paper]
-    officer: User | None
-
-
-@dataclass
 class ReturnStep:
     dossier: Dossier
     task: Task
@@ -94,13 +88,6 @@ def intake_form(actor: User, procedure_code: str) -> IntakeForm:
     units = desk_units(actor)
     procedure = processes.procedure_by_code(procedure_code)
     return IntakeForm(procedure, units, offers.offering_units(procedure))
-
-
-def receipt(actor: User, code: str) -> Receipt:
-    """What the receipt (giấy tiếp nhận và hẹn trả kết quả) shows. NotFound if not visible."""
-    dossier = dossiers.get(actor, code)
-    officer = db.session.get(User, dossier.received_by_id) if dossier.received_by_id else None
-    return Receipt(dossier, dossiers.papers_received(dossier), officer)
 
 
 def results_to_return(actor: User) -> list[Task]:

@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
@@ -37,8 +37,12 @@ class Paper:
 
 
 def get(actor: User, code: str) -> Dossier:
-    """The dossier with this code if the actor may see it; NotFound otherwise."""
-    dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+    """The dossier with this code (or this provisional code, the one on the form 02 of a
+    dossier completed on a later day: motcua.services.dossier_codes) if the actor may see it;
+    NotFound otherwise."""
+    dossier = db.session.scalar(
+        select(Dossier).where(or_(Dossier.code == code, Dossier.provisional_code == code))
+    )
     if dossier is None:
         raise NotFound(_l("Không có hồ sơ %(code)s.", code=code), code="dossier_not_found")
     org.require_dossier_visible(actor, dossier)

@@ -6,32 +6,41 @@ check finding the dossier incomplete; during processing, the specialist's, the r
 back through the desk). ``supplement_opened`` and ``papers_received`` are what happens when
 such a step opens and when the desk completes it. Refusal is an outcome of the diagram too
 (an end event with dossierStatus refused, services.processing). An apology with a new
-appointment, the withdrawal at the applicant's request, and a pause and its resumption
-concern the whole dossier whatever step it is at, so they are actions on the dossier.
+appointment, the withdrawal at the applicant's request, a stop (dừng giải quyết), and a pause
+and its resumption concern the whole dossier whatever step it is at, so they are actions on the
+dossier.
 
-Supplement rule (a setting, SUPPLEMENT_RULE):
-  "restart" (default) — when the applicant brings the missing papers, the time limit is counted
-  again from the start: new appointment = receipt of the papers + the procedure's whole legal
-  limit in working days. This is how the one-stop decree (118/2025/NĐ-CP as amended by
-  309/2026/NĐ-CP, as 61/2018/NĐ-CP before it) is commonly applied for a dossier found
-  incomplete during processing: the processing agency notifies the applicant once, through
-  the one-stop desk, of everything to add, and the time limit runs again from the complete
-  dossier.
-  "resume" — the clock only stops while waiting: new appointment = the old appointment moved
-  by the working time spent waiting.
-  The article and wording of the decree could NOT be verified from the sources at hand; the
-  setting exists because provinces' own regulations differ on it.
+One complete request. The officer guides the applicant on what to add "cụ thể, đầy đủ trong
+một lần" (Decree 118/2025/NĐ-CP art. 17.2.a as amended by Decree 309/2026/NĐ-CP, [V] in
+LAW.md): a second or later request on the same dossier is taken only with its written reason
+(``repeat_reason``), is shown as such on the dossier and its timeline, and makes the dossier
+late in the reports (the 766 index counts more than one request as late, Quyết định
+766/QĐ-TTg [S]; motcua.services.report_verdicts).
+
+The clock while waiting (setting SUPPLEMENT_RULE):
+  "resume" (default) — the clock only stops while waiting: new appointment = the old one moved
+  by the working time spent waiting. The 766 index subtracts the time spent waiting for the
+  applicant from the time a dossier took (Quyết định 766/QĐ-TTg, as the national portal
+  describes its formulas, [S]).
+  "restart" — the whole legal limit again from the papers' receipt, as some provinces applied
+  61/2018/NĐ-CP; kept as a setting because provinces' own regulations differ and the decree's
+  wording on it was not found ([U]).
+  A dossier found incomplete at the desk was never received: when its papers come it is
+  received complete, and its time limit runs from then whatever the rule (art. 17.3, [V]); it
+  gets the code of that day (motcua.services.dossier_codes).
 
 While a dossier waits for the applicant or is paused its clock stops (clock_stopped_at), its
 steps cannot be worked, and on resumption the open steps' deadlines are counted again from
-then (with their own time limits).
+then (with their own time limits). A withdrawal and a stop end the dossier: its processing is
+finished (``finished_at``, as the 766 index counts "từ chối / dừng / rút" [S]) and the applicant
+gets form 05, "Thông báo dừng giải quyết hồ sơ" (Circular 03/2025/TT-VPCP, Appendix I [S]).
 """
 
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from motcua.errors import Conflict, Forbidden, Invalid
 from motcua.extensions import db
@@ -48,7 +57,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import deadlines, notifications, org, slips, workflow
+from motcua.services import deadlines, dossier_codes, notifications, org, slips, workflow
 from motcua.services.workflow import task_due_at
 from motcua.vocabulary import EventKind, MailKind
 
@@ -56,14 +65,14 @@ MAX_REASON = 2000
 STOPPED = (DossierStatus.WAITING_APPLICANT, DossierStatus.PAUSED)
 
 
-def _locked(code: str, actor: User) -> Dossier:
+def locked(code: str, actor: User) -> Dossier:
     found = db.session.scalar(select(Dossier.id).where(Dossier.code == code))
     dossier = workflow.lock_dossier(found if found is not None else -1)
     org.require_dossier_visible(actor, dossier)
     return dossier
 
 
-def _reason(text: str | None) -> str:
+def written_reason(text: str | None) -> str:
     reason = " ".join((text or "").split())
     if not reason:
         raise Invalid(
@@ -80,7 +89,7 @@ def _reason(text: str | None) -> str:
     return reason
 
 
-def _require_open(dossier: Dossier, *allowed: DossierStatus) -> None:
+def require_open(dossier: Dossier, *allowed: DossierStatus) -> None:
     if dossier.status in FINAL_STATUSES:
         raise Conflict(
             _l("Hồ sơ %(code)s đã kết thúc.", code=dossier.code), code="dossier_finished"
@@ -96,7 +105,7 @@ def _require_open(dossier: Dossier, *allowed: DossierStatus) -> None:
         )
 
 
-def _require_one_of(actor: User, dossier: Dossier, roles: set[Role], what) -> None:
+def require_one_of(actor: User, dossier: Dossier, roles: set[Role], what) -> None:
     """The actor holds one of the roles in the dossier's unit (system admins may too)."""
     if org.is_system_admin(actor):
         return
@@ -127,9 +136,15 @@ def supplement_opened(
     to ``waiting``, a step that waits for the applicant: the request is recorded with the
     reason and the papers to add given in ``data``, the dossier's clock stops, the applicant
     is told and gets form 02. ``at_receipt``: the desk found the dossier incomplete before
-    receiving it, so form 02 replaces the receipt. Raises Invalid (``reason``, ``items``)."""
-    reason = _reason(data.get("reason"))
+    receiving it, so form 02 replaces the receipt. A request after an earlier one needs
+    ``repeat_reason`` in ``data`` (see the module). Raises Invalid (``reason``, ``items``,
+    ``repeat_reason_required``)."""
+    reason = written_reason(data.get("reason"))
     items = _items(data.get("items"))
+    earlier = db.session.scalar(
+        select(func.count(SupplementRequest.id)).where(SupplementRequest.dossier_id == dossier.id)
+    )
+    repeat_reason = _repeat_reason(data.get("repeat_reason")) if earlier else None
     request = SupplementRequest(
         dossier_id=dossier.id,
         task_id=deciding.id,
@@ -138,6 +153,7 @@ def supplement_opened(
         reason=reason,
         items=items,
         at_receipt=at_receipt,
+        repeat_reason=repeat_reason,
     )
     db.session.add(request)
     dossier.status = DossierStatus.WAITING_APPLICANT
@@ -152,7 +168,13 @@ def supplement_opened(
         from_step=deciding.step_name,
         to_step=waiting.step_name,
         note=reason,
-        data={"request_id": request.id, "items": items, "at_receipt": at_receipt},
+        data={
+            "request_id": request.id,
+            "items": items,
+            "at_receipt": at_receipt,
+            "number": earlier + 1,
+            "repeat_reason": repeat_reason,
+        },
     )
     if at_receipt and dossier.received_at != now:
         # Received by an earlier act (the API's plain call) whose receipt mail is queued: take
@@ -161,6 +183,20 @@ def supplement_opened(
     tell_applicant(dossier, MailKind.SUPPLEMENT, request=request)
     slips.issue(dossier, "02", actor, request=request)
     return request
+
+
+def _repeat_reason(text) -> str:
+    reason = " ".join(text.split()) if isinstance(text, str) else ""
+    if not reason:
+        raise Invalid(
+            _l(
+                "Hồ sơ đã được yêu cầu bổ sung: yêu cầu lần đầu phải nêu đầy đủ một lần, nên "
+                "yêu cầu lần nữa phải ghi rõ lý do."
+            ),
+            code="repeat_reason_required",
+            details={"repeat_reason": _l("Ghi rõ lý do phải yêu cầu bổ sung lần nữa.")},
+        )
+    return reason[:MAX_REASON]
 
 
 def _items(value) -> list[str]:
@@ -187,7 +223,8 @@ def papers_received(actor: User, dossier: Dossier, note: str | None, now: dateti
     )
     calendar = deadlines.calendar()
     stopped = dossier.clock_stopped_at or now
-    if current_app.config["SUPPLEMENT_RULE"] == "resume":
+    at_receipt = request is not None and request.at_receipt
+    if current_app.config["SUPPLEMENT_RULE"] == "resume" and not at_receipt:
         appointment = _moved(calendar, dossier.appointment_at, stopped, now)
     else:
         appointment = calendar.add(now, days=dossier.procedure.legal_limit_days)
@@ -196,9 +233,11 @@ def papers_received(actor: User, dossier: Dossier, note: str | None, now: dateti
         request.received_at, request.received_by_id = now, actor.id
         request.new_appointment_at = appointment
     _resume(dossier, now, appointment)
-    if request is not None and request.at_receipt:
+    if at_receipt:
         # Only now is the dossier complete, so received in law (the reports count it from
-        # here); the applicant gets the receipt mail taken back when form 02 was given.
+        # here, and its code is of this day); the applicant gets the receipt mail taken back
+        # when form 02 was given.
+        dossier_codes.received_complete(dossier, now, dossier.received_at)
         dossier.received_at = now
         tell_applicant(dossier, MailKind.RECEIPT)
     workflow.record(
@@ -235,81 +274,47 @@ def _resume(dossier: Dossier, now: datetime, appointment: datetime) -> None:
         task.due_at = task_due_at(calendar, now, task.time_limit)
 
 
-def apologize(actor: User, code: str, reason: str, new_appointment: datetime) -> Apology:
-    """The handling unit apologizes for a late result and sets a new appointment (form 04).
-
-    Allowed once; the dossier still counts as late against its first appointment."""
-    dossier = _locked(code, actor)
-    _require_open(dossier)
-    _require_one_of(
-        actor, dossier, {Role.LEADER, Role.RECEPTIONIST}, _l("lãnh đạo hoặc bộ phận một cửa")
-    )
-    reason = _reason(reason)
-    if db.session.scalar(select(Apology.id).where(Apology.dossier_id == dossier.id)):
-        raise Conflict(
-            _l("Hồ sơ đã được hẹn lại một lần; không được hẹn lại lần nữa."),
-            code="already_rescheduled",
-        )
-    if new_appointment.tzinfo is None:
-        raise Invalid(_l("Ngày hẹn mới phải có múi giờ."), code="invalid_appointment")
-    if new_appointment <= dossier.appointment_at:
-        raise Invalid(
-            _l("Ngày hẹn mới phải sau ngày hẹn hiện tại."),
-            code="invalid_appointment",
-            details={"new_appointment": _l("Phải sau ngày hẹn hiện tại.")},
-        )
-    now = utcnow()
-    apology = Apology(
-        dossier_id=dossier.id,
-        issued_at=now,
-        issued_by_id=actor.id,
-        reason=reason,
-        old_appointment_at=dossier.appointment_at,
-        new_appointment_at=new_appointment,
-    )
-    db.session.add(apology)
-    dossier.appointment_at = new_appointment
-    db.session.flush()
-    workflow.record(
-        dossier,
-        EventKind.APOLOGY_ISSUED,
-        actor=actor,
-        at=now,
-        note=reason,
-        data={
-            "old_appointment": apology.old_appointment_at.isoformat(),
-            "new_appointment": new_appointment.isoformat(),
-            "after_appointment": deadlines.is_overdue(apology.old_appointment_at, now),
-        },
-    )
-    tell_applicant(dossier, MailKind.DELAY, apology=apology)
-    slips.issue(dossier, "04", actor, apology=apology)
-    return apology
-
-
 def withdraw(actor: User, code: str, reason: str) -> Dossier:
-    """The applicant withdraws the dossier (at the desk): it ends, its open steps are
-    cancelled."""
-    dossier = _locked(code, actor)
-    _require_open(dossier)
-    _require_one_of(actor, dossier, {Role.RECEPTIONIST}, _l("bộ phận một cửa"))
-    reason = _reason(reason)
+    """The applicant withdraws the dossier (at the desk): it ends as ``_end`` says."""
+    dossier = locked(code, actor)
+    require_open(dossier)
+    require_one_of(actor, dossier, {Role.RECEPTIONIST}, _l("bộ phận một cửa"))
+    return _end(
+        actor, dossier, DossierStatus.WITHDRAWN, EventKind.WITHDRAWN, written_reason(reason)
+    )
+
+
+def stop(actor: User, code: str, reason: str) -> Dossier:
+    """A leader stops processing the dossier (dừng giải quyết) where the law allows it, with
+    the written reason and its basis: it ends as ``_end`` says. Raises NotFound, Forbidden,
+    Conflict (finished), Invalid (``reason``)."""
+    dossier = locked(code, actor)
+    require_open(dossier)
+    require_one_of(actor, dossier, {Role.LEADER}, _l("lãnh đạo"))
+    return _end(actor, dossier, DossierStatus.STOPPED, EventKind.STOPPED, written_reason(reason))
+
+
+def _end(actor: User, dossier: Dossier, status, kind, reason: str) -> Dossier:
+    """The dossier ends before its result: the open steps are cancelled, its processing is
+    finished (unless a result was ready already), the event is recorded and the applicant is
+    told with form 05, "Thông báo dừng giải quyết hồ sơ" (Circular 03/2025/TT-VPCP [S])."""
     now = utcnow()
     for task in _active_tasks(dossier):
         task.status = TaskStatus.CANCELLED
-    dossier.status = DossierStatus.WITHDRAWN
-    dossier.finished_at = now
+    dossier.status = status
+    dossier.finished_at = dossier.finished_at or now
     dossier.clock_stopped_at = None
-    workflow.record(dossier, EventKind.WITHDRAWN, actor=actor, at=now, note=reason)
+    workflow.record(dossier, kind, actor=actor, at=now, note=reason)
+    slips.issue(dossier, "05", actor, reason=reason)
     return dossier
 
 
 def pause(actor: User, code: str, reason: str) -> Dossier:
     """Pause the dossier where the law allows it (a leader's decision); its clock stops."""
-    dossier = _locked(code, actor)
-    _require_open(dossier, DossierStatus.RECEIVED, DossierStatus.PROCESSING)
-    _require_one_of(actor, dossier, {Role.LEADER}, _l("lãnh đạo"))
-    reason = _reason(reason)
+    dossier = locked(code, actor)
+    require_open(dossier, DossierStatus.RECEIVED, DossierStatus.PROCESSING)
+    require_one_of(actor, dossier, {Role.LEADER}, _l("lãnh đạo"))
+    reason = written_reason(reason)
     now = utcnow()
     dossier.status = DossierStatus.PAUSED
     dossier.clock_stopped_at = now
@@ -319,9 +324,9 @@ def pause(actor: User, code: str, reason: str) -> Dossier:
 
 def resume(actor: User, code: str, note: str | None = None) -> Dossier:
     """End a pause: the appointment moves by the working time the dossier was paused."""
-    dossier = _locked(code, actor)
-    _require_open(dossier, DossierStatus.PAUSED)
-    _require_one_of(actor, dossier, {Role.LEADER}, _l("lãnh đạo"))
+    dossier = locked(code, actor)
+    require_open(dossier, DossierStatus.PAUSED)
+    require_one_of(actor, dossier, {Role.LEADER}, _l("lãnh đạo"))
     now = utcnow()
     calendar = deadlines.calendar()
     paused = calendar.working_hours_between(dossier.clock_stopped_at, now)
@@ -355,6 +360,8 @@ def allowed_actions(actor: User, dossier: Dossier) -> set[str]:
         actions.add("withdraw")
     if running and leader:
         actions.add("pause")
+    if leader:
+        actions.add("stop")
     if dossier.status == DossierStatus.PAUSED and leader:
         actions.add("resume")
     return actions

@@ -235,6 +235,8 @@ def _filter_conditions(tab: str, filters: Filters, by_code: dict) -> tuple[list,
         conditions.append(
             or_(
                 Dossier.code.startswith(q.upper(), autoescape=True),
+                # The code on the form 02 of a dossier received complete on a later day.
+                Dossier.provisional_code == q.upper(),
                 Dossier.applicant_name.icontains(q, autoescape=True),
                 Dossier.applicant_id_number == q,
             )

@@ -4,19 +4,15 @@ page and through the API alike."""
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from motcua.database import insert_on_conflict
 from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models import (
     AttachmentKind,
     Channel,
     Dossier,
-    DossierCounter,
     DossierStatus,
     Role,
     Task,
@@ -26,6 +22,7 @@ from motcua.models import (
 )
 from motcua.services import (
     deadlines,
+    dossier_codes,
     dossiers,
     notifications,
     offers,
@@ -183,7 +180,7 @@ def receive(
     version = processes.version_to_run(procedure, competent)
     calendar = deadlines.calendar()
     dossier = Dossier(
-        code=_next_code(unit, now),
+        code=dossier_codes.next_code(unit, now),
         procedure=procedure,
         unit=competent,
         receiving_unit=unit,
@@ -302,18 +299,3 @@ def _work_the_check(actor, progress, first: Task | None, check: Check) -> None:
             data["note"] = check.note.strip()
         processing.complete_step(actor, progress, first, data)
     # else the diagram's first step is not the desk's: the dossier stays received
-
-
-def _next_code(unit, now) -> str:
-    """<unit code>-<yymmdd>-<sequence>, the sequence counted per unit and local day."""
-    day = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    statement = (
-        insert_on_conflict(db.session, DossierCounter)
-        .values(unit_id=unit.id, day=day, value=1)
-        .on_conflict_do_update(
-            index_elements=["unit_id", "day"], set_={"value": DossierCounter.value + 1}
-        )
-        .returning(DossierCounter.value)
-    )
-    sequence = db.session.execute(statement).scalar_one()
-    return f"{unit.code}-{day:%y%m%d}-{sequence:04d}"

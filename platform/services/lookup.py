@@ -17,7 +17,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from motcua.errors import Invalid, MotcuaError, NotFound
 from motcua.extensions import db
@@ -144,7 +144,11 @@ def lookup(code: str, secret: str, client: str) -> LookupResult:
     if wait is not None:
         raise TooManyAttempts(wait)
 
-    dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+    # A dossier received complete on a later day than its form 02 is found by either code
+    # (motcua.services.dossier_codes).
+    dossier = db.session.scalar(
+        select(Dossier).where(or_(Dossier.code == code, Dossier.provisional_code == code))
+    )
     stored = [dossier.applicant_id_number, dossier.applicant_phone] if dossier else [None, None]
     matched = False
     for value in stored:  # both compared every time: the same work whichever matches

@@ -30,8 +30,13 @@ def agency(unit: Unit) -> str:
     """The unit as an issuing authority: "Ủy ban nhân dân huyện Can Lộc" for a place, its own
     name for an office or a department."""
     if unit.level in _PLACES:
-        return "Ủy ban nhân dân " + unit.name[:1].lower() + unit.name[1:]
+        return "Ủy ban nhân dân " + _in_sentence(unit.name)
     return unit.name
+
+
+def _in_sentence(name: str) -> str:
+    """A place's name inside a sentence: "xã Can Lộc"."""
+    return name[:1].lower() + name[1:]
 
 
 def heading_name(unit: Unit) -> str:
@@ -40,14 +45,41 @@ def heading_name(unit: Unit) -> str:
 
 
 def desk_header(unit: Unit) -> tuple[str, str]:
-    """The two lines at the top left of a slip of a one-stop desk: the authority, then the
-    centre (Decree 118/2025/NĐ-CP art. 1.1: the provincial centre with its branches, and each
-    commune's centre; before 1 July 2025 a district's "bộ phận một cửa")."""
+    """The two lines at the top left of a paper of the desk that received a dossier: the
+    authority, then the receiving body. Decree 118/2025/NĐ-CP art. 1.1: the province receives at
+    its centre (with branches and receiving points), a commune at its own centre; a department
+    that receives at its own desk does so in its own name; a district (before 1 July 2025) had a
+    "bộ phận một cửa"."""
     if unit.level in (UnitLevel.CENTRE, UnitLevel.BRANCH):
         return heading_name(unit.parent) if unit.parent else "", unit.name.upper()
-    if unit.level == UnitLevel.COMMUNE:
-        return heading_name(unit), "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
-    return heading_name(unit), "BỘ PHẬN MỘT CỬA"
+    if unit.level == UnitLevel.DISTRICT:
+        return heading_name(unit), "BỘ PHẬN MỘT CỬA"
+    if unit.level in (UnitLevel.PROVINCE, UnitLevel.COMMUNE):
+        return heading_name(unit), desk_name(unit).upper()
+    return unit_header(unit)
+
+
+def desk_name(unit: Unit) -> str:
+    """The receiving body as a paper's text names it: "Trung tâm Phục vụ hành chính công xã Can
+    Lộc", the centre or branch itself, a district's "Bộ phận một cửa Ủy ban nhân dân huyện …",
+    or a department's own name (as ``desk_header``)."""
+    if unit.level in (UnitLevel.PROVINCE, UnitLevel.COMMUNE):
+        return "Trung tâm Phục vụ hành chính công " + _in_sentence(unit.name)
+    if unit.level == UnitLevel.DISTRICT:
+        return "Bộ phận một cửa " + agency(unit)
+    return unit.name
+
+
+def system_name(unit: Unit) -> str:
+    """The issuing system's name that the QR code of a paper carries (Circular 01/2023/TT-VPCP
+    [S]): the setting PAPERS_SYSTEM_NAME, else "Hệ thống thông tin giải quyết thủ tục hành chính
+    tỉnh …" after the province the unit belongs to (Decree 118/2025/NĐ-CP's provincial
+    system)."""
+    if current_app.config.get("PAPERS_SYSTEM_NAME"):
+        return current_app.config["PAPERS_SYSTEM_NAME"]
+    while unit.level != UnitLevel.PROVINCE and unit.parent is not None:
+        unit = unit.parent
+    return "Hệ thống thông tin giải quyết thủ tục hành chính " + _in_sentence(unit.name)
 
 
 def unit_header(unit: Unit) -> tuple[str, str]:
@@ -79,6 +111,11 @@ def long_date(value: datetime | date) -> str:
 def moment(value: datetime | None) -> str:
     """ "14 giờ 05 phút, ngày 07/12/2026", as the forms write a time."""
     return _local(value).strftime("%H giờ %M phút, ngày %d/%m/%Y") if value else ""
+
+
+def iso(value: datetime | None) -> str:
+    """ "2026-12-07T14:05+07:00": a time for machines (the QR codes), local with its offset."""
+    return _local(value).isoformat(timespec="minutes") if value else ""
 
 
 def stamp(value: datetime | None) -> str:

@@ -1,11 +1,18 @@
-"""Form 06, Sổ theo dõi hồ sơ: the register of a unit's desk for a period, as PDF or, for a long
-period, as an Excel workbook laid out alike (WeasyPrint lays out a few dozen rows a second: a
-busy unit's year takes minutes as PDF, seconds as Excel). A report: it is not stored."""
+"""Form 07 of Appendix I of Circular 03/2025/TT-VPCP [S] (form 06 of Circular 01/2018/TT-VPCP,
+whose columns it keeps: the 2025 text was not found [U]), Sổ theo dõi hồ sơ: the register of a
+unit's desk for a period, as PDF or, for a long period, as an Excel workbook laid out alike
+(WeasyPrint lays out a few dozen rows a second: a busy unit's year takes minutes as PDF, seconds
+as Excel). A report: it is not stored.
+
+Its QR code (Circular 01/2023/TT-VPCP [S] puts one on every paper the system issues) is the
+register's own, not a dossier's: the paper, the unit, the period, how many dossiers, the issuing
+system and the time it was printed."""
 
 import io
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import weasyprint
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -24,13 +31,16 @@ from motcua.services.paper_wording import (
     HELPERS,
     day,
     desk_header,
+    iso,
     long_date,
     place,
     stamp,
     status,
+    system_name,
 )
 
-REGISTER_TEMPLATE = "slips/06_register.html"
+REGISTER_TEMPLATE = "slips/07_register.html"
+REGISTER_TITLE = "Mẫu số 07 (Thông tư 03/2025/TT-VPCP) Sổ theo dõi hồ sơ"
 # A register longer than a year is a report, not a printout (and would take minutes to lay out).
 MAX_REGISTER_DAYS = 366
 # WeasyPrint lays out 30–60 register rows a second (33 s for 1 000 rows measured): a longer
@@ -69,8 +79,13 @@ def register_for(actor: User, unit_code: str, start: date, end: date, *, excel=F
 
 
 def render_register(unit: Unit, start: date, end: date) -> bytes:
-    """Form 06, Sổ theo dõi hồ sơ: one row per dossier the unit received from ``start`` to
+    """Form 07, Sổ theo dõi hồ sơ: one row per dossier the unit received from ``start`` to
     ``end`` (local days, both included). Not stored. Raises Invalid for a bad period."""
+    return register_layout(unit, start, end).write_pdf()
+
+
+def register_layout(unit: Unit, start: date, end: date) -> weasyprint.Document:
+    """The register laid out in pages, before it is written as PDF (as ``render_register``)."""
     rows = register_rows(unit, start, end)
     if len(rows) > MAX_REGISTER_PDF_ROWS:
         raise Invalid(
@@ -89,11 +104,22 @@ def render_register(unit: Unit, start: date, end: date) -> bytes:
                 )
             },
         )
+    dated = utcnow()
     context = _common_unit(unit)
-    context.update(rows=rows, columns=REGISTER_COLUMNS, start=start, end=end, dated=utcnow())
+    context.update(rows=rows, columns=REGISTER_COLUMNS, start=start, end=end, dated=dated)
+    context["qr"] = papers.qr_image(
+        [
+            ("Giấy tờ", REGISTER_TITLE),
+            ("Đơn vị", f"{unit.name} ({unit.code})"),
+            ("Kỳ", f"từ ngày {day(start)} đến ngày {day(end)}"),
+            ("Số hồ sơ", str(len(rows))),
+            ("Hệ thống", system_name(unit)),
+            ("Thời điểm in", iso(dated)),
+        ]
+    )
     # A legal paper: Vietnamese even when the officer's pages are in English.
     with force_locale("vi"):
-        return papers.render_pdf(REGISTER_TEMPLATE, **context)
+        return papers.layout(REGISTER_TEMPLATE, **context)
 
 
 def register_rows(unit: Unit, start: date, end: date) -> list[Dossier]:
@@ -146,24 +172,25 @@ def register_rows(unit: Unit, start: date, end: date) -> list[Dossier]:
 
 
 # The register's columns: heading, width in the PDF (%, the last takes the rest), in Excel
-# (characters).
+# (characters). A dossier code (<mã định danh>-YYMMDD-NNNN, 25 characters) has no place to break
+# (Unicode line breaking keeps a hyphen with the digits after it): its column holds it whole.
 REGISTER_COLUMNS = (
     ("STT", 3, 6),
-    ("Mã hồ sơ", 11, 17),
-    ("Tên thủ tục hành chính", 15, 32),
+    ("Mã hồ sơ", 16, 26),
+    ("Tên thủ tục hành chính", 13.5, 32),
     ("Số lượng hồ sơ (bộ)", 4, 9),
-    ("Tên tổ chức, cá nhân", 10, 22),
-    ("Địa chỉ, số điện thoại", 11.5, 32),
+    ("Tên tổ chức, cá nhân", 9.5, 22),
+    ("Địa chỉ, số điện thoại", 10.5, 32),
     ("Nhận hồ sơ", 6.5, 16),
     ("Hẹn trả kết quả", 6.5, 16),
     ("Trả kết quả, kết thúc", 6.5, 16),
-    ("Tình trạng", 7, 15),
+    ("Tình trạng", 6.5, 15),
     ("Nhận kết quả (ký, ghi rõ họ tên)", None, 22),
 )
 
 
 def register_workbook(unit: Unit, start: date, end: date) -> bytes:
-    """Form 06 as an .xlsx laid out like the printed register: the unit and the national motto,
+    """Form 07 as an .xlsx laid out like the printed register: the unit and the national motto,
     the title and period, one bordered row per dossier under the same headings (times as
     dates Excel can sort and filter), the total; landscape A4, headings repeated on each
     printed page. Not stored. Raises Invalid for a bad period."""

@@ -7,15 +7,19 @@ Queries (PostgreSQL; indexes of migration 0006, no summary table)
 - The table: one grouped query over the dossiers that matter to the period, those received in
   it (ix_dossiers_received_at) or received before it and finished after its start or not at
   all (ix_dossiers_finished_at, which answers "finished_at IS NULL" too), as a BitmapOr of
-  the three arms; the apology left-joined by its unique dossier_id. A month of a province is a
-  few tens of thousands of rows, read in the table's order.
+  the three arms; the apology left-joined by its unique dossier_id, and the dossiers asked for
+  papers more than once by one hashed aggregate of supplement_requests (a few milliseconds for
+  a province's year of requests). A month of a province is a few tens of thousands of rows,
+  read in the table's order.
 - The chart: the dossiers received in its window, counted by bucket from ix_dossiers_received_at
   alone, and those resolved in it, classified early / late from ix_dossiers_finished_at alone:
-  that index carries status, appointment, unit, procedure and id (INCLUDE), so a year of
-  finished dossiers is read from the index instead of row by row from the table (3× faster).
+  that index carries status, both appointments (the verdict reads first_appointment_at,
+  motcua.services.report_verdicts), unit, procedure and id (INCLUDE, migration 0010), so a year
+  of finished dossiers is read from the index instead of row by row from the table.
 - Supplement requests by ix_supplement_requests_requested_at, steps by ix_tasks_completed_at.
-- The local day is a fixed shift of the UTC time (see _local_day), and the plain comparison
-  of the instants is made first, so that the shift is computed only where it can matter.
+- The local day is a fixed shift of the UTC time (see report_verdicts.local_day), and the plain
+  comparison of the instants is made first, so that the shift is computed only where it can
+  matter.
 A summary table was not needed: once a day is over its flows do not change, but the stocks
 (carried over, in progress) and the verdicts need the dossiers' own rows anyway, and keeping a
 table in step would need a hook in every service that changes a dossier.
@@ -27,13 +31,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    Date,
     and_,
     case,
-    cast,
     func,
     literal,
-    literal_column,
     or_,
     select,
     union_all,
@@ -55,11 +56,11 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import deadlines, org
+from motcua.services import report_verdicts as verdicts
 from motcua.services.report_periods import Period, trend_buckets
 from motcua.services.reports import Figures, OfficerRow, Report, Row, TrendPoint, report_unit
 
 GROUPS = ("field", "procedure", "unit")
-RESOLVED = (DossierStatus.RETURNED, DossierStatus.REFUSED)
 
 
 def statistics(
@@ -127,60 +128,23 @@ def _in_scope(column, scope: set[int] | None) -> list:
     return [] if scope is None else [column.in_(scope)]
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _local_day(column, tz: ZoneInfo, at: datetime):
-    """The local calendar day of a UTC column, by the zone's offset at ``at``: Vietnam has kept
-    UTC+7 without summer time since 1975. A fixed shift costs PostgreSQL a third of what a zone
-    lookup per row does (timezone(zone, …)), which counts over a year of dossiers."""
-    minutes = int(at.astimezone(tz).utcoffset().total_seconds() // 60)
-    if _dialect() == "postgresql":
-        shifted = func.timezone("UTC", column) + literal_column(f"INTERVAL '{minutes} minutes'")
-        return cast(shifted, Date)
-    # SQLite keeps naive UTC text.
-    return func.date(column, f"{minutes:+d} minutes")
-
-
-def _later_day(tz: ZoneInfo, at: datetime, earlier: bool = False):
-    """Finished on a later local day than the appointment's (or an earlier one). The plain
-    comparison of the instants comes first so that the local days are computed only where they
-    can decide."""
-    d = Dossier
-    day_finished, day_due = _local_day(d.finished_at, tz, at), _local_day(d.appointment_at, tz, at)
-    if earlier:
-        return and_(d.finished_at < d.appointment_at, day_finished < day_due)
-    return and_(d.finished_at > d.appointment_at, day_finished > day_due)
-
-
-def _verdict(tz: ZoneInfo, at: datetime, early, on_time, late):
-    """The state of a resolved dossier: finished on an earlier local day than its appointment's,
-    the same day, or a later one; late whenever it had an apology."""
-    return case(
-        (Apology.id.is_not(None), late),
-        (_later_day(tz, at, earlier=True), early),
-        (_later_day(tz, at), late),
-        else_=on_time,
-    )
-
-
-# How each dossier of the period is received (r) and where it stands at the end (s), as small
-# numbers that the counts compare cheaply.
+# How each dossier of the period is received (r), where it stands at the end (s) and how it
+# ended (k, its status), as small numbers and values that the counts compare cheaply.
 RECEIVED = {"carried_over": 0, Channel.ONLINE: 1, Channel.DIRECT: 2, Channel.POSTAL: 3}
-EARLY, ON_TIME, LATE, REFUSED_SHIFT, WITHDRAWN, OPEN, OVERDUE = 1, 2, 3, 3, 7, 8, 9
+EARLY, ON_TIME, LATE, OPEN, OVERDUE = 1, 2, 3, 8, 9
 COUNTS = {
-    "carried_over": lambda r, s: r == 0,
-    "received_online": lambda r, s: r == 1,
-    "received_direct": lambda r, s: r == 2,
-    "received_postal": lambda r, s: r == 3,
-    "resolved_early": lambda r, s: s.in_((EARLY, EARLY + REFUSED_SHIFT)),
-    "resolved_on_time": lambda r, s: s.in_((ON_TIME, ON_TIME + REFUSED_SHIFT)),
-    "resolved_late": lambda r, s: s.in_((LATE, LATE + REFUSED_SHIFT)),
-    "refused": lambda r, s: s.between(EARLY + REFUSED_SHIFT, LATE + REFUSED_SHIFT),
-    "withdrawn": lambda r, s: s == WITHDRAWN,
-    "in_progress_on_time": lambda r, s: s == OPEN,
-    "in_progress_overdue": lambda r, s: s == OVERDUE,
+    "carried_over": lambda r, s, k: r == 0,
+    "received_online": lambda r, s, k: r == 1,
+    "received_direct": lambda r, s, k: r == 2,
+    "received_postal": lambda r, s, k: r == 3,
+    "resolved_early": lambda r, s, k: s == EARLY,
+    "resolved_on_time": lambda r, s, k: s == ON_TIME,
+    "resolved_late": lambda r, s, k: s == LATE,
+    "refused": lambda r, s, k: and_(s.between(EARLY, LATE), k == DossierStatus.REFUSED),
+    "stopped": lambda r, s, k: and_(s.between(EARLY, LATE), k == DossierStatus.STOPPED),
+    "withdrawn": lambda r, s, k: and_(s.between(EARLY, LATE), k == DossierStatus.WITHDRAWN),
+    "in_progress_on_time": lambda r, s, k: s == OPEN,
+    "in_progress_overdue": lambda r, s, k: s == OVERDUE,
 }
 
 
@@ -199,14 +163,14 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
     its numbers once, in a UNION ALL subquery, which PostgreSQL does not inline: inlined, the
     classification would be computed again in each of the counts."""
     d = Dossier
+    repeated = verdicts.repeated_requests()
     overdue = or_(
-        Apology.id.is_not(None),
+        verdicts.late_whatever(repeated),
         and_(
             deadlines.overdue(d.appointment_at, as_of),
             or_(d.clock_stopped_at.is_(None), d.clock_stopped_at > d.appointment_at),
         ),
     )
-    refused = d.status == DossierStatus.REFUSED
     received = case(
         (d.received_at < start_at, 0),
         *((d.channel == channel, n) for channel, n in RECEIVED.items() if n),
@@ -216,10 +180,9 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
             or_(d.finished_at.is_(None), d.finished_at >= end_at),
             case((overdue, OVERDUE), else_=OPEN),
         ),
-        (d.status == DossierStatus.WITHDRAWN, WITHDRAWN),
         (
-            d.status.in_(RESOLVED),
-            _verdict(tz, start_at, EARLY, ON_TIME, LATE) + case((refused, REFUSED_SHIFT), else_=0),
+            d.status.in_(verdicts.RESOLVED),
+            verdicts.verdict(tz, start_at, repeated, EARLY, ON_TIME, LATE),
         ),
         else_=0,  # finished in the period without a final status: not counted
     )
@@ -234,9 +197,11 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
             d.procedure_id,
             case((elsewhere, -1), else_=received).label("r"),
             state.label("s"),
+            d.status.label("k"),
         )
         .select_from(d)
         .outerjoin(Apology, Apology.dossier_id == d.id)
+        .outerjoin(repeated, repeated.c.dossier_id == d.id)
         .where(
             # Three arms, each answered by an index: received in the period; received before it
             # and finished after its start; received before it and not finished.
@@ -253,6 +218,7 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
         d.procedure_id,
         received.label("r"),
         literal(0).label("s"),
+        d.status.label("k"),
     ).where(
         d.receiving_unit_id != d.unit_id,
         d.received_at >= start_at,
@@ -260,7 +226,10 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
         *_in_scope(d.receiving_unit_id, scope),
     )
     rows = union_all(decided, received_for_others).subquery()
-    counts = (func.count().filter(test(rows.c.r, rows.c.s)).label(n) for n, test in COUNTS.items())
+    counts = (
+        func.count().filter(test(rows.c.r, rows.c.s, rows.c.k)).label(n)
+        for n, test in COUNTS.items()
+    )
     query = _grouped(select(*counts).select_from(rows), group, rows.c.unit_id, rows.c.procedure_id)
     return {
         row.key: Figures(**{name: row._mapping[name] for name in COUNTS})
@@ -299,7 +268,7 @@ def _rows(cells: dict, group: str) -> list[Row]:
 
 
 def _hours(start, end):
-    if _dialect() == "postgresql":
+    if verdicts.dialect() == "postgresql":
         return func.extract("epoch", end - start) / 3600.0
     return (func.julianday(end) - func.julianday(start)) * 24.0
 
@@ -364,15 +333,17 @@ def _trend(scope, buckets: list[Period], tz: ZoneInfo, now: datetime) -> list[Tr
         .where(d.received_at >= low, d.received_at < high, *_in_scope(d.receiving_unit_id, scope))
         .subquery()
     )
-    late = or_(Apology.id.is_not(None), _later_day(tz, low))
+    repeated = verdicts.repeated_requests()
+    late = or_(verdicts.late_whatever(repeated), verdicts.later_day(tz, low))
     resolved = (
         select(_bucket(d.finished_at, edges).label("b"), late.label("late"))
         .select_from(d)
         .outerjoin(Apology, Apology.dossier_id == d.id)
+        .outerjoin(repeated, repeated.c.dossier_id == d.id)
         .where(
             d.finished_at >= low,
             d.finished_at < high,
-            d.status.in_(RESOLVED),
+            d.status.in_(verdicts.RESOLVED),
             *_in_scope(d.unit_id, scope),
         )
         .subquery()

@@ -1,5 +1,18 @@
-"""The statistics report laid out as the national form: its words, its header, its chart, and
-the report as a PDF (as an Excel workbook: motcua.services.report_workbook).
+"""The statistics report laid out as the national form: its identification, its words, its
+header, its chart, and the report as a PDF (as an Excel workbook: motcua.services.
+report_workbook).
+
+The identification, as the forms of Circular 01/2020/TT-VPCP carry it [S]: at the top left the
+form's number (Biểu số 06/VPCP/KSTT; its successor's in STATISTICS_FORM_NUMBER) and the text
+that issues it (STATISTICS_FORM_BASIS); at the top right the reporting unit (đơn vị báo cáo: the
+unit reported on, which counts the units below it) and the unit reported to (đơn vị nhận báo
+cáo): the reporting unit's parent authority (a commune's office reports to the commune, a
+commune or a department to the province), and for the top unit STATISTICS_TOP_RECIPIENT (the
+Office of the Government, whose Cục Kiểm soát thủ tục hành chính gathers the provinces'
+reports, TT 01/2020 [S]); a setting per unit was not needed: the tree already says it. Then the
+title, the period in words with its days, and under the table the place and the date of making
+(Decree 30/2020/NĐ-CP's "địa danh, ngày … tháng … năm …") over the two signatures: the one who
+made it (người lập biểu) and the head of the unit (thủ trưởng đơn vị).
 
 The page (motcua.web.reports), its downloads and the frozen reports (report_snapshots) all draw
 on this module, so a frozen file is made by the very code that makes a download. The header of
@@ -14,7 +27,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from motcua.services import papers
+from motcua.services import paper_wording, papers
 from motcua.services import report_periods as periods
 from motcua.services import reports as service
 
@@ -37,10 +50,14 @@ def pdf(report: service.Report) -> bytes:
     return papers.render_pdf(
         "reports/statistics_pdf.html",
         report=report,
+        head=identification(report),
         header=header_rows(report.group),
         chart=chart(report.trend),
         labels=labels(),
     )
+
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def _d(day: date) -> str:
@@ -54,6 +71,13 @@ def period_label(period: periods.Period) -> str:
     if period.kind == "month":
         year, number = period.key.split("-")
         return _("Tháng %(number)s/%(year)s", number=int(number), year=year)
+    if period.kind == "quarter":
+        year, number = period.key.split("-Q")
+        return _("Quý %(number)s năm %(year)s", number=ROMAN[int(number)], year=year)
+    if period.kind == "six_months":
+        return _("6 tháng đầu năm %(year)s", year=period.key[:4])
+    if period.kind == "nine_months":
+        return _("9 tháng đầu năm %(year)s", year=period.key[:4])
     if period.kind == "year":
         return _("Năm %(year)s", year=period.key)
     return _("Từ %(first)s đến %(last)s", first=_d(period.start), last=_d(period.last_day))
@@ -81,11 +105,50 @@ def labels() -> dict:
         "row": row_label,
         "local": local_time,
         "notes": notes(),
+        "signatures": signatures(),
     }
 
 
 def local_time(moment) -> str:
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
+@dataclass(frozen=True)
+class Identification:
+    """The form's identification, printed above and below the table (see the module's doc)."""
+
+    number: str
+    basis: str
+    reporting_unit: str
+    recipient: str
+    period: str
+    place_date: str
+
+
+def identification(report: service.Report) -> Identification:
+    config = current_app.config
+    unit = report.unit
+    parent = unit.parent
+    return Identification(
+        number=config["STATISTICS_FORM_NUMBER"],
+        basis=config["STATISTICS_FORM_BASIS"],
+        reporting_unit=paper_wording.agency(unit),
+        recipient=paper_wording.agency(parent) if parent else config["STATISTICS_TOP_RECIPIENT"],
+        period=_(
+            "Kỳ báo cáo: %(period)s (%(range)s)",
+            period=period_label(report.period),
+            range=range_label(report.period),
+        ),
+        place_date=f"{paper_wording.place(unit)}, {paper_wording.long_date(report.generated_at)}",
+    )
+
+
+def signatures() -> list[tuple[str, str]]:
+    """The two signatures under the table, left and right: title and hint."""
+    return [
+        (_("NGƯỜI LẬP BIỂU"), _("(Ký, ghi rõ họ tên)")),
+        (_("THỦ TRƯỞNG ĐƠN VỊ"), _("(Ký tên, đóng dấu)")),
+    ]
 
 
 def notes() -> list[str]:
@@ -96,16 +159,18 @@ def notes() -> list[str]:
             "trước kỳ) + mới tiếp nhận trong kỳ (trực tuyến, trực tiếp, qua dịch vụ bưu chính)."
         ),
         _(
-            "Đã giải quyết = kết thúc trong kỳ với kết quả trả cho người nộp hoặc văn bản từ "
-            "chối; so ngày kết thúc với ngày hẹn trả (theo ngày lịch): ngày sớm hơn là trước "
-            "hạn, cùng ngày là đúng hạn, ngày muộn hơn là quá hạn. Hồ sơ đã có phiếu xin lỗi "
-            "và hẹn lại luôn tính quá hạn."
+            "Đã giải quyết = kết thúc xử lý trong kỳ: có kết quả (đã xử lý xong, dù trả cho "
+            "người nộp sau đó), từ chối, dừng giải quyết hoặc rút hồ sơ; so ngày kết thúc với "
+            "ngày hẹn trả theo quy định (theo ngày lịch, không tính ngày hẹn lại trong phiếu "
+            "xin lỗi): ngày sớm hơn là trước hạn, cùng ngày là đúng hạn, ngày muộn hơn là quá "
+            "hạn. Hồ sơ đã có phiếu xin lỗi và hẹn lại hoặc phải yêu cầu bổ sung từ lần thứ hai "
+            "luôn tính quá hạn."
         ),
         _(
-            "Đang giải quyết = chưa kết thúc khi hết kỳ; quá hạn nếu ngày hẹn đã qua lúc hết kỳ "
-            "(trừ hồ sơ đang chờ bổ sung hoặc tạm dừng từ trước ngày hẹn) hoặc đã có phiếu xin "
-            "lỗi. Hồ sơ rút không tính là đã giải quyết: nhận = đã giải quyết + rút + đang "
-            "giải quyết."
+            "Đang giải quyết = chưa kết thúc xử lý khi hết kỳ; quá hạn nếu ngày hẹn đã qua lúc "
+            "hết kỳ (trừ hồ sơ đang chờ bổ sung hoặc tạm dừng từ trước ngày hẹn), đã có phiếu "
+            "xin lỗi hoặc đã yêu cầu bổ sung từ hai lần. Nhận = đã giải quyết + đang giải "
+            "quyết; từ chối, dừng giải quyết và rút hồ sơ là một phần của đã giải quyết."
         ),
         _(
             "Tỷ lệ tiếp nhận trực tuyến = số mới tiếp nhận trực tuyến / số mới tiếp nhận trong "
@@ -126,8 +191,9 @@ class HeaderCell:
 
 
 def header_rows(group: str) -> list[list[HeaderCell]]:
-    """The three header rows of the form (Biểu II.06a/VPCP/KSTT) and our four added columns,
-    in the order of service.COLUMNS after the STT and name columns."""
+    """The three header rows of the form (Biểu II.06a/VPCP/KSTT) and our five added columns
+    (supplement requests; the refused, stopped and withdrawn among the resolved; the online
+    share), in the order of service.COLUMNS after the STT and name columns."""
     h = HeaderCell
     return [
         [
@@ -136,8 +202,7 @@ def header_rows(group: str) -> list[list[HeaderCell]]:
             h(_("Số hồ sơ nhận giải quyết"), colspan=5),
             h(_("Kết quả giải quyết"), colspan=7),
             h(_("Yêu cầu bổ sung"), rowspan=3),
-            h(_("Từ chối"), rowspan=3),
-            h(_("Rút hồ sơ"), rowspan=3),
+            h(_("Trong số đã giải quyết"), colspan=3),
             h(_("Tỷ lệ tiếp nhận trực tuyến (%)"), rowspan=3),
         ],
         [
@@ -145,6 +210,9 @@ def header_rows(group: str) -> list[list[HeaderCell]]:
             h(_("Trong đó"), colspan=4),
             h(_("Số hồ sơ đã giải quyết"), colspan=4),
             h(_("Số hồ sơ đang giải quyết"), colspan=3),
+            h(_("Từ chối"), rowspan=2),
+            h(_("Dừng giải quyết"), rowspan=2),
+            h(_("Rút hồ sơ"), rowspan=2),
         ],
         [
             h(_("Kỳ trước chuyển qua")),

@@ -224,7 +224,8 @@ def as_report(found: ReportSnapshot) -> reports.Report:
     names = [f.name for f in fields(reports.Figures)]
 
     def figures(values: dict) -> reports.Figures:
-        return reports.Figures(**{name: values[name] for name in names})
+        # Reports frozen before a column existed (stopped, December 2026) lack it.
+        return reports.Figures(**{name: values.get(name, 0) for name in names})
 
     moments = {k: datetime.fromisoformat(data["period"][k]) for k in ("start_at", "end_at")}
     return reports.Report(

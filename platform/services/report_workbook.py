@@ -11,53 +11,59 @@ from openpyxl.utils import get_column_letter
 from motcua.services import reports as service
 from motcua.services.report_files import (
     header_rows,
+    identification,
     local_time,
     notes,
     period_label,
     placed,
-    range_label,
     row_label,
+    signatures,
 )
 
 
 def workbook(report: service.Report) -> bytes:
     """The report as an .xlsx laid out like the form: title rows, merged bold header cells with
-    borders, column numbers, one row per group and the total, number formats; the officers and
-    the notes on sheets of their own."""
+    borders, column numbers, one row per group and the total, number formats, the form's
+    identification above and the place, date and signatures below; the officers and the notes
+    on sheets of their own."""
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     bold = Font(name="Times New Roman", bold=True, size=11)
     plain = Font(name="Times New Roman", size=11)
+    italic = Font(name="Times New Roman", italic=True, size=11)
     ncols = 2 + len(service.COLUMNS)
 
     book = Workbook()
     sheet = book.active
     sheet.title = _("Báo cáo")[:31]
+    head = identification(report)
+    half = ncols // 2
+    # The form's identification: number and basis at the top left, the units at the top right.
+    for r, (left, right) in enumerate(
+        (
+            (head.number, _("Đơn vị báo cáo:") + " " + head.reporting_unit),
+            (head.basis, _("Đơn vị nhận báo cáo:") + " " + head.recipient),
+        ),
+        start=1,
+    ):
+        _merged(sheet, r, 1, half, left, bold if r == 1 else italic)
+        _merged(sheet, r, half + 1, ncols, right, bold, horizontal="right")
     titles = [
         (
             _("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"),
             Font(name="Times New Roman", bold=True, size=14),
         ),
-        (_("Đơn vị báo cáo: %(unit)s (gồm các đơn vị trực thuộc)", unit=report.unit.name), bold),
-        (
-            _(
-                "Kỳ báo cáo: %(period)s (%(range)s)",
-                period=period_label(report.period),
-                range=range_label(report.period),
-            ),
-            bold,
-        ),
+        (head.period, bold),
+        (_("Số liệu của %(unit)s và các đơn vị trực thuộc.", unit=report.unit.name), plain),
     ]
     if report.partial:
         titles.append(
             (_("Kỳ chưa kết thúc: số liệu tính đến %(at)s", at=local_time(report.as_of)), plain)
         )
-    for r, (text, font) in enumerate(titles, start=1):
-        sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        cell = sheet.cell(row=r, column=1, value=text)
-        cell.font, cell.alignment = font, Alignment(horizontal="center", vertical="center")
-    unit_row = len(titles) + 1
+    for r, (text, font) in enumerate(titles, start=3):
+        _merged(sheet, r, 1, ncols, text, font, horizontal="center")
+    unit_row = 3 + len(titles)
     note = sheet.cell(row=unit_row, column=ncols - 3, value=_("Đơn vị tính: Số hồ sơ TTHC"))
     note.font = Font(name="Times New Roman", italic=True, size=11)
     sheet.merge_cells(
@@ -89,6 +95,7 @@ def workbook(report: service.Report) -> bytes:
         _write_row(sheet, r, n, row_label(report, row), row.figures, plain, border)
         r += 1
     _write_row(sheet, r, "", _("Tổng cộng"), report.total, bold, border)
+    _signatures(sheet, r + 2, ncols, head, bold, italic)
 
     sheet.column_dimensions["A"].width = 6
     sheet.column_dimensions["B"].width = 48
@@ -110,6 +117,24 @@ def workbook(report: service.Report) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _merged(sheet, row, first, last, text, font, horizontal="left") -> None:
+    sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    cell = sheet.cell(row=row, column=first, value=text)
+    cell.font = font
+    cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+
+
+def _signatures(sheet, row, ncols, head, bold, italic) -> None:
+    """The place and date of making, then the two signatures: the maker's under the name
+    columns, the head's under the right half."""
+    half = ncols // 2
+    _merged(sheet, row, half + 1, ncols, head.place_date, italic, horizontal="center")
+    places = ((1, half), (half + 1, ncols))
+    for (first, last), (title, hint) in zip(places, signatures(), strict=True):
+        _merged(sheet, row + 1, first, last, title, bold, horizontal="center")
+        _merged(sheet, row + 2, first, last, hint, italic, horizontal="center")
 
 
 def _write_row(sheet, r, number, label, figures: service.Figures, font, border) -> None:

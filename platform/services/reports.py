@@ -13,21 +13,27 @@ Its columns, plus the ones the provincial letters ask for:
   online (trực tuyến), direct (trực tiếp) and postal (dịch vụ bưu chính). A dossier the desk
   found incomplete (form 02 at receipt) is received when its papers come, its receipt time
   moving then; while it waits it counts from the day it was brought;
-- resolved (đã giải quyết) = finished in the period as returned or refused (a refusal is an
-  answer to the applicant; a withdrawal is not, and is counted on its own). Early / on time /
-  late compare the local calendar day of the finishing with that of the appointment: an
-  earlier day is early, the same day on time, a later day late. The appointment is the
-  dossier's current one, which moves only by the rules (a supplement received, a pause ended)
-  or by an apology; a dossier with an apology (form 04) is late whatever its new appointment,
-  so the rescheduled appointment never makes a late dossier look on time;
+- resolved (đã giải quyết) = processing finished in the period (motcua.services.
+  report_verdicts): the result ready (đã xử lý xong), whenever it is handed over, or a refusal,
+  a stop (dừng giải quyết, form 05) or a withdrawal, as the 766 index counts the end of
+  processing [S] and LAW.md reads Biểu 06 ("resolved is when processing finished, distinct from
+  the return"). Early / on time / late compare the local calendar day of the end with that of
+  the appointment the rules set (first_appointment_at): an earlier day is early, the same day
+  on time, a later day late. That appointment moves only by the rules (a supplement received,
+  the waiting subtracted; a pause ended; the hand-over); an apology's new date never makes a
+  late dossier look on time: a dossier with an apology (form 04) is late, and so is one asked
+  for papers more than once (one complete request, 766 [S]);
 - in progress at the end of the period (đang giải quyết) = received before the end and not
-  finished by then; overdue if it has an apology, or if its appointment had passed at the end
+  finished by then; overdue if it has an apology or more than one supplement request (it will
+  finish late whatever its dates), or if its appointment had passed at the end
   of the period (or now, for a period not over yet) unless its clock stopped (waiting for the
   applicant, paused) before the appointment passed: its appointment moves when it resumes;
-- supplement requests made in the period, refusals and withdrawals finished in the period, and
-  the share of new dossiers received online (online / new received, in percent).
-Every received dossier is thus resolved, withdrawn or still in progress:
-received = resolved + withdrawn + in progress.
+- supplement requests made in the period; among the resolved, the refusals, the stops and the
+  withdrawals (columns added after the form's: the form has no room for them, and a stop or a
+  withdrawal is an end of processing, not an answer to the applicant); and the share of new
+  dossiers received online (online / new received, in percent).
+Every received dossier is thus resolved or still in progress: received = resolved + in
+progress.
 
 Per officer: steps (tasks) completed in the period in the units of the subtree, those completed
 after their due time, and the average step time from the step's opening to its completion in
@@ -134,6 +140,7 @@ class Figures:
     in_progress_overdue: int = 0
     supplement_requests: int = 0
     refused: int = 0
+    stopped: int = 0
     withdrawn: int = 0
 
     def add(self, other: "Figures") -> None:
@@ -187,6 +194,7 @@ COLUMNS = (
     "in_progress_overdue",
     "supplement_requests",
     "refused",
+    "stopped",
     "withdrawn",
     "online_share",
 )

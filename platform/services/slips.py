@@ -1,12 +1,20 @@
-"""Printable slips: forms 01–05 of Circular 01/2018/TT-VPCP, as PDF (06, the register, is
-motcua.services.register).
+"""Printable slips: forms 01–06 of Appendix I of Circular 03/2025/TT-VPCP [S], as PDF (07, the
+register, is motcua.services.register).
 
 01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả, 02 Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ,
-03 Phiếu từ chối tiếp nhận, giải quyết hồ sơ, 04 Phiếu xin lỗi và hẹn lại ngày trả kết quả,
-05 Phiếu kiểm soát quá trình giải quyết hồ sơ.
+03 Phiếu từ chối tiếp nhận giải quyết hồ sơ, 04 Văn bản xin lỗi và đề nghị gia hạn thời gian giải
+quyết, 05 Thông báo dừng giải quyết hồ sơ (new in 2025: the applicant withdrew, or a stop the
+law allows), 06 Phiếu kiểm soát quá trình giải quyết hồ sơ (rows: motcua.services.control_slip).
+The numbering is the 2025 circular's as secondary sources give it [S]; the field text of its
+forms was not found [U], so the fields of the forms of Circular 01/2018/TT-VPCP are the base,
+laid out as Decree 30/2020/NĐ-CP lays out administrative papers (slips/_layout.html), each with
+its QR code at the upper left (Circular 01/2023/TT-VPCP [S], ``qr_fields``).
 
 A slip given to the applicant is stored as an attachment of kind ``slip`` under its sha256, so
-the record shows exactly what was handed over.
+the record shows exactly what was handed over; its event ``slip_issued`` records the form and
+the circular it was numbered by (``{"form": "06", "circular": "03/2025"}``). Slips issued
+before, without a circular, keep their 01/2018 numbers (04 the apology, 05 the control slip):
+their file names, which begin with the number and the form's slug, say which paper they are.
 The forms are legal papers in Vietnamese: they are rendered in Vietnamese whatever
 language the officer's pages use; the words of the vocabulary they print (a status, a verdict)
 are its labels evaluated in Vietnamese.
@@ -14,14 +22,14 @@ are its labels evaluated in Vietnamese.
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
 from typing import BinaryIO
 
+import weasyprint
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from motcua.errors import Invalid, NotFound
+from motcua.errors import Conflict, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
     Apology,
@@ -29,22 +37,24 @@ from motcua.models import (
     AttachmentKind,
     Dossier,
     SupplementRequest,
-    Task,
     User,
     utcnow,
 )
-from motcua.services import deadlines, dossiers, links, org, papers, timeline
+from motcua.services import control_slip, dossiers, links, papers, timeline
 from motcua.services.paper_wording import (
     HELPERS,
     agency,
     desk_header,
+    desk_name,
+    iso,
     place,
-    stamp,
+    system_name,
     unit_header,
-    working_time,
 )
-from motcua.services.timeline import Verdict, timing
-from motcua.vocabulary import EventKind, Outcome, in_vietnamese
+from motcua.vocabulary import DossierStatus, EventKind
+
+# The circular whose numbering new slips carry (stored with each slip's event).
+CIRCULAR = "03/2025"
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,9 @@ class Form:
     slug: str  # for the file name
     template: str
     abbreviation: str  # after the number on the slip: "Số: <code>/PYCBS"
+    # Whose paper it is: the receiving desk's, or the competent unit's own (Decree 30/2020:
+    # the body that issues it heads it).
+    by_unit: bool = False
 
 
 FORMS = {
@@ -75,48 +88,38 @@ FORMS = {
         ),
         Form(
             "03",
-            "Phiếu từ chối tiếp nhận, giải quyết hồ sơ",
+            "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
             "phieu-tu-choi",
             "slips/03_refusal.html",
             "PTC",
         ),
         Form(
             "04",
-            "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
-            "phieu-xin-loi-hen-lai",
+            "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
+            "van-ban-xin-loi-gia-han",
             "slips/04_apology.html",
-            "PXL",
+            "XL",
+            by_unit=True,
         ),
         Form(
             "05",
+            "Thông báo dừng giải quyết hồ sơ",
+            "thong-bao-dung-giai-quyet",
+            "slips/05_stop.html",
+            "TB",
+            by_unit=True,
+        ),
+        Form(
+            "06",
             "Phiếu kiểm soát quá trình giải quyết hồ sơ",
             "phieu-kiem-soat",
-            "slips/05_control.html",
+            "slips/06_control.html",
             "PKS",
         ),
     )
 }
-# Forms an officer prints on demand from the dossier page; 02–04 come with their flows.
-ON_DEMAND = ("01", "05")
-
-# The decisions the control slip notes next to a step (the others say nothing more).
-NOTED_OUTCOMES = (Outcome.APPROVE, Outcome.SEND_BACK, Outcome.SENT_BACK, Outcome.REFUSE)
-
-
-@dataclass(frozen=True)
-class Handover:
-    """One row of the control slip (05): a step handed from one officer to another."""
-
-    step: str
-    giver: str
-    giver_unit: str
-    receiver: str
-    receiver_unit: str
-    handed_at: datetime
-    due_at: datetime
-    completed_at: datetime | None
-    verdict: Verdict
-    note: str
+# Forms an officer prints on demand from the dossier page; 02–05 come with their acts.
+ON_DEMAND = ("01", "06")
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -124,16 +127,46 @@ class Handover:
 
 def render(form: str, **objects) -> bytes:
     """The PDF of a slip. ``objects``: ``dossier`` always; ``actor`` (who hands it over,
-    optional); ``request`` (a SupplementRequest) for 02, ``reason`` (str) for 03, ``apology``
-    (an Apology) for 04. Raises NotFound for an unknown form, Invalid for missing objects."""
+    optional); ``request`` (a SupplementRequest) for 02, ``reason`` (str) for 03 and 05,
+    ``apology`` (an Apology) for 04. Raises NotFound for an unknown form, Invalid for missing
+    objects."""
+    return layout(form, **objects).write_pdf()
+
+
+def layout(form: str, **objects) -> weasyprint.Document:
+    """The slip laid out in pages, before it is written as PDF (as ``render``)."""
     spec = _form(form)
     dossier = objects.get("dossier")
     if not isinstance(dossier, Dossier):
         raise Invalid(_l("Thiếu hồ sơ để in phiếu."), code="slip_incomplete")
-    context = _common(dossier, objects.get("actor"))
+    context = _common(dossier, objects.get("actor"), spec)
     context.update(_BUILDERS[spec.number](**objects))
     context["form"] = spec
-    return _pdf(spec.template, context)
+    context["qr"] = papers.qr_image(qr_fields(spec, context))
+    # Legal forms are Vietnamese even when the officer's pages are in English.
+    with force_locale("vi"):
+        return papers.layout(spec.template, **context)
+
+
+def qr_fields(spec: Form, context: dict) -> list[tuple[str, str]]:
+    """What the QR code of a slip holds (Circular 01/2023/TT-VPCP [S]): the paper's name and
+    number, the dossier code, the procedure code, the applicant's identifier, the issuing
+    system and the time of issue, the appointment on the receipt, and the dossier's public
+    lookup address (motcua.services.papers.qr_image says how it is written)."""
+    d = context["dossier"]
+    fields = [
+        ("Giấy tờ", f"Mẫu số {spec.number} (Thông tư {CIRCULAR}/TT-VPCP) {spec.title}"),
+        ("Số", context["number"]),
+        ("Mã hồ sơ", d.code),
+        ("Mã thủ tục", d.procedure.code),
+        ("Người nộp", d.applicant_id_number),
+        ("Hệ thống", system_name(d.unit)),
+        ("Thời điểm phát", iso(context["now"])),
+    ]
+    if spec.number == "01":
+        fields.append(("Hẹn trả kết quả", iso(d.appointment_at)))
+    fields.append(("Tra cứu", context["lookup_url"]))
+    return fields
 
 
 def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
@@ -141,11 +174,22 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
     event ``slip_issued``, in the caller's transaction: a slip that cannot be made stops the act
     it records. The caller has checked that the actor may do it.
 
-    issue(d, "01"|"05", actor); issue(d, "02", actor, request=SupplementRequest);
-    issue(d, "03", actor, reason=str); issue(d, "04", actor, apology=Apology).
-    Raises as ``render``.
+    issue(d, "01"|"06", actor); issue(d, "02", actor, request=SupplementRequest);
+    issue(d, "03"|"05", actor, reason=str); issue(d, "04", actor, apology=Apology).
+    Raises as ``render``, and Conflict (``receipt_not_due``) for a receipt of a dossier still
+    waiting for papers at receipt.
     """
     spec = _form(form)
+    if spec.number == "01" and not receipt_due(dossier):
+        raise Conflict(
+            _l(
+                "Hồ sơ %(code)s đang chờ người nộp bổ sung giấy tờ từ khi tiếp nhận: đã phát "
+                "phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02); giấy tiếp nhận (mẫu 01) chỉ "
+                "phát khi hồ sơ đã đầy đủ.",
+                code=dossier.code,
+            ),
+            code="receipt_not_due",
+        )
     pdf = render(spec.number, dossier=dossier, actor=actor, **objects)
     # One event for the slip (not also "attachment_added"): issuing it is the act on record.
     return dossiers.attach_file(
@@ -156,21 +200,39 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         stream=io.BytesIO(pdf),
         kind=AttachmentKind.SLIP,
         media_type="application/pdf",
-        event_data={"form": spec.number},
+        event_data={"form": spec.number, "circular": CIRCULAR},
         event=EventKind.SLIP_ISSUED,
     )
 
 
+def receipt_due(dossier: Dossier) -> bool:
+    """Whether the dossier may have its receipt (01): not while it waits for papers the desk
+    asked for at receipt (form 02 is its paper then; Decree 118/2025/NĐ-CP as amended, art.
+    17.2.a and 17.3: the time limit runs from the receipt of a complete dossier)."""
+    if dossier.status != DossierStatus.WAITING_APPLICANT:
+        return True
+    waiting = db.session.scalar(
+        select(SupplementRequest.id)
+        .where(
+            SupplementRequest.dossier_id == dossier.id,
+            SupplementRequest.at_receipt.is_(True),
+            SupplementRequest.received_at.is_(None),
+        )
+        .limit(1)
+    )
+    return waiting is None
+
+
 def issue_on_demand(actor: User, code: str, form: str) -> Attachment:
-    """Issue a new receipt (01) or control slip (05) of a dossier the actor may see, stored
+    """Issue a new receipt (01) or control slip (06) of a dossier the actor may see, stored
     like every slip. Raises NotFound (no such dossier, or a form that is not printed
-    on demand)."""
+    on demand), Conflict (a receipt not due, see ``issue``)."""
     dossier = dossiers.get(actor, code)
     if form not in ON_DEMAND:
         raise NotFound(
             _l(
                 "Không in được mẫu %(form)s từ đây: chỉ in lại giấy tiếp nhận (01) và phiếu "
-                "kiểm soát (05); các phiếu khác được phát cùng việc của chúng và lưu trong hồ "
+                "kiểm soát (06); các phiếu khác được phát cùng việc của chúng và lưu trong hồ "
                 "sơ.",
                 form=form,
             ),
@@ -202,26 +264,23 @@ def _form(form: str) -> Form:
     return spec
 
 
-def _pdf(template: str, context: dict) -> bytes:
-    # Legal forms are Vietnamese even when the officer's pages are in English.
-    with force_locale("vi"):
-        return papers.render_pdf(template, **context)
-
-
 # --- what each form shows --------------------------------------------------------------------
 
 
-def _common(dossier: Dossier, actor: User | None) -> dict:
+def _common(dossier: Dossier, actor: User | None, spec: Form) -> dict:
+    # Slips of the desk are the receiving centre's (it may not be the competent unit:
+    # receipt regardless of boundary); the apology and the stop are the competent unit's own.
+    issuer = dossier.unit if spec.by_unit else dossier.receiving_unit
     return {
         **HELPERS,
         "dossier": dossier,
         "actor": actor,
         "now": utcnow(),
         "agency": agency(dossier.unit),
-        "place": place(dossier.receiving_unit),
-        # Slips of the desk are the receiving centre's (it may not be the competent unit's:
-        # receipt regardless of boundary); the apology is the competent unit's own.
-        "header": desk_header(dossier.receiving_unit),
+        "desk": desk_name(dossier.receiving_unit),
+        "place": place(issuer),
+        "header": unit_header(issuer) if spec.by_unit else desk_header(issuer),
+        "lookup_url": links.public_url(f"/lookup?code={dossier.code}"),
     }
 
 
@@ -230,7 +289,7 @@ def _receipt(dossier: Dossier, **_objects) -> dict:
     return {
         "papers": dossiers.papers_received(dossier),
         "received_by": received_by,
-        "lookup_url": links.public_url("/lookup"),
+        "lookup_page": links.public_url("/lookup"),
         "number": dossier.code,
         "dated": dossier.received_at,
     }
@@ -255,12 +314,16 @@ def _supplement(dossier: Dossier, request=None, **objects) -> dict:
     }
 
 
-def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
+def _reason(reason, message) -> str:
     reason = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not reason:
-        raise Invalid(_l("Phiếu từ chối phải ghi rõ lý do."), code="reason_required")
+        raise Invalid(message, code="reason_required")
+    return reason
+
+
+def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
     return {
-        "reason": reason,
+        "reason": _reason(reason, _l("Phiếu từ chối phải ghi rõ lý do.")),
         "number": f"{dossier.code}/{FORMS['03'].abbreviation}",
         "dated": utcnow(),
         "signer": objects.get("actor"),
@@ -270,26 +333,33 @@ def _refusal(dossier: Dossier, reason=None, **objects) -> dict:
 def _apology(dossier: Dossier, apology=None, **_objects) -> dict:
     if not isinstance(apology, Apology) or apology.dossier_id != dossier.id:
         raise Invalid(_l("Phiếu 04 cần phiếu xin lỗi của chính hồ sơ này."), code="slip_incomplete")
+    signer = db.session.get(User, apology.issued_by_id) if apology.issued_by_id else None
     return {
         "apology": apology,
         "number": f"{dossier.code}/{FORMS['04'].abbreviation}",
         "dated": apology.issued_at,
-        "header": unit_header(dossier.unit),
+        "signer": signer,
+    }
+
+
+def _stop(dossier: Dossier, reason=None, **objects) -> dict:
+    """Form 05: the competent unit stops processing, because the applicant withdrew the dossier
+    (status ``withdrawn``) or for a stop the law allows (``stopped``)."""
+    return {
+        "reason": _reason(reason, _l("Thông báo dừng giải quyết hồ sơ phải ghi rõ lý do.")),
+        "number": f"{dossier.code}/{FORMS['05'].abbreviation}",
+        "dated": utcnow(),
+        "signer": objects.get("actor"),
     }
 
 
 def _control(dossier: Dossier, **_objects) -> dict:
-    rows = handovers(dossier)
-    # Units coordinating from outside the receiving unit (a department for an interconnected
-    # procedure); the unit's own offices are not "cơ quan phối hợp".
-    own = org.subtree_ids({dossier.unit_id})
-    partners = sorted({t.unit.name for t in dossiers.tasks_of(dossier) if t.unit_id not in own})
     return {
-        "rows": rows,
-        "partners": partners,
-        "number": f"{dossier.code}/{FORMS['05'].abbreviation}",
+        "rows": control_slip.handovers(dossier),
+        "partners": control_slip.partners(dossier),
+        "number": f"{dossier.code}/{FORMS['06'].abbreviation}",
         "dated": utcnow(),
-        "late_against_first": _late_against_first(dossier),
+        "late_against_first": control_slip.late_against_first(dossier),
     }
 
 
@@ -298,98 +368,6 @@ _BUILDERS = {
     "02": _supplement,
     "03": _refusal,
     "04": _apology,
-    "05": _control,
+    "05": _stop,
+    "06": _control,
 }
-
-
-def handovers(dossier: Dossier, *, now: datetime | None = None) -> list[Handover]:
-    """Every handover of the dossier, in order: each step, who handed it over (the officer
-    who completed the step it came from, or the desk that received the dossier), who took it,
-    when, its due and completion times, and its verdict (motcua.services.timeline)."""
-    now = now or utcnow()
-    calendar = deadlines.calendar()
-    tasks = sorted(dossiers.tasks_of(dossier), key=lambda t: (t.created_at, t.id))
-    desk = db.session.get(User, dossier.received_by_id) if dossier.received_by_id else None
-    reassigned = _reassignments(dossier)
-    rows = []
-    for task in tasks:
-        source = _source_of(task, tasks)
-        if source is None:
-            giver = desk.display_name if desk else "Bộ phận một cửa"
-            giver_unit = f"Bộ phận một cửa — {dossier.receiving_unit.name}"
-        else:
-            giver = source.completed_by.display_name if source.completed_by else ""
-            giver_unit = source.unit.name
-        taker = task.completed_by or task.assignee
-        result = timing(
-            calendar,
-            due_at=task.due_at,
-            completed_at=task.completed_at,
-            status=task.status,
-            now=now,
-        )
-        notes = (
-            [in_vietnamese(Outcome(task.outcome).label)] if task.outcome in NOTED_OUTCOMES else []
-        )
-        if result.verdict in (Verdict.LATE, Verdict.OVERDUE) and result.hours:
-            notes.append(f"quá hạn {working_time(result.hours)} làm việc")
-        notes += reassigned.get(task.id, [])
-        rows.append(
-            Handover(
-                step=task.step_name,
-                giver=giver,
-                giver_unit=giver_unit,
-                receiver=taker.display_name if taker else "(chưa có người nhận)",
-                receiver_unit=task.unit.name,
-                handed_at=task.created_at,
-                due_at=task.due_at,
-                completed_at=task.completed_at,
-                verdict=result.verdict,
-                note="; ".join(notes),
-            )
-        )
-    return rows
-
-
-def _source_of(task: Task, tasks: list[Task]) -> Task | None:
-    """The step this one came from: the step completed in the same action that opened it (the
-    engine opens the next steps in the same transaction, at the same time), else the last step
-    completed before it opened; None for the steps opened at receipt."""
-    before = [
-        t
-        for t in tasks
-        if t.id != task.id and t.completed_at is not None and t.completed_at <= task.created_at
-    ]
-    if not before:
-        return None
-    same = [t for t in before if t.completed_at == task.created_at]
-    return max(same or before, key=lambda t: (t.completed_at, t.id))
-
-
-def _reassignments(dossier: Dossier) -> dict[int, list[str]]:
-    events = [
-        e for e in dossiers.events_of(dossier) if e.kind == EventKind.REASSIGNED and e.task_id
-    ]
-    usernames = {
-        v for e in events for v in ((e.data or {}).get("from"), (e.data or {}).get("to")) if v
-    }
-    names = dict(
-        db.session.execute(
-            select(User.username, User.display_name).where(User.username.in_(usernames))
-        ).all()
-    )
-    found: dict[int, list[str]] = {}
-    for e in events:
-        data = e.data or {}
-        to = names.get(data.get("to"), data.get("to") or "")
-        found.setdefault(e.task_id, []).append(f"giao lại cho {to} lúc {stamp(e.at)}")
-    return found
-
-
-def _late_against_first(dossier: Dossier) -> bool | None:
-    """Whether the result came after the first appointment (a rescheduled dossier is still
-    late); None while it is not finished."""
-    if dossier.finished_at is None:
-        return None
-    first = dossier.first_appointment_at or dossier.appointment_at
-    return deadlines.is_overdue(first, utcnow(), done_at=dossier.finished_at)

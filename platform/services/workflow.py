@@ -26,6 +26,7 @@ from motcua.models import (
     DossierStatus,
     Event,
     ProcessVersion,
+    Role,
     Task,
     TaskCandidate,
     TaskStatus,
@@ -152,10 +153,21 @@ def task_due_at(calendar: WorkCalendar, start: datetime, time_limit: str) -> dat
     return calendar.add(start, hours=limit.hours(calendar.hours_per_day))
 
 
-def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Task:
+def _clock_start(progress: Progress, unit_id: int, role: Role | None) -> datetime:
+    """When a step opened now starts counting: now, or for a step past the receiving desk
+    opened before the desk hands the dossier over (received after the cut-off hour), that
+    hand-over, the next working morning (art. 18.2; motcua.services.deadlines)."""
     dossier, now = progress.dossier, progress.now
+    if unit_id == dossier.receiving_unit_id and role == Role.RECEPTIONIST:
+        return now
+    return max(now, deadlines.desk_hand_over(progress.calendar, dossier.received_at))
+
+
+def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Task:
+    dossier = progress.dossier
     handler = engine.parse_handler(step.handler)
     unit, role, candidates = org.resolve_handler(handler, dossier.unit, dossier.receiving_unit)
+    start = _clock_start(progress, unit.id, role)
     task = Task(
         dossier=dossier,
         engine_task_id=engine_task_id,
@@ -171,8 +183,8 @@ def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Ta
         returns_result=step.returns_result,
         waits_for_applicant=step.waits_for_applicant,
         status=TaskStatus.OPEN,
-        created_at=now,
-        due_at=task_due_at(progress.calendar, now, step.time_limit),
+        created_at=start,
+        due_at=task_due_at(progress.calendar, start, step.time_limit),
         candidates=[TaskCandidate(user=u) for u in candidates],
     )
     db.session.add(task)
@@ -186,18 +198,19 @@ def _hand_over_if_due(progress: Progress, created: list[Task]) -> None:
 
     Decree 118/2025/NĐ-CP art. 14 (receipt regardless of administrative boundary, [S] in
     LAW.md); art. 17.3 as amended by Decree 309/2026/NĐ-CP ([V]): the time limit runs from when
-    the competent unit receives the dossier. The 15:00 rule of art. 18.2 (hand-over the next
-    working morning) is not applied here.
+    the competent unit receives the dossier, which is when the desk hands it over: the next
+    working morning for a dossier received after the cut-off hour (art. 18.2, [V]).
     """
     dossier = progress.dossier
     if dossier.handed_over_at is not None or dossier.receiving_unit_id == dossier.unit_id:
         return
-    if not any(task.unit_id != dossier.receiving_unit_id for task in created):
+    outside = [task for task in created if task.unit_id != dossier.receiving_unit_id]
+    if not outside:
         return
-    now = progress.now
+    handed = min(task.created_at for task in outside)
     old = dossier.appointment_at
-    appointment = progress.calendar.add(now, days=dossier.procedure.legal_limit_days)
-    dossier.handed_over_at = now
+    appointment = progress.calendar.add(handed, days=dossier.procedure.legal_limit_days)
+    dossier.handed_over_at = handed
     dossier.appointment_at = appointment
     # An apology's new date leaves the promised one behind (the dossier still counts as late).
     if not db.session.scalar(select(Apology.id).where(Apology.dossier_id == dossier.id)):
@@ -206,8 +219,9 @@ def _hand_over_if_due(progress: Progress, created: list[Task]) -> None:
         dossier,
         EventKind.HANDED_OVER,
         actor=None,
-        at=now,
+        at=progress.now,
         data={
+            "handed_over_at": handed.isoformat(),
             "from": dossier.receiving_unit.code,
             "to": dossier.unit.code,
             "old_appointment": old.isoformat(),
@@ -220,11 +234,18 @@ def _update_status(progress: Progress, progressed: bool) -> None:
     dossier, run = progress.dossier, progress.run
     if run.is_completed:
         dossier.status = FINAL_STATUS_OF_END.get(run.end_status or "", DossierStatus.RETURNED)
-        dossier.finished_at = progress.now
+        dossier.finished_at = dossier.finished_at or progress.now
+        if dossier.status == DossierStatus.RETURNED:
+            dossier.returned_at = progress.now
     elif any(t.returns_result for t in progress.active.values()):
+        # Processing is finished once the result is ready ("xử lý xong", Biểu 06/VPCP/KSTT and
+        # the 766 index [S]); handing it over later does not move that.
         dossier.status = DossierStatus.RESULT_READY
+        dossier.finished_at = dossier.finished_at or progress.now
     elif progressed or dossier.status != DossierStatus.RECEIVED:
         dossier.status = DossierStatus.PROCESSING
+        # The result step sent back: processing goes on, it had not finished.
+        dossier.finished_at = None
 
 
 def record(

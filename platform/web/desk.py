@@ -1,11 +1,12 @@
-"""Officer pages of the one-stop desk: receive a dossier, print its receipt, return results."""
+"""Officer pages of the one-stop desk: receive a dossier, print its receipt (the stored form 01),
+return results."""
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from motcua.errors import Invalid
 from motcua.models import DossierStatus
-from motcua.services import desk, intake
+from motcua.services import desk, intake, receipts
 from motcua.unit_of_work import refusal
 from motcua.vocabulary import Channel, ReturnMethod
 from motcua.web import bp
@@ -76,7 +77,17 @@ def desk_receive_procedure(procedure_code):
 @bp.get("/desk/receipts/<code>")
 @login_required
 def desk_receipt(code):
-    return render_template("desk/receipt.html", receipt=desk.receipt(g.user, code))
+    """The receipt's page: its button prints the stored form 01 (reading it issues nothing)."""
+    return render_template("desk/receipt.html", receipt=receipts.receipt_view(g.user, code))
+
+
+@bp.post("/desk/receipts/<code>")
+@login_required
+def desk_print_receipt(code):
+    """Print the receipt: the stored form-01 PDF, issued and stored first if there is none,
+    shown as the stored file (POST-redirect-GET), so the applicant gets the paper on record."""
+    attachment = receipts.print_receipt(g.user, code)
+    return redirect(url_for("web.dossier_file", code=code, attachment_id=attachment.id), 303)
 
 
 @bp.get("/desk/results")

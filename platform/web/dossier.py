@@ -10,7 +10,7 @@ from flask import Response, g, render_template, send_file, send_from_directory
 from flask_babel import gettext as _
 
 import motcua.web
-from motcua.services import exceptional_paths, timeline
+from motcua.services import exceptional_paths, slips, timeline
 from motcua.web import bp
 from motcua.web.auth import login_required
 
@@ -58,6 +58,7 @@ def dossier(code):
         view=data,
         viewer_available=(bpmn_js_dir() / VIEWER_BUNDLE).is_file(),
         actions=exceptional_paths.allowed_actions(g.user, data.dossier),
+        receipt_due=slips.receipt_due(data.dossier),
     )
 
 

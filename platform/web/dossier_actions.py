@@ -1,5 +1,5 @@
-"""Officer pages: the exceptional paths of a whole dossier (apology, withdrawal, pause),
-posted from its page; the rules are in motcua.services.exceptional_paths."""
+"""Officer pages: the exceptional paths of a whole dossier (apology, withdrawal, stop, pause),
+posted from its page; the rules are in motcua.services.exceptional_paths and apologies."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,7 +8,7 @@ from flask import current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from motcua.errors import Conflict, Invalid
-from motcua.services import exceptional_paths
+from motcua.services import apologies, exceptional_paths
 from motcua.unit_of_work import refusal
 from motcua.web import bp
 from motcua.web.auth import login_required
@@ -36,7 +36,7 @@ def _run(code: str, action, done: str):
 @login_required
 def dossier_apologize(code):
     def act():
-        exceptional_paths.apologize(g.user, code, request.form.get("reason"), _local(request.form))
+        apologies.apologize(g.user, code, request.form.get("reason"), _local(request.form))
 
     return _run(code, act, _("Đã xin lỗi và hẹn lại ngày trả kết quả."))
 
@@ -48,6 +48,16 @@ def dossier_withdraw(code):
         code,
         lambda: exceptional_paths.withdraw(g.user, code, request.form.get("reason")),
         _("Đã rút hồ sơ theo đề nghị của người nộp."),
+    )
+
+
+@bp.post("/dossiers/<code>/stop")
+@login_required
+def dossier_stop(code):
+    return _run(
+        code,
+        lambda: exceptional_paths.stop(g.user, code, request.form.get("reason")),
+        _("Đã dừng giải quyết hồ sơ; người nộp nhận thông báo (mẫu 05)."),
     )
 
 

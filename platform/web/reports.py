@@ -26,11 +26,15 @@ from motcua.web.dossier import content_disposition
 KIND_LABELS = {
     "week": _l("Tuần"),
     "month": _l("Tháng"),
+    "quarter": _l("Quý"),
+    "six_months": _l("6 tháng đầu năm"),
+    "nine_months": _l("9 tháng đầu năm"),
     "year": _l("Năm"),
     "custom": _l("Tùy chọn khoảng ngày"),
 }
 GROUP_LABELS = layout.GROUP_LABELS
-RECENT = {"week": 26, "month": 24, "year": 5}  # how many periods the chooser offers
+# How many periods of each kind the chooser offers.
+RECENT = {"week": 26, "month": 24, "quarter": 8, "six_months": 3, "nine_months": 3, "year": 5}
 
 
 # -- the chosen report -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Printable slips (forms 01–06) as PDF: issue a new receipt or control slip of a dossier (a
+"""Printable slips (forms 01–07) as PDF: issue a new receipt or control slip of a dossier (a
 POST that stores it, then the browser is sent to the stored file), list the slips a dossier was
 given, print a unit's register as PDF or Excel (rules in motcua.services.slips and
 motcua.services.register)."""
@@ -31,7 +31,7 @@ def _pdf(data: bytes, file_name: str) -> Response:
 @bp.post("/dossiers/<code>/slips")
 @login_required
 def issue_slip(code):
-    """Issue a new receipt (01) or control slip (05) and store it with the dossier, then show
+    """Issue a new receipt (01) or control slip (06) and store it with the dossier, then show
     the stored file (POST-redirect-GET: reloading the page shows it again, issues nothing)."""
     attachment = service.issue_on_demand(g.user, code, request.form.get("form", ""))
     return redirect(url_for("web.dossier_file", code=code, attachment_id=attachment.id), 303)
@@ -41,7 +41,9 @@ def issue_slip(code):
 @login_required
 def dossier_slips(code):
     dossier, issued = service.issued(g.user, code)
-    return render_template("slips/list.html", dossier=dossier, issued=issued)
+    return render_template(
+        "slips/list.html", dossier=dossier, issued=issued, receipt_due=service.receipt_due(dossier)
+    )
 
 
 @bp.get("/registers")
@@ -95,7 +97,7 @@ def register_xlsx(unit_code):
 
 
 def _register_name(unit_code: str, start: date, end: date) -> str:
-    return f"06-so-theo-doi-ho-so-{unit_code}-{start:%Y%m%d}-{end:%Y%m%d}"
+    return f"07-so-theo-doi-ho-so-{unit_code}-{start:%Y%m%d}-{end:%Y%m%d}"
 
 
 def _period() -> tuple[date, date]:

@@ -43,7 +43,8 @@ def test_a_receptionist_receives_a_dossier_with_a_readable_code(login_as):
     response = receive(login_as("clo.mc1"))
     assert response.status_code == 201
     body = response.get_json()
-    assert re.fullmatch(r"CLO-\d{6}-\d{4}", body["code"])
+    # Xã Can Lộc's identifier (mã định danh), the day, the number (motcua.services.dossier_codes).
+    assert re.fullmatch(r"000\.20\.50\.H30-\d{6}-\d{4}", body["code"])
     assert body["status"] == "received"
     assert body["appointment_at"] > body["received_at"]
 

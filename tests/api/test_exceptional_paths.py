@@ -96,8 +96,9 @@ def ask_for_papers(login_as, code: str, **overrides) -> object:
 
 
 def test_a_supplement_request_stops_the_clock_and_the_papers_restart_it(
-    app, login_as, in_processing
+    app, login_as, in_processing, monkeypatch
 ):
+    monkeypatch.setitem(app.config, "SUPPLEMENT_RULE", "restart")
     code = in_processing
     response = ask_for_papers(login_as, code)
     assert response.status_code == 200, response.get_json()
@@ -125,7 +126,7 @@ def test_a_supplement_request_stops_the_clock_and_the_papers_restart_it(
     assert done.status_code == 200, done.get_json()
     dossier = specialist.get(f"/dossiers/{code}").get_json()
     new = at(dossier["appointment_at"])
-    # Restart (the default rule): the whole 3-day limit again from the papers' receipt.
+    # Restart (a setting): the whole 3-day limit again from the papers' receipt.
     assert CALENDAR.add(before, days=3) <= new <= CALENDAR.add(after, days=3)
     assert dossier["status"] == "processing"
     [step] = active(specialist, code)
@@ -144,11 +145,8 @@ def test_a_supplement_request_stops_the_clock_and_the_papers_restart_it(
     work(login_as, code, "tham_dinh")
 
 
-def test_the_resume_rule_only_moves_the_appointment_by_the_wait(
-    app, login_as, in_processing, monkeypatch
-):
-    monkeypatch.setitem(app.config, "SUPPLEMENT_RULE", "resume")
-    code = in_processing
+def test_the_resume_rule_only_moves_the_appointment_by_the_wait(app, login_as, in_processing):
+    code = in_processing  # resume is the default rule
     old = at(login_as("admin").get(f"/dossiers/{code}").get_json()["appointment_at"])
     assert ask_for_papers(login_as, code).status_code == 200
     work(login_as, code, "cho_bo_sung")

@@ -52,11 +52,13 @@ def test_issuing_a_slip_stores_it_and_points_to_its_pdf(app, login_as, make_doss
     assert [s["id"] for s in listed] == [slip["id"]]
     assert listed[0]["url"] == slip["url"]
 
-    control = desk.post(f"/dossiers/{code}/slips", json={"form": "05"}).get_json()
-    assert control["form"] == "05"
+    # The control slip is form 06 of Circular 03/2025/TT-VPCP (05 of Circular 01/2018).
+    control = desk.post(f"/dossiers/{code}/slips", json={"form": "06"}).get_json()
+    assert control["form"] == "06"
+    assert control["file_name"] == f"06-phieu-kiem-soat-{code}.pdf"
     assert [s["form"] for s in desk.get(f"/dossiers/{code}/slips").get_json()["slips"]] == [
         "01",
-        "05",
+        "06",
     ]
     assert counts(app, code) == (2, 2)
 
@@ -77,7 +79,7 @@ def test_only_the_receipt_and_control_slip_are_issued_and_only_slips_are_read(
 ):
     code = make_dossier("CLO", HOUSEHOLD)["code"]
     desk = login_as("clo.mc1")
-    for body in ({"form": "02"}, {"form": "06"}, {"form": 1}, {}):
+    for body in ({"form": "02"}, {"form": "05"}, {"form": "07"}, {"form": 1}, {}):
         response = desk.post(f"/dossiers/{code}/slips", json=body)
         assert response.status_code == 404, body
         assert response.get_json()["error"]["code"] == "slip_not_printable"
@@ -96,7 +98,7 @@ def test_an_officer_of_another_district_neither_issues_nor_reads(app, login_as, 
     slip = login_as("clo.mc1").post(f"/dossiers/{code}/slips", json={"form": "01"}).get_json()
     outsider = login_as("hkh.mc1")
     for response in (
-        outsider.post(f"/dossiers/{code}/slips", json={"form": "05"}),
+        outsider.post(f"/dossiers/{code}/slips", json={"form": "06"}),
         outsider.get(f"/dossiers/{code}/slips"),
         outsider.get(f"/dossiers/{code}/slips/{slip['id']}"),
     ):

@@ -50,9 +50,17 @@ def test_a_dossier_goes_from_the_desk_to_the_citizen(as_officer, page, shot, tmp
     desk.locator("input[type=checkbox][name=complete]").check()
     desk.get_by_role("button", name="Tiếp nhận và in giấy hẹn").click()
     expect(desk.get_by_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ")).to_be_visible()
-    code = re.search(r"CLO-\d{6}-\d{4}", desk.content()).group(0)
+    # The code begins with the commune's identifier (mã định danh).
+    code = re.search(r"000\.20\.50\.H30-\d{6}-\d{4}", desk.content()).group(0)
     assert re.search(r"\d{2}/\d{2}/\d{4}", desk.locator("main").inner_text())
     shot(desk, "receipt")
+    # Printing gives the form-01 PDF stored with the dossier, not a page of its own.
+    # (It opens in a new tab, so the response is the browser context's.)
+    with desk.context.expect_event(
+        "response", lambda r: re.search(r"/files/\d+$", r.url) is not None
+    ) as printed:
+        desk.get_by_role("button", name="In giấy tiếp nhận").click()
+    assert printed.value.header_value("content-type") == "application/pdf"
 
     # A specialist of the finance office takes it from the unit's inbox and appraises it.
     specialist = as_officer("clo.cv.tckh1")

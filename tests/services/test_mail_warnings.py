@@ -10,7 +10,7 @@ from sqlalchemy import select
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import AuditEntry, Notification, NotificationStatus, Task, User
-from motcua.services import exceptional_paths, processing, reminders
+from motcua.services import apologies, deadlines, processing, reminders
 from motcua.services import outbox as outbox_service
 from motcua.services.formdata import example_data
 from tests.services.test_notifications import (
@@ -99,8 +99,11 @@ def test_a_new_appointment_is_warned_again_and_an_apology_ends_the_warnings(app,
         db.session.commit()
         assert len(warnings(running)) == 6
         # The unit apologises with a third appointment: nothing more to warn about.
-        exceptional_paths.apologize(
-            user("clo.ld1"), running, "Chờ ý kiến của Sở Xây dựng", second + timedelta(days=5)
+        apologies.apologize(
+            user("clo.ld1"),
+            running,
+            "Chờ ý kiến của Sở Xây dựng",
+            deadlines.calendar().add(second, days=5),  # a working day, as the rule wants
         )
         third = dossier_of(running).appointment_at
         assert reminders.queue_appointment_soon(third - timedelta(hours=2)) == 0

@@ -5,6 +5,7 @@ nothing, and the rows cannot be rewritten.
 Over the fixture of tests/services/test_reports.py (report month 10/2024 of CLO).
 """
 
+import copy
 import hashlib
 
 import pytest
@@ -105,6 +106,21 @@ def test_freezing_again_adds_a_correction_and_the_newest_stands(ctx):
     assert (one.version, one.versions, one.latest) == (1, 2, False)
     assert snapshots.as_report(first).total.as_dict() == first.figures["total"]
     assert [f.snapshot.id for f in snapshots.snapshots(leader, "CLO.VP")] == []
+
+
+def test_a_report_frozen_before_the_stopped_column_still_reads(ctx):
+    fill()
+    frozen = snapshots.freeze(user("admin"), "CLO", month(), now=AFTER)
+    figures = copy.deepcopy(frozen.figures)
+    for values in (figures["total"], *figures["rows"]):
+        del values["stopped"]
+    columns = {c.key: getattr(frozen, c.key) for c in ReportSnapshot.__table__.columns}
+    old = ReportSnapshot(**{**columns, "id": None, "figures": figures})
+    db.session.add(old)
+    db.session.commit()
+    report = snapshots.as_report(old)
+    assert report.total.stopped == 0
+    assert report.total.resolved == frozen.figures["total"]["resolved"]
 
 
 def test_who_may_freeze_and_see_frozen_reports(ctx):

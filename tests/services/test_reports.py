@@ -67,13 +67,14 @@ DOSSIERS = [
      {"apology": "02/10", "first": "03/10"}),
     #   resolved late: it had an apology, though it finished before its new appointment
     ("supplemented-on-time", "CLO", "H", "direct", "returned", "15/09 00:00", "06/10 15:00",
-     "06/10 10:00", {"first": "22/09", "supplement": "18/09"}),
+     "06/10 10:00", {"supplement": "18/09"}),
     #   received at the first instant of the period; resolved on time against the appointment
-    #   its supplement moved (its first one, 22/09, had passed); one supplement request
+    #   its supplement moved (the receipt's, 22/09, had passed; the rules moved
+    #   first_appointment_at with it); one supplement request
     ("refused-early", "CLO", "C", "online", "refused", "23/09", "30/09", "26/09", {}),
     #   received online; resolved early; a refusal
     ("withdrawn", "CLO", "H", "direct", "withdrawn", "24/09", "04/10", "27/09", {}),
-    #   received direct; withdrawn, not resolved
+    #   received direct; withdrawn: its processing ended, resolved early (766 index)
     ("overdue-open", "CLO", "H", "direct", "processing", "18/09", "10/10", None, {}),
     #   in progress, overdue (10/10 passed before the end)
     ("waiting", "CLO.VP", "H", "direct", "waiting_applicant", "19/09", "01/10", None,
@@ -114,8 +115,8 @@ EXPECTED = {
     "received_postal": 1,  # postal-same-day
     "received_new": 13,
     "received": 15,
-    "resolved": 7,
-    "resolved_early": 2,  # direct-early, refused-early
+    "resolved": 8,
+    "resolved_early": 3,  # direct-early, refused-early, withdrawn
     "resolved_on_time": 2,  # postal-same-day, supplemented-on-time
     "resolved_late": 3,  # direct-late, apology-resolved, carried-resolved
     "in_progress": 7,
@@ -123,6 +124,7 @@ EXPECTED = {
     "in_progress_overdue": 3,  # overdue-open, apology-open, carried-open
     "supplement_requests": 3,  # supplemented-on-time, waiting, carried-open
     "refused": 1,  # refused-early
+    "stopped": 0,
     "withdrawn": 1,
     "online_share": 23.1,  # 3 of 13 new
 }
@@ -368,7 +370,7 @@ def test_every_figure_matches_the_hand_count(ctx):
     )
     assert figures_of(report.total) == EXPECTED
     total = report.total
-    assert total.received == total.resolved + total.withdrawn + total.in_progress
+    assert total.received == total.resolved + total.in_progress
     assert not report.partial
 
 
@@ -423,7 +425,7 @@ def test_the_chart_counts_received_resolved_and_late_by_month(ctx):
     )
     assert len(report.trend) == 12
     last, before = report.trend[-1], report.trend[-2]
-    assert (last.received, last.resolved, last.late) == (13, 7, 3)
+    assert (last.received, last.resolved, last.late) == (13, 8, 3)
     # 15/08–14/09: carried-resolved, carried-open, finished-before received; finished-before
     # resolved early.
     assert (before.received, before.resolved, before.late) == (3, 1, 0)
@@ -462,14 +464,15 @@ def test_weekly_and_annual_reports_over_the_same_fixture(ctx):
     fill()
     admin = user("admin")
     # ISO week 40 of 2024 ends on Thursday 03/10: Friday 27/09 to Thursday 03/10. Received in
-    # it: finished-after-end; resolved: postal-same-day, direct-late; withdrawn on 27/09.
+    # it: finished-after-end; resolved: postal-same-day, direct-late, and withdrawn on 27/09.
     week = report_counts.statistics(admin, "CLO", periods.week(2024, 40), now=AFTER).total
-    assert (week.received_new, week.resolved, week.withdrawn) == (1, 2, 1)
+    assert (week.received_new, week.resolved, week.withdrawn) == (1, 3, 1)
     assert week.carried_over == 10  # all but direct-early, refused-early, carried-resolved,
     # finished-before (finished before 27/09) and those received later
     assert week.in_progress == 8
     year = report_counts.statistics(admin, "CLO", periods.year_period(2024), now=AFTER).total
-    assert year.received == 17 and year.resolved == 9  # 15/12/2023 – 14/12/2024: all of CLO's
+    # 15/12/2023 – 14/12/2024: all of CLO's; all finished but three in progress at the end
+    assert year.received == 17 and year.resolved == 10
 
 
 # -- the query plans (PostgreSQL) --------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Printable slips (services.slips): forms 01–06 as PDF, read back with pypdf; the stored slips
-and their hashes; the verdicts of the control slip; the register's period."""
+"""Printable slips (services.slips): forms 01–07 of Circular 03/2025/TT-VPCP as PDF, read back
+with pypdf; the stored slips and their hashes; the verdicts of the control slip; the register's
+period. Type, layout and QR codes: test_papers.py."""
 
 import hashlib
 import io
@@ -30,7 +31,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import paper_wording, register, slips, storage
+from motcua.services import control_slip, paper_wording, register, slips, storage
 from motcua.services.formdata import example_data
 from motcua.services.timeline import Verdict
 
@@ -136,6 +137,7 @@ def test_the_receipt_names_the_dossier_with_its_diacritics_and_is_stored_by_its_
         assert event.actor.username == "clo.mc1"
         assert event.data == {
             "form": "01",
+            "circular": "03/2025",
             "kind": "slip",
             "size": slip.size,
             "sha256": slip.sha256,
@@ -148,18 +150,23 @@ def test_the_receipt_names_the_dossier_with_its_diacritics_and_is_stored_by_its_
         )
         assert slip.id not in [e.data["attachment_id"] for e in added]
 
-        # Set in Noto Serif (the fonts the set-up installs), not a fallback without Vietnamese.
-        assert fonts_of(pdf) == {"Noto-Serif", "Noto-Serif-Bold", "Noto-Serif-Italic"}
+        # Set in the type the package ships, not in whatever the machine has.
+        assert fonts_of(pdf) == {
+            "Liberation-Serif",
+            "Liberation-Serif-Bold",
+            "Liberation-Serif-Italic",
+        }
         text = text_of(pdf)
         received = dossier.received_at.astimezone(VN)
         for expected in (
             "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
             "Độc lập - Tự do - Hạnh phúc",
             "UBND XÃ CAN LỘC",
-            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
+            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ CAN LỘC",
             f"Số: {code}",
             f"Can Lộc, ngày {received:%d} tháng {received:%m} năm {received:%Y}",
             "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+            "Trung tâm Phục vụ hành chính công xã Can Lộc Tiếp nhận hồ sơ của",
             f"Tiếp nhận hồ sơ của: {APPLICANT}",
             "Địa chỉ: Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
             f"Nội dung yêu cầu giải quyết: {PROCEDURE_NAME} (mã thủ tục {HOUSEHOLD})",
@@ -216,6 +223,7 @@ def test_a_supplement_request_slip_gives_the_reason_and_every_item(app, make_dos
             "Lý do: Thiếu giấy tờ chứng minh địa điểm kinh doanh",
             "NGƯỜI HƯỚNG DẪN",
             user("clo.mc1").display_name,
+            f"Nơi nhận: - Ông/Bà {APPLICANT}; - Lưu: hồ sơ {code}.",
         ):
             assert expected in text, expected
         assert "Bản sao căn cước còn hạn" not in text
@@ -236,12 +244,13 @@ def test_a_refusal_slip_gives_the_reason_and_is_not_issued_without_one(app, make
         assert slip.file_name == f"03-phieu-tu-choi-{code}.pdf"
         text = text_of(stored_bytes(slip))
         for expected in (
-            "PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ",
+            "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
             f"Số: {code}/PTC",
             f"Tiếp nhận hồ sơ của: {APPLICANT}",
             PROCEDURE_NAME,
             "không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau: " + reason,
             user("clo.ld1").display_name,
+            "Nơi nhận:",
         ):
             assert expected in text, expected
 
@@ -264,12 +273,12 @@ def test_an_apology_slip_is_the_units_own_with_the_old_and_new_appointment(app, 
 
         slip = slips.issue(dossier, "04", user("clo.ld1"), apology=apology)
 
-        assert slip.file_name == f"04-phieu-xin-loi-hen-lai-{code}.pdf"
+        assert slip.file_name == f"04-van-ban-xin-loi-gia-han-{code}.pdf"
         text = text_of(stored_bytes(slip))
         for expected in (
             "UBND TỈNH HÀ TĨNH UBND XÃ CAN LỘC",  # the parent, then the unit: not the desk
-            "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
-            f"Số: {code}/PXL",
+            "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT",
+            f"Số: {code}/XL",
             f"Kính gửi: {APPLICANT}",
             f"Mã hồ sơ: {code}",
             PROCEDURE_NAME,
@@ -277,8 +286,11 @@ def test_an_apology_slip_is_the_units_own_with_the_old_and_new_appointment(app, 
             "lý do: Phải xác minh thực địa địa điểm kinh doanh",
             f"hẹn lại thời gian trả kết quả giải quyết hồ sơ vào: {moment(new)}",
             "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",
+            user("clo.ld1").display_name,
+            "Nơi nhận: - Như trên; - Trung tâm Phục vụ hành chính công xã Can Lộc (để trả kết",
         ):
             assert expected in text, expected
+        # Headed by the unit itself, not by the desk (the centre is only among the recipients).
         assert "BỘ PHẬN MỘT CỬA" not in text and "TRUNG TÂM PHỤC VỤ" not in text
 
 
@@ -297,15 +309,17 @@ def test_a_slip_needs_its_own_objects_and_a_known_form(app, make_dossier):
             slips.issue(dossier, "02", desk)
         with pytest.raises(Invalid):
             slips.issue(dossier, "04", desk, apology=None)
+        with pytest.raises(Invalid):
+            slips.issue(dossier, "05", desk, reason=" ")
         with pytest.raises(NotFound):
-            slips.issue(dossier, "07", desk)
+            slips.issue(dossier, "07", desk)  # the register is not a slip of a dossier
         assert slip_count(dossier) == 0
         assert not db.session.scalar(
             select(Event.id).where(Event.kind == "slip_issued", Event.dossier_id == dossier.id)
         )
 
 
-# --- 05 ---------------------------------------------------------------------------------------
+# --- 06 ---------------------------------------------------------------------------------------
 
 
 def test_the_control_slip_lists_every_handover_with_its_verdict(app, login_as, make_dossier):
@@ -332,7 +346,7 @@ def test_the_control_slip_lists_every_handover_with_its_verdict(app, login_as, m
         names = [t.completed_by.display_name if t.completed_by else None for t in tasks]
         desk = user("clo.mc1").display_name
 
-        rows = slips.handovers(dossier)
+        rows = control_slip.handovers(dossier)
 
         assert [r.step for r in rows] == [t.step_name for t in tasks]
         assert [r.verdict for r in rows] == [
@@ -349,8 +363,8 @@ def test_the_control_slip_lists_every_handover_with_its_verdict(app, login_as, m
         assert [r.handed_at for r in rows] == [t.created_at for t in tasks]
         assert "Trả lại bước trước" in rows[2].note
 
-        slip = slips.issue(dossier, "05", user("clo.ld1"))
-        assert slip.file_name == f"05-phieu-kiem-soat-{code}.pdf"
+        slip = slips.issue(dossier, "06", user("clo.ld1"))
+        assert slip.file_name == f"06-phieu-kiem-soat-{code}.pdf"
         text = text_of(stored_bytes(slip))
         assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
         assert f"Mã hồ sơ: {code}" in text and APPLICANT in text and PROCEDURE_NAME in text
@@ -368,7 +382,7 @@ def test_the_control_slip_lists_every_handover_with_its_verdict(app, login_as, m
         assert desk in text and all(name in text for name in names[:3])
 
 
-# --- 06 ---------------------------------------------------------------------------------------
+# --- 07 ---------------------------------------------------------------------------------------
 
 
 def test_the_register_lists_exactly_the_dossiers_received_in_the_period(
@@ -464,7 +478,19 @@ def test_the_issuer_and_place_are_named_as_papers_name_them(app):
         # A commune's desk is its centre (Decree 118/2025/NĐ-CP art. 1.1).
         assert paper_wording.desk_header(unit("CLO")) == (
             "UBND XÃ CAN LỘC",
-            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
+            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ CAN LỘC",
+        )
+        assert paper_wording.desk_header(unit("TTHCC")) == (
+            "UBND TỈNH HÀ TĨNH",
+            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG TỈNH HÀ TĨNH",
+        )
+        # A department receiving at its own desk heads the paper in its own name.
+        assert paper_wording.desk_header(unit("SXD")) == paper_wording.unit_header(unit("SXD"))
+        assert (
+            paper_wording.desk_name(unit("CLO")) == "Trung tâm Phục vụ hành chính công xã Can Lộc"
+        )
+        assert paper_wording.system_name(unit("CLO.KT")) == (
+            "Hệ thống thông tin giải quyết thủ tục hành chính tỉnh Hà Tĩnh"
         )
         assert paper_wording.unit_header(unit("CLO")) == ("UBND TỈNH HÀ TĨNH", "UBND XÃ CAN LỘC")
         assert paper_wording.unit_header(unit("CLO.KT")) == ("UBND XÃ CAN LỘC", "PHÒNG KINH TẾ")

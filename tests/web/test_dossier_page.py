@@ -323,7 +323,7 @@ def test_a_returned_dossier_shows_its_end_and_no_current_step(client, login_as, 
     sign_in(client, "clo.mc2")
     html = client.get(f"/dossiers/{code}").get_data(as_text=True)
     text = text_of(html)
-    assert "Đã trả kết quả" in text and "Ngày kết thúc" in text
+    assert "Đã trả kết quả" in text and "Xử lý xong" in text
     assert "Kết thúc hồ sơ: Đã trả kết quả" in text
     assert "Kết quả" in text  # the result file's kind
     verdicts = re.findall(r'<tr data-step="[^"]+" data-verdict="([^"]+)">', html)

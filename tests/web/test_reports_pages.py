@@ -46,9 +46,9 @@ def test_the_page_shows_every_figure_of_the_hand_count(officer, filled):
     found = total_row(html)
     assert list(found) == list(COLUMNS)
     assert found == {key: expected_text(key) for key in COLUMNS}  # 23,1 for the share
-    # The form's three header rows and its column numbers (1)…(18).
+    # The form's three header rows and its column numbers (1)…(19).
     assert html.count('colspan="5"') == 1 and "Số hồ sơ đang giải quyết" in html
-    assert "(18)" in html and "Kỳ trước chuyển qua" in html
+    assert "(19)" in html and "Kỳ trước chuyển qua" in html and "Dừng giải quyết" in html
     # Rows by field, and the officers.
     assert 'data-row="Chứng thực"' in html
     for username, (completed, late, _hours) in EXPECTED_OFFICERS.items():
@@ -63,7 +63,7 @@ def test_the_chart_draws_three_bars_a_month_for_twelve_months(officer, filled):
     svg = re.search(r'<svg class="report-chart".*?</svg>', html, re.S).group(0)
     assert svg.count("<rect") == 36
     assert "Tháng 10/2024 — Tiếp nhận mới: 13" in svg
-    assert "Tháng 10/2024 — Đã giải quyết: 7" in svg
+    assert "Tháng 10/2024 — Đã giải quyết: 8" in svg
     assert "Tháng 10/2024 — Giải quyết quá hạn: 3" in svg
 
 
@@ -125,16 +125,16 @@ def test_the_excel_file_is_laid_out_like_the_form(officer, filled):
     assert "bao-cao-CLO-2024-10.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
     sheet = book.worksheets[0]
-    texts = [c.value for row in sheet.iter_rows(max_row=4, max_col=1) for c in row]
-    assert texts[0] == "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
-    assert "Xã Can Lộc" in texts[1] and "Tháng 10/2024" in texts[2]
+    texts = [c.value for row in sheet.iter_rows(max_row=5, max_col=1) for c in row]
+    assert texts[2] == "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    assert "Tháng 10/2024" in texts[3] and "Xã Can Lộc" in texts[4]
     merged = {str(r) for r in sheet.merged_cells.ranges}
     header_top = next(r for r in range(1, 10) if sheet.cell(row=r, column=1).value == "STT")
     assert f"A{header_top}:A{header_top + 2}" in merged  # STT over the three header rows
     assert f"C{header_top}:G{header_top}" in merged  # received: five columns
     assert sheet.cell(row=header_top, column=1).font.bold
     assert sheet.cell(row=header_top, column=1).border.left.style == "thin"
-    assert sheet.cell(row=header_top + 3, column=18).value == "(18)"
+    assert sheet.cell(row=header_top + 3, column=19).value == "(19)"
     total = next(r for r in sheet.iter_rows(min_row=header_top) if r[1].value == "Tổng cộng")
     values = {key: total[2 + i].value for i, key in enumerate(COLUMNS)}
     assert values["online_share"] == pytest.approx(EXPECTED["online_share"] / 100)
