@@ -18,10 +18,19 @@ def lookup_dossier():
     except lookup.TooManyAttempts as exc:
         response = error_response(exc.status, exc.code, exc.message)
         return (*response, {"Retry-After": str(exc.retry_after)})
+    # appointment_at is null while the clock is stopped (waiting for papers, paused): the
+    # appointment moves when it runs again.
     return {
         "code": found.code,
+        "procedure": {"code": found.procedure_code, "name": found.procedure},
         "status": found.status.value,
+        "status_label": str(found.status.label),
+        "summary": found.summary,
         "stage": found.stage,
         "received_at": iso(found.received_at),
         "appointment_at": iso(found.appointment_at),
+        "missing_papers": found.missing_papers,
+        "supplement_requested_at": iso(found.supplement_requested_at),
+        "returned_at": iso(found.returned_at),
+        "finished_at": iso(found.finished_at),
     }

@@ -6,7 +6,7 @@ from flask import request
 
 from motcua.errors import Invalid
 from motcua.models import Attachment, Dossier, Event, Procedure, Task, User, utcnow
-from motcua.services import deadlines
+from motcua.services import deadlines, decisions
 from motcua.vocabulary import EventKind
 
 
@@ -65,6 +65,11 @@ def task(t: Task, *, candidates: list[User] | None = None) -> dict:
         "completed_at": iso(t.completed_at),
         "completed_by": t.completed_by.username if t.completed_by else None,
         "outcome": t.outcome,
+        # What the step was completed with, labelled as its form ({} until it is done).
+        "decision": {
+            f.name: {"label": f.label, "value": f.value, "text": f.text}
+            for f in decisions.decision_of(t)
+        },
         "returns_result": t.returns_result,
         "form": t.form,
         "received_at": iso(t.dossier.received_at),

@@ -1,5 +1,6 @@
 """The `motcua` command."""
 
+import errno
 import getpass
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def load_demo_command():
 @with_appcontext
 def serve_command(host, port):
     """Serve the platform with a production WSGI server (waitress)."""
-    _serve(host, port)
+    _serve(_listen(host, port, "serve"), host, port)
 
 
 @main.command("demo")
@@ -43,6 +44,8 @@ def serve_command(host, port):
 @with_appcontext
 def demo_command(host, port):
     """Create the database, load the demo province and serve it."""
+    # The port is taken before the demo loads, so that a busy one is said at once.
+    server = _listen(host, port, "demo")
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +56,7 @@ def demo_command(host, port):
         "clo.ld.ktht (lãnh đạo phòng), clo.ld1 (lãnh đạo xã), tthcc.mc1 (một cửa tỉnh) "
         "— mật khẩu: demo"
     )
-    _serve(host, port)
+    _serve(server, host, port)
 
 
 @main.command("create-admin")
@@ -193,11 +196,29 @@ def _load_demo() -> None:
             click.echo(line)
 
 
-def _serve(host: str, port: int) -> None:
-    from waitress import serve
+def _listen(host: str, port: int, command: str):
+    """A waitress server bound to ``host:port``; exit code 2 with a plain message when the
+    address is taken or cannot be used, instead of the socket's traceback."""
+    from waitress import create_server
 
+    try:
+        return create_server(current_app._get_current_object(), host=host, port=port, threads=8)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            problem = f"Cổng {port} trên {host} đang được một chương trình khác sử dụng."
+        else:
+            problem = f"Không mở được cổng {port} trên {host} ({exc.strerror or exc})."
+        click.echo(
+            f"{problem} Hãy dừng chương trình đó hoặc chọn cổng khác, ví dụ: "
+            f"motcua {command} --port {port + 1 if port < 65535 else 8080}",
+            err=True,
+        )
+        raise click.exceptions.Exit(2) from None
+
+
+def _serve(server, host: str, port: int) -> None:
     click.echo(f"motcua đang chạy tại http://{host}:{port}")
-    serve(current_app._get_current_object(), host=host, port=port, threads=8)
+    server.run()
 
 
 if __name__ == "__main__":

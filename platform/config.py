@@ -41,6 +41,18 @@ class Config:
     # Reverse proxies in front of the app, whose X-Forwarded-For is trusted (the public lookup
     # counts failures per client address).
     PROXY_HOPS: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PROXY_HOPS", "0")))
+    # The public lookup's limits on wrong tries within a window (services.lookup): a code tried
+    # wrongly this often is locked, whoever tries it; an address (a shared desk kiosk serves many
+    # people) is allowed more, as it tries many codes.
+    LOOKUP_MAX_FAILURES_PER_CODE: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_LOOKUP_MAX_FAILURES_PER_CODE", "5"))
+    )
+    LOOKUP_MAX_FAILURES_PER_ADDRESS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_LOOKUP_MAX_FAILURES_PER_ADDRESS", "30"))
+    )
+    LOOKUP_WINDOW_SECONDS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_LOOKUP_WINDOW_SECONDS", "900"))
+    )
     # Outgoing mail (see motcua.services.outbox and `motcua worker`). An empty host
     # sends nothing: mails wait in the outbox until one is set. "console" writes each mail to
     # the worker's log and marks it sent (for the demo and development).

@@ -244,6 +244,8 @@ def desk_intake(**overrides) -> dict:
         "doc-0": [(io.BytesIO(b"%PDF-1.4 a"), "a.pdf"), (io.BytesIO(b"%PDF-1.4 b"), "b.pdf")],
         "complete-1": "1",
         "doc-1": [(io.BytesIO(b"%PDF-1.4 c"), "c.pdf")],
+        "why-2": "Chủ hộ đăng ký một mình",
+        "why-3": "Không ủy quyền",
         "complete": "1",
     }
     form.update(overrides)

@@ -161,3 +161,20 @@ def test_demo_creates_its_database_and_serves_the_api(tmp_path):
         output = server.communicate(timeout=30)[0]
     # Codes begin with the receiving unit's identifier: Xã Can Lộc's and Xã Hương Khê's.
     assert "000.20.50.H30-" in output and "000.21.50.H30-" in output, output
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_port_already_taken_is_said_plainly_with_exit_code_2(tmp_path, command):
+    import socket
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'busy.sqlite'}"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, [command, "--port", str(port)], env=env)
+    assert result.exit_code == 2, result.output
+    assert f"Cổng {port} trên 127.0.0.1 đang được một chương trình khác sử dụng." in result.output
+    assert f"motcua {command} --port {port + 1}" in result.output
+    assert "Traceback" not in result.output and "đang chạy tại" not in result.output
+    assert not (tmp_path / "busy.sqlite").exists()  # the demo stopped before loading anything

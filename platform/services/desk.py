@@ -3,15 +3,18 @@
 desk's page and the API alike.
 """
 
+import io
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import BinaryIO
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from motcua.errors import Conflict, Forbidden, Invalid
+from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
@@ -34,8 +37,11 @@ from motcua.services import (
     org,
     processes,
     processing,
+    slips,
+    storage,
     workflow,
 )
+from motcua.services.intake import PaperFile
 from motcua.vocabulary import MailKind, ReturnMethod
 
 # One uploaded result file: (file name, bytes, media type).
@@ -88,6 +94,87 @@ def intake_form(actor: User, procedure_code: str) -> IntakeForm:
     units = desk_units(actor)
     procedure = processes.procedure_by_code(procedure_code)
     return IntakeForm(procedure, units, offers.offering_units(procedure))
+
+
+@dataclass(frozen=True)
+class HeldFile:
+    """A paper's file chosen on the intake page and kept, by its hash, until the form is sent
+    again: a refused form never makes the desk choose the files a second time."""
+
+    index: int  # the paper's place in the procedure's list
+    file_name: str
+    media_type: str | None
+    sha256: str
+    size: int
+    storage_key: str
+
+
+# Long enough for a desk's day; a form sent later has its files chosen again.
+HELD_FOR_SECONDS = 12 * 3600
+
+
+def hold_papers(actor: User, procedure_code: str, files: list[PaperFile]) -> list[HeldFile]:
+    """Store the papers' files of an intake form by their hash (storage never overwrites and
+    a file no dossier refers to harms nothing), to be reused if the form is refused. Files of
+    a paper the procedure does not list are left out. Raises Forbidden (not a desk officer),
+    NotFound (procedure)."""
+    desk_units(actor)
+    count = len(processes.procedure_by_code(procedure_code).required_documents or [])
+    held = []
+    for index, file_name, stream, media_type in files:
+        if 0 <= index < count:
+            stream.seek(0)  # read already if the refusal came while the files were stored
+            sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], stream)
+            held.append(HeldFile(index, file_name, media_type, sha256, size, key))
+    return held
+
+
+def held_token(actor: User, procedure_code: str, held: list[HeldFile]) -> str:
+    """The held files, signed for this officer and procedure, for the form's hidden field:
+    signed, so that a form can name no stored file but its own."""
+    return _serializer().dumps([actor.id, procedure_code, [astuple(h) for h in held]])
+
+
+def held_papers(
+    actor: User, procedure_code: str, token: str, dropped: frozenset[int] = frozenset()
+) -> list[HeldFile]:
+    """The files a refused intake form held (``held_token``), less those the officer dropped
+    (by their place in the list); none for a token not this officer's and procedure's, or too
+    old."""
+    if not token:
+        return []
+    try:
+        user_id, code, rows = _serializer().loads(token, max_age=HELD_FOR_SECONDS)
+    except (BadData, ValueError, TypeError):
+        return []
+    if user_id != actor.id or code != procedure_code:
+        return []
+    return [HeldFile(*row) for n, row in enumerate(rows) if n not in dropped]
+
+
+def opened(held: list[HeldFile]) -> list[PaperFile]:
+    """The held files as papers' files for ``intake.receive``."""
+    files = []
+    for h in held:
+        with storage.open_file(current_app.config["STORAGE_DIR"], h.storage_key) as stream:
+            files.append((h.index, h.file_name, io.BytesIO(stream.read()), h.media_type))
+    return files
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="motcua.desk.held-papers")
+
+
+def supplement_slip(actor: User, code: str) -> Attachment:
+    """The newest form 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ) stored for a dossier the
+    actor may see: the paper the applicant takes home when the desk finds the dossier
+    incomplete. Raises NotFound."""
+    _, issued = slips.issued(actor, code)
+    prefix = f"02-{slips.FORMS['02'].slug}-"
+    found = [a for a in issued if a.file_name.startswith(prefix)]
+    if not found:
+        raise NotFound(_l("Hồ sơ chưa có phiếu yêu cầu bổ sung."), code="slip_not_found")
+    return found[-1]
 
 
 def results_to_return(actor: User) -> list[Task]:

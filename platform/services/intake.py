@@ -2,6 +2,7 @@
 page and through the API alike."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -35,6 +36,8 @@ from motcua.vocabulary import EventKind, MailKind
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REQUIRED = _l("Trường này là bắt buộc.")
+NOT_GIVEN = _l("Chưa có giấy tờ này: đính kèm tệp, hoặc ghi lý do không cần nộp.")
+MAX_NOTE = 500
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{8,20}$")  # CCCD has 12 digits; old CMND 9; passports
 
 
@@ -79,14 +82,20 @@ class Check:
 
     ``complete``: the officer's statement that the dossier is complete as the procedure
     requires; ``checked``: the procedure's papers (by index) ticked present, each with at least
-    one file; ``supplement`` = (reason, papers to add, one per line) instead: the dossier is
-    incomplete and waits for the applicant (form 02 instead of the receipt).
+    one file; ``not_needed``: for a paper the applicant need not give (a case the procedure's
+    "nếu có" does not meet), the officer's note why; ``supplement`` = (reason, papers to add,
+    one per line) instead: the dossier is incomplete and waits for the applicant (form 02
+    instead of the receipt).
+
+    ``not_needed`` None: the caller does not state the papers one by one (the API's call), so
+    only the ticked ones are checked.
     """
 
     complete: bool = False
     checked: frozenset[int] = frozenset()
     note: str = ""
     supplement: tuple[str, str] | None = None
+    not_needed: Mapping[int, str] | None = None
 
 
 # One file of a paper: (index of the procedure's paper, file name, bytes, media type).
@@ -171,6 +180,7 @@ def receive(
     counts = _file_counts(papers, files, check.checked if check else frozenset())
     if check is not None:
         errors.update(_check_errors(check, counts))
+        not_needed = _not_needed(check, counts)
     if errors:
         raise Invalid(
             _l("Hồ sơ chưa đủ điều kiện tiếp nhận."), code="invalid_intake", details=errors
@@ -212,6 +222,7 @@ def receive(
     if check is not None:
         data["documents"] = [
             {"name": name, "complete": i in check.checked, "files": counts[i]}
+            | ({"not_needed": not_needed[i]} if i in not_needed else {})
             for i, name in enumerate(papers)
         ]
     workflow.record(
@@ -257,7 +268,23 @@ def _check_errors(check: Check, counts: list[int]) -> dict[str, str]:
     for index in sorted(check.checked):
         if counts[index] == 0:
             errors[f"doc-{index}"] = _l("Thành phần đã đánh dấu có phải kèm ít nhất một tệp.")
+    if check.supplement is None and check.not_needed is not None:
+        # A complete dossier has every paper the procedure lists, or the officer's note why
+        # this applicant need not give it (Decree 118/2025/NĐ-CP art. 17.2.a as amended by
+        # Decree 309/2026/NĐ-CP: the desk checks the dossier's completeness before receiving).
+        for index, files in enumerate(counts):
+            if not files and not (check.not_needed.get(index) or "").strip():
+                errors.setdefault(f"doc-{index}", NOT_GIVEN)
     return errors
+
+
+def _not_needed(check: Check, counts: list[int]) -> dict[int, str]:
+    """The papers not given, each with the officer's note why it is not needed."""
+    return {
+        index: " ".join(note.split())[:MAX_NOTE]
+        for index, note in (check.not_needed or {}).items()
+        if 0 <= index < len(counts) and not counts[index] and note and note.strip()
+    }
 
 
 def _store_papers(actor, dossier, first: Task | None, papers: list[str], files) -> None:

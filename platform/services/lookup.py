@@ -1,10 +1,19 @@
 """The public lookup (tra cứu hồ sơ): anyone holding a dossier's code and the applicant's id
 number or phone learns where the dossier stands, and nothing more.
 
-A wrong pair answers exactly as an unknown code does. Failed attempts are counted per client
-address; past the limit the client is refused for a while (429) even with a right pair, so that
-codes and id numbers cannot be guessed by trying. The counter lives in this process: a
-deployment with several processes or hosts needs a shared store (Redis, say) instead.
+A wrong pair answers exactly as an unknown code does. Failed attempts are counted twice, per
+dossier code and per client address, within a sliding window: a code tried wrongly
+``LOOKUP_MAX_FAILURES_PER_CODE`` times is refused to everyone for a while (429) even with a right
+pair, so that an id number cannot be guessed by trying; an address is refused after
+``LOOKUP_MAX_FAILURES_PER_ADDRESS`` failures, a higher limit, so that a desk kiosk shared by many
+applicants is not locked by a few mistyped numbers while one machine still cannot try codes by
+the thousand (settings in motcua.config). The counters live in this process: a deployment with
+several processes or hosts needs a shared store (Redis, say) instead.
+
+What it tells: the procedure, the stage in plain words, the papers asked for while the dossier
+waits for them (form 02's list, TT 03/2025 Appendix I [S]), the dates. While the clock is
+stopped (waiting for papers, paused) the appointment is not shown: it moves when the clock runs
+again (motcua.services.exceptional_paths).
 """
 
 import hmac
@@ -21,10 +30,15 @@ from sqlalchemy import or_, select
 
 from motcua.errors import Invalid, MotcuaError, NotFound
 from motcua.extensions import db
-from motcua.models import ACTIVE_TASK_STATUSES, Dossier, DossierStatus, Task
+from motcua.models import (
+    ACTIVE_TASK_STATUSES,
+    FINAL_STATUSES,
+    Dossier,
+    DossierStatus,
+    SupplementRequest,
+    Task,
+)
 
-MAX_FAILURES = 10
-WINDOW_SECONDS = 15 * 60
 MAX_CLIENTS = 10_000  # addresses remembered at once; the oldest are forgotten first
 NOT_FOUND = _l("Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ hoặc số điện thoại đã nhập.")
 REQUIRED = _l("Trường này là bắt buộc.")
@@ -37,24 +51,54 @@ class TooManyAttempts(MotcuaError):
     status = 429
     code = "too_many_attempts"
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, by_code: bool = False):
         minutes = max(1, (retry_after + 59) // 60)
-        super().__init__(
-            _l(
+        if by_code:
+            message = _l(
+                "Mã hồ sơ này đã bị tra cứu sai quá nhiều lần; vui lòng thử lại sau "
+                "%(minutes)s phút.",
+                minutes=minutes,
+            )
+        else:
+            message = _l(
                 "Bạn đã tra cứu sai quá nhiều lần; vui lòng thử lại sau %(minutes)s phút.",
                 minutes=minutes,
-            ),
-        )
+            )
+        super().__init__(message)
         self.retry_after = retry_after
+
+
+# The stage in plain words, for an applicant who knows nothing of the steps inside.
+SUMMARIES = {
+    DossierStatus.RECEIVED: _l("Hồ sơ đã được tiếp nhận và đang chuyển đến bộ phận giải quyết."),
+    DossierStatus.PROCESSING: _l("Hồ sơ đang được giải quyết."),
+    DossierStatus.WAITING_APPLICANT: _l(
+        "Hồ sơ đang chờ người nộp bổ sung giấy tờ; thời hạn giải quyết tạm dừng cho đến khi "
+        "nhận đủ giấy tờ bổ sung."
+    ),
+    DossierStatus.RESULT_READY: _l("Đã có kết quả; mời người nộp đến nhận theo giấy hẹn."),
+    DossierStatus.RETURNED: _l("Kết quả đã được giao cho người nộp hồ sơ."),
+    DossierStatus.REFUSED: _l("Hồ sơ bị từ chối giải quyết; lý do ghi trong văn bản đã gửi."),
+    DossierStatus.WITHDRAWN: _l("Hồ sơ đã được người nộp rút."),
+    DossierStatus.PAUSED: _l("Việc giải quyết hồ sơ đang tạm dừng; thời hạn giải quyết tạm dừng."),
+    DossierStatus.STOPPED: _l("Hồ sơ đã dừng giải quyết."),
+}
 
 
 @dataclass
 class LookupResult:
     code: str
+    procedure: str
+    procedure_code: str
     status: DossierStatus
-    stage: str | None
+    summary: str
+    stage: str | None  # the steps it waits at, while it is being worked on
     received_at: datetime
-    appointment_at: datetime
+    appointment_at: datetime | None  # None while the clock is stopped: it will move
+    missing_papers: list[str]  # the open supplement request's items
+    supplement_requested_at: datetime | None
+    returned_at: datetime | None
+    finished_at: datetime | None  # refused, withdrawn or stopped: when it ended
 
 
 class FailureLog:
@@ -109,17 +153,20 @@ class FailureLog:
 _CREATE_LOCK = threading.Lock()
 
 
-def failure_log() -> FailureLog:
-    """The application's failure counter (one per app, made on first use)."""
+def failure_log(by: str) -> FailureLog:
+    """The application's failure counter ``by`` "code" or "address" (one per app, made on
+    first use)."""
+    key = f"motcua.lookup_failures.{by}"
     extensions = current_app.extensions
-    log = extensions.get("motcua.lookup_failures")
+    log = extensions.get(key)
     if log is None:
         with _CREATE_LOCK:
-            log = extensions.get("motcua.lookup_failures")
+            log = extensions.get(key)
             if log is None:
-                log = extensions["motcua.lookup_failures"] = FailureLog(
-                    current_app.config.get("LOOKUP_MAX_FAILURES", MAX_FAILURES),
-                    current_app.config.get("LOOKUP_WINDOW_SECONDS", WINDOW_SECONDS),
+                config = current_app.config
+                log = extensions[key] = FailureLog(
+                    config[f"LOOKUP_MAX_FAILURES_PER_{by.upper()}"],
+                    config["LOOKUP_WINDOW_SECONDS"],
                 )
     return log
 
@@ -128,7 +175,7 @@ def lookup(code: str, secret: str, client: str) -> LookupResult:
     """Where the dossier ``code`` stands, if ``secret`` is its applicant's id number or phone.
 
     Raises Invalid (a field left empty), NotFound with the same message whether the code
-    exists or not, and TooManyAttempts (429) once ``client`` has failed too often.
+    exists or not, and TooManyAttempts (429) once ``client`` or ``code`` has failed too often.
     """
     code = (code or "").strip().upper()
     secret = normalise(secret)
@@ -139,16 +186,19 @@ def lookup(code: str, secret: str, client: str) -> LookupResult:
         errors["secret"] = REQUIRED
     if errors:
         raise Invalid(_l("Nhập mã hồ sơ và số giấy tờ hoặc số điện thoại."), details=errors)
-    log = failure_log()
-    wait = log.retry_after(client)
-    if wait is not None:
-        raise TooManyAttempts(wait)
-
     # A dossier received complete on a later day than its form 02 is found by either code
-    # (motcua.services.dossier_codes).
+    # (motcua.services.dossier_codes); both share one count of failures.
     dossier = db.session.scalar(
         select(Dossier).where(or_(Dossier.code == code, Dossier.provisional_code == code))
     )
+    by_code, by_address = failure_log("code"), failure_log("address")
+    code_key = dossier.code if dossier else code
+    wait = by_address.retry_after(client)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    wait = by_code.retry_after(code_key)
+    if wait is not None:
+        raise TooManyAttempts(wait, by_code=True)
     stored = [dossier.applicant_id_number, dossier.applicant_phone] if dossier else [None, None]
     matched = False
     for value in stored:  # both compared every time: the same work whichever matches
@@ -156,14 +206,39 @@ def lookup(code: str, secret: str, client: str) -> LookupResult:
         same = hmac.compare_digest(secret.encode(), (value or _DUMMY).encode())
         matched = matched or (same and bool(value))
     if not matched:
-        log.record(client)
+        by_address.record(client)
+        by_code.record(code_key)
         raise NotFound(NOT_FOUND, code="dossier_not_found")
+    return _result(dossier)
+
+
+def _result(dossier: Dossier) -> LookupResult:
+    status = dossier.status
+    final = status in FINAL_STATUSES
+    waiting = _open_supplement(dossier) if status == DossierStatus.WAITING_APPLICANT else None
     return LookupResult(
         code=dossier.code,
-        status=dossier.status,
-        stage=_stage(dossier),
+        procedure=dossier.procedure.name,
+        procedure_code=dossier.procedure.code,
+        status=status,
+        summary=str(SUMMARIES[status]),
+        stage=None if final or waiting else _stage(dossier),
         received_at=dossier.received_at,
-        appointment_at=dossier.appointment_at,
+        appointment_at=None if dossier.clock_stopped_at or final else dossier.appointment_at,
+        missing_papers=list(waiting.items) if waiting else [],
+        supplement_requested_at=waiting.requested_at if waiting else None,
+        returned_at=dossier.returned_at if status == DossierStatus.RETURNED else None,
+        finished_at=dossier.finished_at if final and status != DossierStatus.RETURNED else None,
+    )
+
+
+def _open_supplement(dossier: Dossier) -> SupplementRequest | None:
+    """The request whose papers have not come yet (the latest, should there be several)."""
+    return db.session.scalar(
+        select(SupplementRequest)
+        .where(SupplementRequest.dossier_id == dossier.id, SupplementRequest.received_at.is_(None))
+        .order_by(SupplementRequest.requested_at.desc(), SupplementRequest.id.desc())
+        .limit(1)
     )
 
 

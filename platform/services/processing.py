@@ -19,6 +19,7 @@ from motcua.models import (
     utcnow,
 )
 from motcua.services import (
+    decisions,
     exceptional_paths,
     formdata,
     notifications,
@@ -197,6 +198,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     task.data = data
     if task.waits_for_applicant:
         exceptional_paths.papers_received(actor, dossier, data.get("note"), now)
+    progress.returning = task.outcome in decisions.SEND_BACK_DECISIONS
     created, _ = workflow.advance(progress, progressed=True)
     waiting = next((t for t in created if t.waits_for_applicant), None)
     if waiting is not None:
@@ -210,6 +212,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
         from_step=task.step_name,
         to_step=workflow.step_names(created),
         data={"outcome": task.outcome, "to_units": sorted({t.unit.code for t in created})},
+        note=_reason(data) if progress.returning else None,
     )
     if waiting is not None:
         exceptional_paths.supplement_opened(actor, dossier, task, data, waiting, now, at_receipt)
@@ -230,6 +233,11 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     return created
 
 
+def _reason(data: dict) -> str | None:
+    reason = data.get("reason")
+    return (reason.strip() or None) if isinstance(reason, str) else None
+
+
 def _refusal_reason(dossier: Dossier, data: dict) -> str:
     """The written reason of the refusal: given at the step that ended the dossier, or at the
     step that decided to refuse (the desk's last step only hands over the letter)."""
@@ -246,7 +254,8 @@ def _refusal_reason(dossier: Dossier, data: dict) -> str:
 
 
 def send_back(actor: User, task_id: int, reason: str) -> Task:
-    """Return the dossier to the step before this one, with a written reason."""
+    """Return the dossier to the step before this one, with a written reason; the step
+    reopens with the officer who did it (motcua.services.workflow)."""
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(
@@ -280,6 +289,7 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
             code="no_previous_step",
         )
     _finish(task, actor, now, Outcome.SENT_BACK)
+    progress.returning = True
     workflow.advance(progress, progressed=True)
     workflow.record(
         dossier,

@@ -5,14 +5,17 @@ not a second layout). The paper itself is motcua.services.slips."""
 
 from dataclasses import dataclass
 
-from motcua.models import Attachment, Dossier, User
+from sqlalchemy import func, select
+
+from motcua.extensions import db
+from motcua.models import Attachment, Dossier, SupplementRequest, User
 from motcua.services import slips
 
 
 @dataclass(frozen=True)
 class ReceiptView:
-    """What the desk's receipt page shows: the dossier, its newest stored receipt (01) if any,
-    and whether a receipt is due at all (``slips.receipt_due``)."""
+    """What the desk's receipt page shows: the dossier, its newest stored receipt (01) if any
+    still bearing its appointment, and whether a receipt is due at all (``slips.receipt_due``)."""
 
     dossier: Dossier
     stored: Attachment | None
@@ -22,7 +25,19 @@ class ReceiptView:
 def receipt_view(actor: User, code: str) -> ReceiptView:
     """The desk's receipt page of a dossier the actor may see. Raises NotFound."""
     dossier, issued = slips.issued(actor, code)
-    stored = [a for a in issued if a.file_name.startswith(f"01-{slips.FORMS['01'].slug}-")]
+    # Papers brought for a supplement request move the appointment: a receipt stored before
+    # them bears the old date, so the applicant is given a new one.
+    moved = db.session.scalar(
+        select(func.max(SupplementRequest.received_at)).where(
+            SupplementRequest.dossier_id == dossier.id
+        )
+    )
+    stored = [
+        a
+        for a in issued
+        if a.file_name.startswith(f"01-{slips.FORMS['01'].slug}-")
+        and (moved is None or a.uploaded_at >= moved)
+    ]
     return ReceiptView(dossier, stored[-1] if stored else None, slips.receipt_due(dossier))
 
 

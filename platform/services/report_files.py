@@ -268,14 +268,16 @@ CHART_SERIES = (
 )
 
 
-def _nice_max(value: int) -> int:
+def _nice_ticks(value: int) -> list[int]:
+    """Whole-number ticks from 0 to at least ``value`` in steps of 1, 2 or 5 × 10ⁿ, at most five
+    steps: 0, 1 for nothing at all; 0, 2, 4, 6, 8, 10 for ten."""
     step = 1
-    while step * 10 < value:
+    while True:
+        for m in (1, 2, 5):
+            if m * step * 5 >= value:
+                count = max(1, -(-value // (m * step)))
+                return [m * step * k for k in range(count + 1)]
         step *= 10
-    for m in (1, 2, 5, 10):
-        if value <= m * step:
-            return m * step
-    return 10 * step
 
 
 def _tick_label(period: periods.Period) -> str:
@@ -294,7 +296,8 @@ def chart(points: list[service.TrendPoint]) -> Chart | None:
     left, top, bottom, group_width = 48, 12, 36, 54
     width, height = left + group_width * len(points) + 8, 240
     plot = height - top - bottom
-    top_value = _nice_max(max(max(p.received, p.resolved, p.late) for p in points) or 1)
+    values = _nice_ticks(max(max(p.received, p.resolved, p.late) for p in points))
+    top_value = values[-1]
     bar = (group_width - 12) / 3
     bars, labels = [], []
     for i, point in enumerate(points):
@@ -315,9 +318,7 @@ def chart(points: list[service.TrendPoint]) -> Chart | None:
         labels.append(
             {"x": x0 + 1.5 * bar, "y": height - bottom + 16, "text": _tick_label(point.period)}
         )
-    ticks = [
-        {"y": round(top + plot - plot * k / 4, 1), "value": top_value * k // 4} for k in range(5)
-    ]
+    ticks = [{"y": round(top + plot - plot * v / top_value, 1), "value": v} for v in values]
     summary = "; ".join(
         _(
             "%(period)s: tiếp nhận %(received)s, giải quyết %(resolved)s, quá hạn %(late)s",

@@ -26,8 +26,9 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import deadlines, dossiers, formdata, org, processing
+from motcua.services import deadlines, decisions, dossiers, formdata, org, processing
 from motcua.services.inbox import urgency
+from motcua.vocabulary import EventKind
 
 HISTORY = 20  # events shown on the task page; the dossier page has them all
 WORKING_KINDS = (AttachmentKind.WORKING, AttachmentKind.RESULT)
@@ -47,7 +48,12 @@ class TaskPage:
     may_release: bool
     may_reassign: bool  # a leader of the task's unit, the task still active
     officers: list[User]  # whom a leader may give the task to
+    # The page's one send-back control is the box, unless the form's decision sends back.
     has_previous_step: bool
+    # The earlier steps' decisions, in the order they were done (a leader reads the appraisal).
+    earlier_decisions: list[tuple[Task, list[decisions.Field]]]
+    # Why the dossier came back to this step, if it was sent back to it: the sender's event.
+    returned: Event | None
     attachment_kinds: tuple[AttachmentKind, ...]  # what kinds of file the actor may attach here
     urgency: str
     supplement: SupplementRequest | None  # what the applicant was asked for, on a waiting step
@@ -64,23 +70,63 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
     leader = active and org.has_role(actor, Role.LEADER, task.unit_id)
     events = dossiers.events_of(dossier)
     soon = deadlines.calendar().add(now, days=1)
+    form = load_form(task.form) if task.form else None
     return TaskPage(
         task=task,
         dossier=dossier,
         attachments=dossiers.attachments_of(dossier),
         events=events[-HISTORY:],
         earlier_events=max(0, len(events) - HISTORY),
-        form=load_form(task.form) if task.form else None,
+        form=form,
         may_work=handler and mine,
         may_claim=handler and task.assignee_id is None,
         may_release=active and task.assignee_id == actor.id,
         may_reassign=leader,
         officers=_officers_for(task) if leader else [],
-        has_previous_step=not task.waits_for_applicant and _has_previous_step(task),
+        has_previous_step=not task.waits_for_applicant
+        and not decisions.offers_send_back(form)
+        and _has_previous_step(task),
+        earlier_decisions=_decisions_before(task),
+        returned=_returned_by(task, events),
         attachment_kinds=WORKING_KINDS if task.returns_result else (AttachmentKind.WORKING,),
         urgency=urgency(due_at=task.due_at, completed_at=task.completed_at, now=now, soon=soon),
         supplement=_supplement_asked(task) if task.waits_for_applicant else None,
     )
+
+
+def _decisions_before(task: Task) -> list[tuple[Task, list[decisions.Field]]]:
+    done = db.session.scalars(
+        select(Task)
+        .where(
+            Task.dossier_id == task.dossier_id,
+            Task.status == TaskStatus.DONE,
+            Task.id != task.id,
+        )
+        .order_by(Task.completed_at, Task.id)
+    )
+    rows = [(t, decisions.decision_of(t)) for t in done]
+    if task.completed_at is not None:
+        rows = [(t, fields) for t, fields in rows if t.completed_at <= task.completed_at]
+    return [(t, fields) for t, fields in rows if fields]
+
+
+def _returned_by(task: Task, events: list[Event]) -> Event | None:
+    """The send-back that reopened this active step: the last event that returned the dossier
+    to it (the box's, or a decision's), unless the step was done again since."""
+    if task.status not in ACTIVE_TASK_STATUSES:
+        return None
+    returned = None
+    for e in events:
+        if e.kind not in (EventKind.SENT_BACK, EventKind.STEP_COMPLETED):
+            continue  # claimed, released, reassigned: the step is still the one sent back
+        if e.from_step == task.step_name:
+            returned = None
+        elif task.step_name in (e.to_step or "").split("; ") and (
+            e.kind == EventKind.SENT_BACK
+            or (e.data or {}).get("outcome") in decisions.SEND_BACK_DECISIONS
+        ):
+            returned = e
+    return returned
 
 
 def _supplement_asked(task: Task) -> SupplementRequest | None:

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from motcua.errors import NotFound
 from motcua.extensions import db
 from motcua.models import Attachment, Dossier, Event, Task, TaskStatus, User, utcnow
-from motcua.services import deadlines, dossiers, storage
+from motcua.services import deadlines, decisions, dossiers, storage
 from motcua.vocabulary import EventKind, Verdict
 from motcua.workcalendar import WorkCalendar
 
@@ -61,6 +61,8 @@ class DossierView:
     markers: dict[str, str]
     # Username → display name of the officers that events name in their data (reassigned).
     names: dict[str, str]
+    # Task id → the fields its step was completed with (motcua.services.decisions).
+    decisions: dict[int, list[decisions.Field]]
     appointment_overdue: bool
     now: datetime
 
@@ -134,6 +136,7 @@ def view(actor: User, code: str, *, now: datetime | None = None) -> DossierView:
         attachments=dossiers.attachments_of(dossier),
         markers=step_markers(tasks),
         names=_names_in(events),
+        decisions={t.id: fields for t in tasks if (fields := decisions.decision_of(t))},
         appointment_overdue=deadlines.is_overdue(dossier.appointment_at, now, done_at=finished),
         now=now,
     )

@@ -88,6 +88,9 @@ class Progress:
     calendar: WorkCalendar
     active: dict[str, Task]  # the dossier's open task rows, by engine task id
     opened: list[Task] = field(default_factory=list)  # the steps this action opened
+    # The action returns the dossier to a step done before (a send-back): the steps it opens go
+    # back to the officers who did them.
+    returning: bool = False
 
 
 def start(dossier: Dossier, now: datetime) -> Progress:
@@ -133,6 +136,8 @@ def advance(progress: Progress, *, progressed: bool) -> tuple[list[Task], list[T
             progress.active[engine_task_id] = task
             created.append(task)
     progress.opened += created
+    if progress.returning and created:
+        _back_to_previous_officers(progress, created)
     _hand_over_if_due(progress, created)
     _update_status(progress, progressed)
     return created, cancelled
@@ -189,6 +194,34 @@ def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Ta
     )
     db.session.add(task)
     return task
+
+
+def _back_to_previous_officers(progress: Progress, created: list[Task]) -> None:
+    """A step sent back reopens claimed by the officer who last did it, so the work returns to
+    whoever knows it; if that officer is no longer active or may no longer work the step, it
+    stays open to the others of the unit (who may claim it; a leader may reassign it)."""
+    done = db.session.execute(
+        select(Task.step_id, Task.completed_by_id)
+        .where(
+            Task.dossier_id == progress.dossier.id,
+            Task.status == TaskStatus.DONE,
+            Task.step_id.in_(sorted({t.step_id for t in created})),
+        )
+        .order_by(Task.completed_at, Task.id)
+    )
+    last = {step_id: user_id for step_id, user_id in done if user_id is not None}
+    for task in created:
+        officer = db.session.get(User, last[task.step_id]) if task.step_id in last else None
+        if officer is None or not officer.active or not _may_take(officer, task):
+            continue
+        task.status, task.assignee, task.claimed_at = TaskStatus.CLAIMED, officer, progress.now
+
+
+def _may_take(officer: User, task: Task) -> bool:
+    # The task row is not flushed yet: its candidates are read from the object, not the table.
+    if task.role is not None:
+        return org.has_role(officer, task.role, task.unit_id)
+    return any(c.user is officer for c in task.candidates)
 
 
 def _hand_over_if_due(progress: Progress, created: list[Task]) -> None:

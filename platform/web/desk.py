@@ -26,11 +26,18 @@ def desk_receive():
 @bp.route("/desk/receive/<procedure_code>", methods=["GET", "POST"])
 @login_required
 def desk_receive_procedure(procedure_code):
+    """Receive a dossier. If the form is refused, the files chosen are stored and held for it
+    by a signed hidden field (``desk.held_token``), so that a refused form loses no file: held
+    server-side rather than only checked in the page, since a check in the page cannot catch
+    every refusal (an unknown ID number format, an empty file) and a browser never refills a
+    file input."""
     if request.method == "GET":
         form = desk.intake_form(g.user, procedure_code)
-        return render_template("desk/intake.html", form=form, values={}, errors={}, checked=set())
+        return _intake_page(form, values={}, errors={}, checked=set(), held=[])
     checked = {_index(key, "complete-") for key in request.form if key.startswith("complete-")}
-    files = intake.paper_files(request.files)
+    dropped = frozenset(int(n) for n in request.form.getlist("drop") if n.isdigit())
+    held = desk.held_papers(g.user, procedure_code, request.form.get("held", ""), dropped)
+    chosen = intake.paper_files(request.files)
     check = intake.Check(
         complete=bool(request.form.get("complete")),
         checked=frozenset(checked),
@@ -40,6 +47,9 @@ def desk_receive_procedure(procedure_code):
             if request.form.get("action") == "supplement"
             else None
         ),
+        not_needed={
+            _index(key, "why-"): text for key, text in request.form.items() if key[:4] == "why-"
+        },
     )
     with refusal(Invalid) as refused:
         dossier = intake.receive(
@@ -48,30 +58,38 @@ def desk_receive_procedure(procedure_code):
             request.form.get("unit", ""),
             {f: request.form.get(f"applicant.{f}") for f in APPLICANT_FIELDS},
             request.form.get("channel", Channel.DIRECT),
-            files,
+            desk.opened(held) + chosen,
             check,
             request.form.get("competent_unit") or None,
         )
     if refused:
         exc = refused.error
-        form = desk.intake_form(g.user, procedure_code)
-        page = render_template(
-            "desk/intake.html",
-            form=form,
+        held += desk.hold_papers(g.user, procedure_code, chosen)
+        page = _intake_page(
+            desk.intake_form(g.user, procedure_code),
             values=request.form,
             errors=exc.details or {"": exc.message},
             message=exc.message,
             checked=checked,
+            held=held,
         )
         return page, 422
     if dossier.status == DossierStatus.WAITING_APPLICANT:
-        flash(
-            _("Hồ sơ %(code)s chưa đầy đủ: đã lập phiếu yêu cầu bổ sung.", code=dossier.code),
-            "success",
-        )
-        return redirect(url_for("web.dossier", code=dossier.code))
+        # The paper the applicant takes home is form 02, stored as the request was made.
+        slip = desk.supplement_slip(g.user, dossier.code)
+        return redirect(url_for("web.dossier_file", code=dossier.code, attachment_id=slip.id), 303)
     flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
     return redirect(url_for("web.desk_receipt", code=dossier.code))
+
+
+def _intake_page(form, *, held, **context):
+    return render_template(
+        "desk/intake.html",
+        form=form,
+        held=list(enumerate(held)),
+        held_token=desk.held_token(g.user, form.procedure.code, held) if held else "",
+        **context,
+    )
 
 
 @bp.get("/desk/receipts/<code>")

@@ -153,6 +153,9 @@ def complete_task(task_id):
             code=task.dossier.code,
         )
     )
+    if task.waits_for_applicant:
+        # The missing papers came: the applicant takes home the receipt with the new date.
+        return redirect(url_for("web.desk_receipt", code=task.dossier.code))
     return redirect(url_for("web.inbox"))
 
 

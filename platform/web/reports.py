@@ -8,8 +8,19 @@ from motcua.services.report_snapshots; this module only chooses and shows them.
 
 import io
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from flask import Response, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
@@ -44,8 +55,13 @@ def _chosen(values=None) -> dict:
     """The form's values: period "month:2026-11" (kind and key) or "custom" with from and to."""
     values = request.args if values is None else values
     kind, _sep, key = values.get("period", "").partition(":")
+    kind = kind or "month"
+    if not key and kind in periods.KINDS and kind != "custom":
+        # The period under way, not the last closed one: it is what an officer asks about
+        # first, and a closed month may well be empty.
+        key = periods.containing(kind, periods.today_local()).key
     return {
-        "kind": kind or "month",
+        "kind": kind,
         "key": key,
         "from": values.get("from", ""),
         "to": values.get("to", ""),
@@ -79,6 +95,21 @@ def _period_choices(
         ]
         groups.append((str(KIND_LABELS[kind]), options))
     return groups
+
+
+def _labels() -> dict:
+    """The words the report templates share, and what a period not over yet adds to its name."""
+    return {**layout.labels(), "so_far": _so_far}
+
+
+def _so_far(report: service.Report) -> str:
+    """ "(đến hôm nay)" after the name of a period still under way; a frozen one names its day."""
+    if not report.partial:
+        return ""
+    day = report.as_of.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    if day == periods.today_local():
+        return _("(đến hôm nay)")
+    return _("(đến ngày %(day)s)", day=day.strftime("%d/%m/%Y"))
 
 
 def _query(chosen: dict) -> dict:
@@ -125,7 +156,7 @@ def _page(chosen: dict, freeze_errors: dict | None = None, note: str = ""):
             ),
             chart=layout.chart(report.trend) if report else None,
             download=_query(chosen),
-            labels=layout.labels(),
+            labels=_labels(),
         ),
         status,
     )
@@ -206,7 +237,7 @@ def report_snapshot(snapshot_id):
         report=report,
         header=layout.header_rows(report.group),
         group_labels=GROUP_LABELS,
-        labels=layout.labels(),
+        labels=_labels(),
     )
 
 

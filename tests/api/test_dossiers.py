@@ -188,6 +188,8 @@ def test_the_api_receives_with_the_papers_and_the_check_as_the_desk_does(app, lo
         **{f"applicant.{k}": v for k, v in APPLICANT.items()},
         "complete": "1",
         "note": "Đã đối chiếu bản chính",
+        "why-2": "Chủ hộ đăng ký một mình",
+        "why-3": "Không ủy quyền",
     }
     for index, content, name in papers:
         form[f"complete-{index}"] = "1"

@@ -4,7 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from motcua.services.lookup import NOT_FOUND, FailureLog
+from motcua.models import DossierStatus
+from motcua.services.lookup import NOT_FOUND, SUMMARIES, FailureLog
 
 APPLICANT = {
     "name": "Đỗ Thị Lan",
@@ -29,25 +30,45 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def fresh_counts(app):
+    """Codes repeat from test to test (each rolls its dossiers back): counts start afresh."""
+    for by in ("code", "address"):
+        app.extensions.pop(f"motcua.lookup_failures.{by}", None)
+
+
 @pytest.fixture
 def clock(app, monkeypatch):
-    """The app's failure counter on a clock the test moves."""
+    """The app's failure counters (5 a code, 30 an address) on a clock the test moves."""
     clock = Clock()
-    monkeypatch.setitem(app.extensions, "motcua.lookup_failures", FailureLog(10, 900, clock=clock))
+    for by, limit in (("code", 5), ("address", 30)):
+        log = FailureLog(limit, 900, clock=clock)
+        monkeypatch.setitem(app.extensions, f"motcua.lookup_failures.{by}", log)
     return clock
 
 
-def test_the_right_pair_answers_the_status_stage_and_dates(client, make_dossier):
+def test_the_right_pair_answers_the_procedure_status_stage_and_dates(
+    client, login_as, make_dossier
+):
     created = make_dossier("CLO", "1.001612", applicant=APPLICANT)
+    procedure = login_as("admin").get(f"/dossiers/{created['code']}").get_json()["procedure"]
     for secret in ("042190005555", "0977.123.456", "+84977123456"):
         response = look_up(client, created["code"], secret)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
-        assert set(body) == {"code", "status", "stage", "received_at", "appointment_at"}
+        assert set(body) == {
+            "code", "procedure", "status", "status_label", "summary", "stage", "received_at",
+            "appointment_at", "missing_papers", "supplement_requested_at", "returned_at",
+            "finished_at",
+        }  # fmt: skip
         assert body["code"] == created["code"] and body["status"] == "received"
+        assert body["procedure"] == procedure and procedure["code"] == "1.001612"
+        assert body["status_label"] == "Mới tiếp nhận"
+        assert body["summary"] == str(SUMMARIES[DossierStatus.RECEIVED])
         for when in ("received_at", "appointment_at"):
             assert datetime.fromisoformat(body[when]) == datetime.fromisoformat(created[when])
         assert body["stage"].startswith("Tiếp nhận, kiểm tra hồ sơ — ")
+        assert body["missing_papers"] == [] and body["returned_at"] is None
 
 
 def test_a_wrong_pair_and_an_unknown_code_get_the_same_404(client, make_dossier):
@@ -72,26 +93,43 @@ def test_missing_parameters_are_field_errors(client):
     assert set(response.get_json()["error"]["details"]) == {"code", "secret"}
 
 
-def test_ten_failures_then_429_until_the_window_passes(client, make_dossier, clock):
+def test_five_failures_on_a_code_lock_it_for_everyone_until_the_window_passes(
+    client, make_dossier, clock
+):
     code = make_dossier("CLO", "1.001612", applicant=APPLICANT)["code"]
-    for attempt in range(10):
+    for attempt in range(5):
         clock.now += 30
-        assert look_up(client, code, f"0421900{attempt:05d}").status_code == 404
-    refused = look_up(client, code, APPLICANT["id_number"])
-    assert refused.status_code == 429
-    assert refused.get_json()["error"]["code"] == "too_many_attempts"
-    # The first failure (270 s ago) leaves the 900 s window in 630 s.
-    assert int(refused.headers["Retry-After"]) == 630
-    assert look_up(client, code, APPLICANT["id_number"], ip="192.0.2.99").status_code == 200
-    clock.now += 629
+        assert look_up(client, code, f"0421900{attempt:05d}", ip=f"192.0.2.{10 + attempt}")
+    for ip in ("192.0.2.10", "192.0.2.99"):  # whoever asks, even with the right pair
+        refused = look_up(client, code, APPLICANT["id_number"], ip=ip)
+        assert refused.status_code == 429
+        assert refused.get_json()["error"]["code"] == "too_many_attempts"
+        assert refused.get_json()["error"]["message"].startswith("Mã hồ sơ này")
+        # The first failure (120 s ago) leaves the 900 s window in 780 s.
+        assert int(refused.headers["Retry-After"]) == 780
+    other = make_dossier("CLO", "1.001612", applicant=APPLICANT)["code"]
+    assert look_up(client, other, APPLICANT["id_number"], ip="192.0.2.10").status_code == 200
+    clock.now += 779
     assert look_up(client, code, APPLICANT["id_number"]).status_code == 429
     clock.now += 2
     assert look_up(client, code, APPLICANT["id_number"]).status_code == 200
 
 
+def test_an_address_trying_many_codes_is_still_held_back(client, make_dossier, clock):
+    code = make_dossier("CLO", "1.001612", applicant=APPLICANT)["code"]
+    for attempt in range(30):
+        clock.now += 1
+        assert look_up(client, f"CLO-261203-{attempt:04d}", "042190000000").status_code == 404
+    refused = look_up(client, code, APPLICANT["id_number"])
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["message"].startswith("Bạn đã tra cứu sai")
+    assert int(refused.headers["Retry-After"]) == 871
+    assert look_up(client, code, APPLICANT["id_number"], ip="192.0.2.99").status_code == 200
+
+
 def test_the_page_and_the_api_share_one_count(client, make_dossier, clock):
     code = make_dossier("CLO", "1.001612", applicant=APPLICANT)["code"]
-    for _ in range(10):
+    for _ in range(5):
         assert look_up(client, code, "042190000000", ip="192.0.2.5").status_code == 404
     page = client.get("/lookup", environ_base={"REMOTE_ADDR": "192.0.2.5"})
     token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]

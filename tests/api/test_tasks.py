@@ -142,7 +142,7 @@ def test_leader_sends_the_permit_back_to_the_specialist(login_as, make_dossier):
     _, response = work(login_as, task, decision="send_back", reason="Thiếu bản vẽ mặt cắt.")
     assert response.status_code == 200
     dossier = login_as("admin").get(f"/dossiers/{code}").get_json()
-    again = next(t for t in dossier["tasks"] if t["status"] == "open")
+    again = next(t for t in dossier["tasks"] if t["status"] == "claimed")
     assert again["step_id"] == "tham_dinh"
     assert len([t for t in dossier["tasks"] if t["step_id"] == "tham_dinh"]) == 2
     assert dossier["status"] == "processing"

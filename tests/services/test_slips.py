@@ -336,7 +336,7 @@ def test_the_control_slip_lists_every_handover_with_its_verdict(app, login_as, m
         tasks = list(
             db.session.scalars(select(Task).where(Task.dossier_id == dossier.id).order_by(Task.id))
         )
-        assert [t.status.value for t in tasks] == ["done", "done", "done", "open"]
+        assert [t.status.value for t in tasks] == ["done", "done", "done", "claimed"]
         # Due times chosen so that each verdict holds whatever the hour the test runs at.
         tasks[0].due_at = tasks[0].completed_at - timedelta(hours=1)
         tasks[1].due_at = tasks[1].completed_at + timedelta(minutes=1)
@@ -358,7 +358,7 @@ def test_the_control_slip_lists_every_handover_with_its_verdict(app, login_as, m
         # From whom: the desk that received it, then whoever finished the step before.
         assert [r.giver for r in rows] == [desk, names[0], names[1], names[2]]
         assert [r.receiver for r in rows[:3]] == names[:3]
-        assert rows[3].receiver == "(chưa có người nhận)"
+        assert rows[3].receiver == names[1]  # sent back to the specialist who appraised it
         assert rows[3].receiver_unit == "Phòng Kinh tế"
         assert [r.handed_at for r in rows] == [t.created_at for t in tasks]
         assert "Trả lại bước trước" in rows[2].note

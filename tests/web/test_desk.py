@@ -53,6 +53,8 @@ def intake_form(client, **overrides):
         ],
         "complete-1": "1",
         "doc-1": [(io.BytesIO(PAPER_B), "can-cuoc.jpg")],
+        "why-2": "Chủ hộ đăng ký một mình",
+        "why-3": "Không ủy quyền",
         "complete": "1",
         "note": "Đã đối chiếu bản chính",
     }

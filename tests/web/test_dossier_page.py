@@ -344,6 +344,7 @@ def test_a_reassignment_is_told_with_the_officers_names_and_reason(client, worke
     assert row, "no reassignment in the log"
     assert (
         "Giao lại bước «Thẩm định hồ sơ, dự thảo Giấy chứng nhận» "
+        f"từ {display_name('clo.cv.tckh1')} "  # the step sent back went to its specialist
         f"cho {display_name('clo.cv.tckh2')}. Lý do: Chuyên viên thụ lý đi công tác"
     ) in text_of(row.group(1))
     assert display_name("clo.ld.tckh") in text_of(row.group(1))  # who did it

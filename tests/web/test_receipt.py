@@ -92,8 +92,8 @@ def test_a_dossier_waiting_for_papers_at_receipt_gets_no_receipt(app, officer, l
             items="Bản sao căn cước còn hạn",
         ),
     )
-    assert received.status_code == 302, received.get_data(as_text=True)
-    code = received.headers["Location"].rsplit("/", 1)[-1]
+    assert received.status_code == 303, received.get_data(as_text=True)
+    code = received.headers["Location"].split("/")[-3]
     [supplement] = slips_of(app, code)
     assert supplement.file_name.startswith("02-")
 

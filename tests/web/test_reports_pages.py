@@ -79,7 +79,7 @@ def test_a_custom_range_and_grouping_by_procedure(officer, filled):
     assert "group=procedure" in xlsx and "unit=CLO" in xlsx
 
 
-def test_without_a_choice_the_page_shows_the_last_month_over(officer):
+def test_without_a_choice_the_page_shows_a_month_of_the_highest_unit_in_reach(officer):
     html = officer("hti.giamsat").page("/reports")
     assert 'id="period-label">Tháng ' in html
     assert "Tỉnh Hà Tĩnh" in html  # the highest unit in reach

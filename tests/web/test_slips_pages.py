@@ -173,6 +173,8 @@ def test_the_receipt_counts_each_paper_the_desk_checked(app, officer):
             "doc-0": [(io.BytesIO(b"%PDF-1.4 a"), "a.pdf"), (io.BytesIO(b"%PDF-1.4 b"), "b.pdf")],
             "complete-1": "1",
             "doc-1": [(io.BytesIO(b"%PDF-1.4 c"), "c.pdf")],
+            "why-2": "Chủ hộ đăng ký một mình",
+            "why-3": "Không ủy quyền",
             "complete": "1",
         },
         content_type="multipart/form-data",

@@ -277,7 +277,9 @@ def test_sending_back_needs_a_reason_and_returns_to_the_step_before(
     sent = specialist.post(f"/tasks/{review.id}/send-back", data={"reason": reason})
     assert sent.status_code == 302
     back = task_of(app, code)
-    assert back.step_id == "tiep_nhan" and back.status == TaskStatus.OPEN
+    # The step goes back to the desk officer who did it (issue 13).
+    assert back.step_id == "tiep_nhan" and back.status == TaskStatus.CLAIMED
+    assert back.assignee == "clo.mc1"
     assert task_of(app, code, active=False, step="tham_dinh").outcome == "sent_back"
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.kind == "sent_back"))
