@@ -170,8 +170,7 @@ def supplement_slip(actor: User, code: str) -> Attachment:
     actor may see: the paper the applicant takes home when the desk finds the dossier
     incomplete. Raises NotFound."""
     _, issued = slips.issued(actor, code)
-    prefix = f"02-{slips.FORMS['02'].slug}-"
-    found = [a for a in issued if a.file_name.startswith(prefix)]
+    found = slips.of_form(issued, "02")
     if not found:
         raise NotFound(_l("Hồ sơ chưa có phiếu yêu cầu bổ sung."), code="slip_not_found")
     return found[-1]

@@ -32,12 +32,7 @@ def receipt_view(actor: User, code: str) -> ReceiptView:
             SupplementRequest.dossier_id == dossier.id
         )
     )
-    stored = [
-        a
-        for a in issued
-        if a.file_name.startswith(f"01-{slips.FORMS['01'].slug}-")
-        and (moved is None or a.uploaded_at >= moved)
-    ]
+    stored = [a for a in slips.of_form(issued, "01") if moved is None or a.uploaded_at >= moved]
     return ReceiptView(dossier, stored[-1] if stored else None, slips.receipt_due(dossier))
 
 

@@ -196,7 +196,7 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         actor,
         dossier,
         None,
-        file_name=f"{spec.number}-{spec.slug}-{dossier.code}.pdf",
+        file_name=f"{_file_prefix(spec)}{dossier.code}.pdf",
         stream=io.BytesIO(pdf),
         kind=AttachmentKind.SLIP,
         media_type="application/pdf",
@@ -245,6 +245,17 @@ def issued(actor: User, code: str) -> tuple[Dossier, list[Attachment]]:
     """The slips stored for a dossier the actor may see, oldest first. Raises NotFound."""
     dossier = dossiers.get(actor, code)
     return dossier, [a for a in dossiers.attachments_of(dossier) if a.kind == AttachmentKind.SLIP]
+
+
+def of_form(slips: list[Attachment], form: str) -> list[Attachment]:
+    """The slips among ``slips`` that are form ``form`` of the current numbering, by the file
+    name ``issue`` gives them (a slip of the 01/2018 numbering has its own), in their order."""
+    prefix = _file_prefix(_form(form))
+    return [a for a in slips if a.file_name.startswith(prefix)]
+
+
+def _file_prefix(spec: Form) -> str:
+    return f"{spec.number}-{spec.slug}-"
 
 
 def open_issued(actor: User, code: str, attachment_id: int) -> tuple[Attachment, BinaryIO]:
