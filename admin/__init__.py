@@ -24,4 +24,5 @@ from motcua.admin import (  # noqa: E402,F401  (routes register themselves on bp
     people,
     procedures,
     reorganisation,
+    security,
 )

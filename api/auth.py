@@ -6,7 +6,8 @@ from motcua.api import bp
 from motcua.api.errors import error_response
 from motcua.api.serialize import json_body
 from motcua.errors import Unauthorized
-from motcua.services import auth
+from motcua.services import auth, security_log
+from motcua.vocabulary import SecurityEventKind
 
 
 def login_required(view):
@@ -29,4 +30,19 @@ def token():
     if attempt.refused:  # answered, not raised: the attempt is kept (the lockout counts it)
         refused = attempt.refused
         return error_response(refused.status, refused.code, refused.message)
+    if attempt.user.must_change_password:
+        return error_response(
+            403,
+            "password_change_required",
+            "Mật khẩu tạm phải được đổi trước (trang Đổi mật khẩu) rồi mới lấy mã truy cập.",
+        )
     return {"token": auth.issue_token(attempt.user), "username": attempt.user.username}
+
+
+@bp.post("/auth/logout")
+@login_required
+def logout():
+    """End every session and token of the caller (this token included)."""
+    auth.revoke_sessions(g.user)
+    security_log.record(SecurityEventKind.SIGNED_OUT, user=g.user)
+    return {"signed_out": True}

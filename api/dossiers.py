@@ -2,12 +2,24 @@ import json
 from datetime import datetime
 
 from flask import g, request
+from flask_babel import lazy_gettext as _l
 
 from motcua.api import bp, serialize
 from motcua.api.auth import login_required
 from motcua.api.serialize import json_body
 from motcua.errors import Invalid
-from motcua.services import apologies, dossiers, exceptional_paths, intake
+from motcua.services import (
+    apologies,
+    dossier_search,
+    dossiers,
+    exceptional_paths,
+    intake,
+    security_log,
+)
+from motcua.unit_of_work import records_reads
+from motcua.vocabulary import SecurityEventKind
+
+SEARCH_ARGS = ("q", "status", "procedure", "received_from", "received_to")
 
 
 @bp.post("/dossiers")
@@ -16,7 +28,8 @@ def receive_dossier():
     """Receive a dossier: a JSON body, or multipart with that JSON in the part ``dossier`` and
     the papers' files in parts ``doc-<n>`` (n: the paper's place in the procedure's list), as
     the desk's page sends them. With ``complete`` (or ``supplement``) the desk's check step is
-    done in the same act, as at the desk."""
+    done in the same act, as at the desk: then each paper has a file or, in ``not_needed``
+    ({"<n>": "why"}), the reason this applicant need not give it."""
     if request.mimetype == "multipart/form-data":
         try:
             body = json.loads(request.form.get("dossier", ""))
@@ -63,9 +76,19 @@ def _check(body: dict) -> intake.Check | None:
             code="invalid_intake",
             details={"supplement": "Đối tượng {reason, items}."},
         )
+    not_needed = body.get("not_needed") or {}
+    try:
+        not_needed = {int(index): str(why) for index, why in dict(not_needed).items()}
+    except (TypeError, ValueError):
+        raise Invalid(
+            "not_needed phải là đối tượng {số thứ tự giấy tờ: lý do không cần}.",
+            code="invalid_intake",
+            details={"not_needed": 'Ví dụ {"1": "Không có người giám hộ"}.'},
+        ) from None
     return intake.Check(
         complete=body.get("complete") is True,
         checked=frozenset(checked),
+        not_needed=not_needed,
         note=_text(body, "note"),
         supplement=(_text(supplement, "reason"), _text(supplement, "items"))
         if supplement
@@ -73,10 +96,60 @@ def _check(body: dict) -> intake.Check | None:
     )
 
 
+@bp.get("/dossiers")
+@login_required
+def search_dossiers():
+    """The dossiers the officer may see, finished ones included, newest received first:
+    ``q`` (words of the code, applicant's name, ID number or phone, accents and case aside),
+    ``status``, ``procedure`` (a catalogue code), ``received_from``/``received_to`` (local
+    days, YYYY-MM-DD), ``page``, ``per_page`` (at most 200). ``total`` counts up to
+    ``total_limit``; ``more`` says that more than that match."""
+    found = dossier_search.search(
+        g.user,
+        page=_positive_arg("page", 1),
+        per_page=_positive_arg("per_page", dossier_search.PER_PAGE),
+        **{name: request.args.get(name, "") for name in SEARCH_ARGS},
+    )
+    return {
+        "items": [
+            {
+                **serialize.dossier_summary(d),
+                "provisional_code": d.provisional_code,
+                "procedure": {"code": d.procedure.code, "name": d.procedure.name},
+                "applicant": {"name": d.applicant_name},
+                "finished_at": serialize.iso(d.finished_at),
+                "returned_at": serialize.iso(d.returned_at),
+            }
+            for d in found.rows
+        ],
+        "total": found.counted,
+        "total_limit": dossier_search.COUNT_LIMIT,
+        "more": found.more,
+        "page": found.page,
+        "per_page": found.per_page,
+        "pages": found.pages,
+    }
+
+
+def _positive_arg(name: str, default: int) -> int:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise Invalid(
+            _l("%(name)s phải là số nguyên dương.", name=name),
+            code="invalid_paging",
+            details={name: _l("Một số nguyên từ 1 trở lên.")},
+        )
+    return int(text)
+
+
 @bp.get("/dossiers/<code>")
 @login_required
+@records_reads  # who opened which dossier: the security log
 def get_dossier(code):
     dossier = dossiers.get(g.user, code)
+    security_log.record(SecurityEventKind.DOSSIER_OPENED, user=g.user, dossier_code=code)
     return serialize.dossier(
         dossier,
         dossiers.tasks_of(dossier),
@@ -101,7 +174,6 @@ def add_attachment(code):
         file_name=upload.filename or "",
         stream=upload.stream,
         kind=request.form.get("kind", "component"),
-        media_type=intake.stated_type(upload),
     )
     return serialize.attachment(attachment), 201
 

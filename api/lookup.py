@@ -7,17 +7,21 @@ from motcua.api import bp
 from motcua.api.errors import error_response
 from motcua.api.serialize import iso
 from motcua.services import lookup
+from motcua.unit_of_work import records_reads
 
 
 @bp.get("/lookup")
+@records_reads  # a wrong try is counted
 def lookup_dossier():
-    try:
-        found = lookup.lookup(
-            request.args.get("code", ""), request.args.get("secret", ""), request.remote_addr or ""
-        )
-    except lookup.TooManyAttempts as exc:
+    answer = lookup.lookup(
+        request.args.get("code", ""), request.args.get("secret", ""), request.remote_addr or ""
+    )
+    if (exc := answer.refused) is not None:  # answered, not raised: the count is kept
         response = error_response(exc.status, exc.code, exc.message)
-        return (*response, {"Retry-After": str(exc.retry_after)})
+        if isinstance(exc, lookup.TooManyAttempts):
+            return (*response, {"Retry-After": str(exc.retry_after)})
+        return response
+    found = answer.result
     # appointment_at is null while the clock is stopped (waiting for papers, paused): the
     # appointment moves when it runs again.
     return {

@@ -2,9 +2,9 @@ from flask import g, request
 
 from motcua.api import bp, serialize
 from motcua.api.auth import login_required
-from motcua.errors import Forbidden, Invalid
+from motcua.errors import Invalid
 from motcua.models import Role
-from motcua.services import catalogue, org
+from motcua.services import account_search, catalogue
 
 
 @bp.get("/procedures")
@@ -16,12 +16,11 @@ def procedures():
 @bp.get("/users")
 @login_required
 def users():
-    allowed = {Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN}
-    if not any(r.role in allowed for r in g.user.roles):
-        raise Forbidden("Chỉ lãnh đạo và quản trị xem được danh sách cán bộ.", code="forbidden")
+    """The officers the caller may assign or manage (a leader's units, an admin's)."""
     role = request.args.get("role")
     try:
         role = Role(role) if role else None
     except ValueError as exc:
         raise Invalid(f"Không có vai trò {role}.", code="invalid_role") from exc
-    return {"items": [serialize.user(u) for u in org.users_for(role, request.args.get("unit"))]}
+    found = account_search.officers_for(g.user, role, request.args.get("unit"))
+    return {"items": [serialize.user(u) for u in found]}

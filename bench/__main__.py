@@ -1,4 +1,4 @@
-"""python -m bench engine|inbox|reports|register [--smoke] [--dossiers N] [--database-url URL]
+"""python -m bench engine|inbox|reports|register|search [--smoke] [--dossiers N] [--database-url]
 
 ``--smoke`` runs a benchmark at a size that takes seconds, to show that it still runs (CI does);
 its figures mean little.
@@ -6,9 +6,15 @@ its figures mean little.
 
 import argparse
 
-from bench import engine, inbox, register, reports
+from bench import engine, inbox, register, reports, search
 
-BENCHMARKS = {"engine": engine, "inbox": inbox, "reports": reports, "register": register}
+BENCHMARKS = {
+    "engine": engine,
+    "inbox": inbox,
+    "reports": reports,
+    "register": register,
+    "search": search,
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from motcua.extensions import db
+from motcua.folding import fold
 from motcua.models import (
     OnlineLevel,
     Procedure,
@@ -89,14 +90,16 @@ def _add_province_units_and_procedures() -> None:
 # withdrawn.
 DOSSIERS_SQL = """
 INSERT INTO dossiers (id, code, procedure_id, unit_id, receiving_unit_id, process_version_id,
-    applicant_name,
-    applicant_id_number, channel, status, received_at, appointment_at, first_appointment_at,
+    applicant_name, applicant_id_number, applicant_phone, search_text,
+    channel, status, received_at, appointment_at, first_appointment_at,
     finished_at, clock_stopped_at, workflow_state, lock_version)
-SELECT 5000000 + g, 'BENCH-' || g,
+SELECT 5000000 + g, code,
     procedures[1 + floor(r_procedure * cardinality(procedures))::int],
     units[1 + floor(r_unit * cardinality(units))::int],
     units[1 + floor(r_unit * cardinality(units))::int],
-    :version, 'Nguyễn Văn ' || g, lpad(g::text, 12, '0'),
+    :version, family[1 + f] || ' ' || middle[1 + m] || ' ' || given[1 + n], id_number, phone,
+    lower(code) || ' ' || family_folded[1 + f] || ' ' || middle_folded[1 + m] || ' '
+        || given_folded[1 + n] || ' ' || id_number || ' ' || phone,
     CASE WHEN r_channel < 0.4 THEN 'online' WHEN r_channel < 0.95 THEN 'direct' ELSE 'postal' END,
     CASE WHEN done_at IS NULL AND r_status < 0.05 THEN 'waiting_applicant'
          WHEN done_at IS NULL THEN 'processing'
@@ -108,7 +111,16 @@ SELECT 5000000 + g, 'BENCH-' || g,
 FROM (
     SELECT g, received, limit_days, r_unit, r_channel, r_status, r_procedure,
         CASE WHEN r_stuck < 0.002 OR received + limit_days * r_speed > :now THEN NULL
-             ELSE received + limit_days * r_speed END AS done_at
+             ELSE received + limit_days * r_speed END AS done_at,
+        -- A code of the day's series, as dossier_codes gives them; a CCCD-like ID number and
+        -- a mobile phone drawn from the dossier's number; the name's parts drawn by weight.
+        'BENCH-' || to_char(received, 'YYMMDD') || '-' || lpad((g % 10000)::text, 4, '0')
+            AS code,
+        '042' || lpad(((g::bigint * 2654435761) % 1000000000)::text, 9, '0') AS id_number,
+        '09' || lpad(((g::bigint * 40503 + 12345) % 100000000)::text, 8, '0') AS phone,
+        floor(random() * cardinality(CAST(:family AS text[])))::int AS f,
+        floor(random() * cardinality(CAST(:middle AS text[])))::int AS m,
+        floor(random() * cardinality(CAST(:given AS text[])))::int AS n
     FROM (
         SELECT g, :start + :span * (g::float8 / :n) AS received,
             random() AS r_unit, random() AS r_channel, random() AS r_status,
@@ -118,9 +130,42 @@ FROM (
     ) AS drawn
 ) AS s
 CROSS JOIN (
-    SELECT CAST(:units AS integer[]) AS units, CAST(:procedures AS integer[]) AS procedures
+    SELECT CAST(:units AS integer[]) AS units, CAST(:procedures AS integer[]) AS procedures,
+        CAST(:family AS text[]) AS family, CAST(:family_folded AS text[]) AS family_folded,
+        CAST(:middle AS text[]) AS middle, CAST(:middle_folded AS text[]) AS middle_folded,
+        CAST(:given AS text[]) AS given, CAST(:given_folded AS text[]) AS given_folded
 ) AS ids
 """
+# The applicants' names, with accents, each part repeated about as often as it is in Vietnam
+# (Nguyễn four in ten); the searched words are the parts folded (motcua.folding), as the model
+# folds them (checked on a sample by bench/search.py).
+FAMILY = (
+    "Nguyễn:38 Trần:11 Lê:10 Phạm:7 Hoàng:5 Huỳnh:4 Phan:4 Vũ:3 Võ:3 Đặng:2 Bùi:2 Đỗ:2 Hồ:2 "
+    "Ngô:2 Dương:1 Lý:1 Đinh:1"
+)
+MIDDLE = "Văn:30 Thị:30 Đức:5 Minh:5 Thanh:5 Ngọc:5 Hữu:4 Quang:4 Xuân:3 Thu:3 Hoài:2 Kim:2 Công:2"
+GIVEN = (
+    "Bình:3 Hoa:3 An:3 Anh:4 Dũng:3 Hùng:3 Lan:3 Mai:3 Hương:3 Tuấn:3 Nam:3 Hải:3 Linh:3 Trang:3 "
+    "Phương:3 Thảo:3 Hà:3 Long:2 Sơn:2 Quân:2 Khánh:2 Giang:2 Yến:2 Ngân:2 Đạt:2 Thắng:2 Cường:2 "
+    "Phúc:2 Nhung:2 Hiếu:2 Tâm:2 Huệ:1 Ước:1"
+)
+
+
+def applicant_names() -> dict[str, list[str]]:
+    """The name parts (``name:weight`` each), each as often as its weight, and folded: the
+    statement's parameters."""
+    names = {}
+    for key, parts in (("family", FAMILY), ("middle", MIDDLE), ("given", GIVEN)):
+        names[key] = [
+            name
+            for part in parts.split()
+            for name, weight in [part.split(":")]
+            for _ in range(int(weight))
+        ]
+        names[f"{key}_folded"] = [fold(name) for name in names[key]]
+    return names
+
+
 # Half of the late ones apologised the day before their appointment; 5 % had a supplement
 # request the day after receipt; two steps each, done by one of the officers.
 EXTRAS_SQL = (
@@ -199,6 +244,7 @@ def fill_province(count: int) -> None:
             "now": REPORTS_NOW,
             "units": unit_ids,
             "procedures": procedures,
+            **applicant_names(),
         },
     )
     for statement in EXTRAS_SQL:

@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from motcua import unit_of_work
+from motcua import request_guard, security_headers, unit_of_work
 from motcua.config import Config
 from motcua.extensions import babel, csrf, db, migrate
 
@@ -47,5 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(admin_bp)
+    request_guard.install(app)
+    security_headers.install(app)
     unit_of_work.install(app)  # after the blueprints: every view is one unit of work
     return app

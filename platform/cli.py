@@ -35,6 +35,7 @@ def load_demo_command():
 @with_appcontext
 def serve_command(host, port):
     """Serve the platform with a production WSGI server (waitress)."""
+    _require_secret_key()
     _serve(_listen(host, port, "serve"), host, port)
 
 
@@ -46,6 +47,7 @@ def demo_command(host, port):
     """Create the database, load the demo province and serve it."""
     # The port is taken before the demo loads, so that a busy one is said at once.
     server = _listen(host, port, "demo")
+    _demo_secret_key(Path.cwd() / "instance" / "secret_key")
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -214,6 +216,37 @@ def _listen(host: str, port: int, command: str):
             err=True,
         )
         raise click.exceptions.Exit(2) from None
+
+
+MIN_KEY_LENGTH = 32  # as secrets.token_urlsafe(24) gives: no word, no old default passes
+
+
+def _require_secret_key() -> None:
+    """Exit 2 unless SECRET_KEY is a real key: anyone who knows the key forges an
+    administrator's session or an API token."""
+    key = current_app.config.get("SECRET_KEY") or ""
+    if len(key) < MIN_KEY_LENGTH:
+        click.echo(
+            f"Chưa đặt SECRET_KEY hoặc khóa quá yếu (cần ít nhất {MIN_KEY_LENGTH} ký tự ngẫu "
+            "nhiên). Hãy đặt biến môi trường SECRET_KEY, ví dụ: "
+            "export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')",
+            err=True,
+        )
+        raise click.exceptions.Exit(2)
+
+
+def _demo_secret_key(path: Path) -> None:
+    """The demo's key when SECRET_KEY is not set: made once, kept in ``instance/`` (readable by
+    its owner only) so that sessions outlive a restart of the demo."""
+    if current_app.config.get("SECRET_KEY"):
+        return
+    import secrets
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    current_app.config["SECRET_KEY"] = path.read_text().strip()
 
 
 def _serve(server, host: str, port: int) -> None:

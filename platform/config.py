@@ -11,10 +11,15 @@ def _default_database_url() -> str:
 
 @dataclass
 class Config:
-    SECRET_KEY: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", "dev-not-secret"))
+    # Signs sessions, API tokens and the desk's held files: none by default, so that no server
+    # runs on a key anyone can read here (`motcua serve` refuses; the demo makes its own).
+    SECRET_KEY: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", ""))
     SQLALCHEMY_DATABASE_URI: str = field(
         default_factory=lambda: os.environ.get("DATABASE_URL") or _default_database_url()
     )
+    # A pooled connection is tested before use: after a restart of the database the first
+    # request of each connection would otherwise fail.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = field(default_factory=lambda: {"pool_pre_ping": True})
     # Files are addressed by their hash below this directory and never overwritten.
     STORAGE_DIR: str = field(
         default_factory=lambda: (
@@ -38,6 +43,10 @@ class Config:
         default_factory=lambda: os.environ.get("MOTCUA_SECURE_COOKIES", "0") == "1"
     )
     PERMANENT_SESSION_LIFETIME: int = 10 * 3600
+    # How long the security log (sign-ins, dossiers opened) is kept, in days.
+    SECURITY_LOG_DAYS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_SECURITY_LOG_DAYS", "365"))
+    )
     # Reverse proxies in front of the app, whose X-Forwarded-For is trusted (the public lookup
     # counts failures per client address).
     PROXY_HOPS: int = field(default_factory=lambda: int(os.environ.get("MOTCUA_PROXY_HOPS", "0")))

@@ -10,9 +10,10 @@ it after the commit, so nothing leaves for an act that was rolled back.
 The boundaries:
 
 - requests: ``install(app)`` wraps every view. A request with a safe method (GET, HEAD,
-  OPTIONS) commits nothing; any other commits after its view returns, unless the act was
-  refused (an exception left the view, or the view answered a refusal through ``refusal``),
-  in which case it rolls back;
+  OPTIONS) commits nothing, unless its view keeps a record of being read (``records_reads``:
+  the public lookup counts wrong tries); any other commits after its view returns, unless the
+  act was refused (an exception left the view, or the view answered a refusal through
+  ``refusal``), in which case it rolls back;
 - the CLI, the worker, the benchmarks and the tests: ``with unit_of_work(): …``.
 """
 
@@ -104,6 +105,12 @@ def refusal(*kinds: type[MotcuaError]) -> Iterator[Refusal]:
         found.error = exc
 
 
+def records_reads(view):
+    """Mark a view whose reading is itself kept (a count, a log entry): committed on GET too."""
+    view.motcua_records_reads = True
+    return view
+
+
 def install(app: Flask) -> None:
     """Make each view of the app one unit of work (see the module docstring)."""
     for endpoint, view in list(app.view_functions.items()):
@@ -113,7 +120,7 @@ def install(app: Flask) -> None:
 def _boundary(view):
     @wraps(view)
     def act(*args, **kwargs):
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS and not getattr(view, "motcua_records_reads", False):
             return view(*args, **kwargs)  # the session is rolled back when it is removed
         try:
             response = view(*args, **kwargs)

@@ -243,6 +243,7 @@ class MailKind(Choice):
     RESULT = "result", _l("Trả kết quả")
     TASK = "task", _l("Việc mới")
     REASSIGNED = "reassigned", _l("Giao lại việc")
+    RETURNED = "returned", _l("Việc được trả lại")
     DUE_SOON = "due_soon", _l("Nhắc hạn bước")
     APPOINTMENT_SOON = "appointment_soon", _l("Sắp đến ngày hẹn")
 
@@ -251,3 +252,64 @@ class NotificationStatus(Choice):
     PENDING = "pending", _l("Chờ gửi")
     SENT = "sent", _l("Đã gửi")
     FAILED = "failed", _l("Gửi lỗi")  # gave up after the last retry
+
+
+# -- the audit log -----------------------------------------------------------------------------
+
+
+class AuditAction(Choice):
+    """What an entry of the audit log records (``audit_log.action``, motcua.services.audit)."""
+
+    CALENDAR_ADD = "calendar.add", _l("Thêm ngày của tỉnh")
+    CALENDAR_UPDATE = "calendar.update", _l("Sửa ngày của tỉnh")
+    CALENDAR_REMOVE = "calendar.remove", _l("Bỏ ngày của tỉnh")
+    MAIL_RETRY = "mail.retry", _l("Gửi lại thư")
+    PROCEDURE_CREATE = "procedure.create", _l("Thêm thủ tục")
+    PROCEDURE_UPDATE = "procedure.update", _l("Sửa thủ tục")
+    PROCEDURE_IMPORT = "procedure.import", _l("Nhập danh mục thủ tục")
+    PROCEDURE_OFFER = "procedure.offer", _l("Nhận giải quyết thủ tục")
+    PROCEDURE_WITHDRAW = "procedure.withdraw", _l("Thôi giải quyết thủ tục")
+    PROCESS_SAVE_DRAFT = "process.save_draft", _l("Lưu nháp quy trình")
+    PROCESS_CONFIGURE = "process.configure", _l("Cấu hình quy trình")
+    PROCESS_REBASE = "process.rebase", _l("Cập nhật quy trình theo mẫu mới")
+    PROCESS_PUBLISH = "process.publish", _l("Ban hành quy trình")
+    PROCESS_DISCARD_DRAFT = "process.discard_draft", _l("Bỏ bản nháp quy trình")
+    PROCESS_COPY = "process.copy_from_predecessor", _l("Chép quy trình của đơn vị cũ")
+    REPORT_FREEZE = "report.freeze", _l("Chốt số liệu báo cáo")
+    UNIT_CREATE = "unit.create", _l("Thêm đơn vị")
+    UNIT_UPDATE = "unit.update", _l("Sửa đơn vị")
+    UNIT_REORGANISE = "unit.reorganise", _l("Sắp xếp lại đơn vị")
+    USER_CREATE = "user.create", _l("Thêm cán bộ")
+    USER_UPDATE = "user.update", _l("Sửa thông tin cán bộ")
+    USER_IMPORT = "user.import", _l("Nhập danh sách cán bộ")
+    USER_ROLE_GRANT = "user.role_grant", _l("Cấp vai trò")
+    USER_ROLE_REVOKE = "user.role_revoke", _l("Bỏ vai trò")
+    USER_DEACTIVATE = "user.deactivate", _l("Khóa tài khoản")
+    USER_REACTIVATE = "user.reactivate", _l("Mở lại tài khoản")
+    USER_PASSWORD_RESET = "user.password_reset", _l("Đặt lại mật khẩu")
+
+
+class AuditTarget(Choice):
+    """What an entry of the audit log is about (``audit_log.target_type``)."""
+
+    PROCEDURE = "procedure", _l("Thủ tục")
+    CATALOGUE_IMPORT = "catalogue_import", _l("Tệp danh mục")
+    UNIT = "unit", _l("Đơn vị")
+    USER = "user", _l("Cán bộ")
+    USER_IMPORT = "user_import", _l("Tệp cán bộ")
+    CALENDAR_DAY = "calendar_day", _l("Ngày")
+    NOTIFICATION = "notification", _l("Thư")
+    REPORT_SNAPSHOT = "report_snapshot", _l("Báo cáo đã chốt")
+
+
+class SecurityEventKind(Choice):
+    """What an entry of the security log records (``security_events.kind``)."""
+
+    SIGNED_IN = "signed_in", _l("Đăng nhập")
+    SIGN_IN_FAILED = "sign_in_failed", _l("Đăng nhập sai")
+    LOCKED = "locked", _l("Tài khoản tạm khóa")
+    SIGNED_OUT = "signed_out", _l("Đăng xuất")
+    PASSWORD_RESET = "password_reset", _l("Mật khẩu được đặt lại")
+    PASSWORD_CHANGED = "password_changed", _l("Tự đổi mật khẩu")
+    SESSIONS_REVOKED = "sessions_revoked", _l("Thu hồi mọi phiên làm việc")
+    DOSSIER_OPENED = "dossier_opened", _l("Mở hồ sơ")

@@ -37,7 +37,7 @@ from sqlalchemy import func, select, update
 
 from motcua.extensions import db
 from motcua.models import Notification, NotificationStatus, utcnow
-from motcua.services import reminders
+from motcua.services import lookup_limits, reminders, security_log
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,10 @@ def run_once(
         try:
             result.queued = reminders.queue_due_soon(clock())
             result.queued += reminders.queue_appointment_soon(clock())
+            # What is kept only for a while: the lookup's old counts, the security log's
+            # entries past their keeping.
+            lookup_limits.forget_old(clock())
+            security_log.purge(clock())
             db.session.commit()
             if not settings.host:
                 result.waiting = _count_due(clock())

@@ -189,11 +189,12 @@ def sign_in_session(client, username: str) -> str:
     (tests/web/test_auth_pages.py signs in for real); return the session's CSRF token, read
     from a page so that forms are still checked."""
     with client.application.app_context():
-        user_id = active_officer(username).id
+        user = active_officer(username)
+        user_id, version = user.id, user.session_version
     with client.session_transaction() as session:
         session.clear()
         session.permanent = True
-        session["uid"] = user_id
+        session["uid"], session["sv"] = user_id, version
     return csrf_token(client.get("/login").get_data(as_text=True))
 
 
@@ -229,6 +230,9 @@ APPLICANT = {
     "email": "hoa@example.vn",
     "address": "Thôn Phú Lộc, xã Can Lộc, tỉnh Hà Tĩnh",
 }
+
+# The API's "complete" with no files: every paper (of any procedure here) noted as not needed.
+NONE_NEEDED = {str(index): "Trường hợp không phải nộp" for index in range(20)}
 
 
 def desk_intake(**overrides) -> dict:

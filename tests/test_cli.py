@@ -128,7 +128,8 @@ def test_demo_creates_its_database_and_serves_the_api(tmp_path):
     import urllib.request
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MOTCUA_STORAGE_DIR")}
+    unset = ("DATABASE_URL", "MOTCUA_STORAGE_DIR", "SECRET_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     server = subprocess.Popen(
         [sys.executable, "-m", "motcua.cli", "demo", "--port", str(port)],
         cwd=tmp_path,
@@ -156,6 +157,8 @@ def test_demo_creates_its_database_and_serves_the_api(tmp_path):
         with urllib.request.urlopen(request, timeout=10) as response:
             assert json.load(response)["token"]
         assert (tmp_path / "instance" / "motcua.sqlite").exists()
+        key = tmp_path / "instance" / "secret_key"  # made for the demo, its owner's only
+        assert len(key.read_text()) >= 32 and key.stat().st_mode & 0o077 == 0
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
@@ -167,7 +170,7 @@ def test_demo_creates_its_database_and_serves_the_api(tmp_path):
 def test_a_port_already_taken_is_said_plainly_with_exit_code_2(tmp_path, command):
     import socket
 
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'busy.sqlite'}"}
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'busy.sqlite'}", "SECRET_KEY": "k" * 40}
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -178,3 +181,29 @@ def test_a_port_already_taken_is_said_plainly_with_exit_code_2(tmp_path, command
     assert f"motcua {command} --port {port + 1}" in result.output
     assert "Traceback" not in result.output and "đang chạy tại" not in result.output
     assert not (tmp_path / "busy.sqlite").exists()  # the demo stopped before loading anything
+
+
+@pytest.mark.parametrize("key", ["", "dev-not-secret", "short-but-not-empty"])
+def test_serve_refuses_to_run_without_a_real_secret_key(tmp_path, key):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": key}
+    result = CliRunner().invoke(main, ["serve", "--port", "0"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "Chưa đặt SECRET_KEY hoặc khóa quá yếu" in result.output
+    assert "đang chạy tại" not in result.output and "Traceback" not in result.output
+
+
+def test_the_demo_keeps_its_own_key_and_a_set_one_wins(app, tmp_path):
+    from motcua.cli import _demo_secret_key
+
+    path = tmp_path / "instance" / "secret_key"
+    with app.app_context():
+        app.config["SECRET_KEY"] = ""
+        _demo_secret_key(path)
+        made = app.config["SECRET_KEY"]
+        app.config["SECRET_KEY"] = ""
+        _demo_secret_key(path)  # the demo started again: the same key, its sessions still good
+        assert app.config["SECRET_KEY"] == made and len(made) >= 32
+        app.config["SECRET_KEY"] = "set-by-the-operator-" * 2
+        _demo_secret_key(path)
+        assert app.config["SECRET_KEY"] == "set-by-the-operator-" * 2
+        app.config["SECRET_KEY"] = "test"

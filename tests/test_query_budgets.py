@@ -150,3 +150,34 @@ def test_the_procedure_list_reads_the_same_whatever_the_numbers(app, officer, mo
             )
         db.session.commit()
     assert walk() == before <= 6  # 27 before: a query per procedure and unit; one for the offers
+
+
+def test_the_landing_page_reads_the_same_whatever_the_numbers(
+    app, officer, make_user, insert_dossier, add_task, monkeypatch
+):
+    """An officer holding every role gets every section: one statement for both inbox tabs'
+    counts (the menu's count reuses it), one for the desk, four for the watch, one each for the
+    drafts and the failed mails, with the officer and the calendar. More steps and dossiers, the
+    same statements."""
+    from motcua.models import Role, Unit
+    from motcua.services import processes
+
+    with app.app_context():
+        clo = db.session.scalar(sa.select(Unit).where(Unit.code == "CLO"))
+        procedure = db.session.scalar(sa.select(Procedure).where(Procedure.code == HOUSEHOLD))
+        assert processes.version_to_run(procedure, clo) is not None
+    everyone = make_user(unit=clo, roles=list(Role))
+    page = officer(everyone.username)
+
+    def walk():
+        with counted(monkeypatch) as counting:
+            response = page.get("/")
+        assert response.status_code == 200
+        assert 'data-section="work"' in response.get_data(as_text=True)
+        return len(counting.statements)
+
+    before = walk()
+    for _ in range(3):
+        named = {"role": None, "candidates": [everyone]}
+        insert_dossier(procedure, clo, steps=[{"role": Role.RECEPTIONIST}, named])
+    assert walk() == before <= 9, before

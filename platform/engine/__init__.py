@@ -3,6 +3,7 @@
 load_diagram / check_diagram / lint   read and check a diagram (DiagramError, Problem)
 WorkflowRun                           run one dossier's workflow (WorkflowError)
 dry_run                               run a diagram end to end for analysts
+steps_of                              a published spec's steps by id
 parse_handler / parse_time_limit      the step properties' syntax
 parse_xml                             the hardened XML parse alone (refuses DTDs, entities)
 set_step_properties / lanes           a unit's variant: new step properties and lane names
@@ -21,7 +22,7 @@ from .conventions import (
 from .errors import DiagramError, Problem, WorkflowError
 from .lint import check_diagram, lint, longest_path_days
 from .parse import Diagram, load_diagram
-from .runner import WorkflowRun, dry_run
+from .runner import WorkflowRun, dry_run, steps_of
 from .scripting import ScriptError
 from .steps import ReadyStep, Step
 from .variants import Lane, lanes, set_step_properties
@@ -50,4 +51,5 @@ __all__ = [
     "parse_time_limit",
     "parse_xml",
     "set_step_properties",
+    "steps_of",
 ]

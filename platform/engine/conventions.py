@@ -6,6 +6,10 @@ A user task carries `spiffworkflow:properties` with
   timeLimit    how long it may take: `4h` (working hours) or `2d` (working days);
   form         optional: the name of a form definition (forms/<name>.json);
   returnsResult optional, "true"/"false": this step hands the result to the applicant.
+  producesResult optional, "true"/"false": this step issues the result (signs, numbers,
+               seals it: the step before the return, "vào sổ, phát hành"); its officer files
+               the result papers as result files, which the return step hands over as they
+               are (the desk does not upload them again).
   waitsForApplicant optional, "true"/"false": this step waits for the applicant's missing
                papers (a supplement request, Decree 118/2025/NĐ-CP art. 17.2.a). The step
                that leads here must give `reason` and `items` (what to add and why, printed
@@ -33,8 +37,16 @@ HANDLER = "handler"
 TIME_LIMIT = "timeLimit"
 FORM = "form"
 RETURNS_RESULT = "returnsResult"
+PRODUCES_RESULT = "producesResult"
 WAITS_FOR_APPLICANT = "waitsForApplicant"
-USER_TASK_PROPERTIES = (HANDLER, TIME_LIMIT, FORM, RETURNS_RESULT, WAITS_FOR_APPLICANT)
+USER_TASK_PROPERTIES = (
+    HANDLER,
+    TIME_LIMIT,
+    FORM,
+    RETURNS_RESULT,
+    PRODUCES_RESULT,
+    WAITS_FOR_APPLICANT,
+)
 
 DOSSIER_STATUS = "dossierStatus"
 END_STATUSES = ("returned", "refused")

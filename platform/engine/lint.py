@@ -20,6 +20,7 @@ from .conventions import (
     END_STATUSES,
     FORM,
     HANDLER,
+    PRODUCES_RESULT,
     RETURNS_RESULT,
     TIME_LIMIT,
     USER_TASK_PROPERTIES,
@@ -169,7 +170,7 @@ def _user_task_problems(node, label, resolve_handler) -> list[Problem]:
                 report(f"người xử lý «{found[name]}» không dùng được: {why}")
     if FORM in found and (why := form_name_problem(found[FORM])):
         report(why)
-    for flag in (RETURNS_RESULT, WAITS_FOR_APPLICANT):
+    for flag in (RETURNS_RESULT, PRODUCES_RESULT, WAITS_FOR_APPLICANT):
         if flag in found and found[flag].strip().lower() not in ("true", "false"):
             report(f"{flag} phải là «true» hoặc «false», không phải «{found[flag]}».")
     if all(

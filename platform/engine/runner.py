@@ -173,6 +173,11 @@ class WorkflowRun:
             self._on_done(task)
 
 
+def steps_of(spec: str) -> dict[str, Step]:
+    """The user tasks of a serialized spec by id, as written (read once per spec)."""
+    return _bundle(spec).steps
+
+
 def _bundle(spec: str) -> SpecBundle:
     try:
         return load_spec(spec)

@@ -21,6 +21,7 @@ from .conventions import (
     DOSSIER_STATUS,
     FORM,
     HANDLER,
+    PRODUCES_RESULT,
     RETURNS_RESULT,
     TIME_LIMIT,
     WAITS_FOR_APPLICANT,
@@ -120,6 +121,7 @@ def step_of(task_spec, properties: dict) -> Step:
         form=properties.get(FORM) or None,
         returns_result=parse_flag(properties.get(RETURNS_RESULT)),
         waits_for_applicant=parse_flag(properties.get(WAITS_FOR_APPLICANT)),
+        produces_result=parse_flag(properties.get(PRODUCES_RESULT)),
     )
 
 

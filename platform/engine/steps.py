@@ -15,6 +15,7 @@ class Step:
     form: str | None
     returns_result: bool
     waits_for_applicant: bool = False
+    produces_result: bool = False  # its officer files the result (engine.conventions)
 
 
 @dataclass(frozen=True)

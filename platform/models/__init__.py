@@ -14,6 +14,7 @@ from motcua.models.notification import Notification
 from motcua.models.paper_trail import Apology, SupplementRequest
 from motcua.models.procedure import Offer, Procedure, ProcessDraft, ProcessVersion
 from motcua.models.report_snapshot import ReportSnapshot
+from motcua.models.security import LookupFailure, SecurityEvent
 from motcua.models.task import Task, TaskCandidate
 from motcua.models.unit import Unit
 from motcua.models.user import User, UserRole
@@ -58,6 +59,8 @@ __all__ = [
     "ProcessStatus",
     "ProcessVersion",
     "ReportSnapshot",
+    "LookupFailure",
+    "SecurityEvent",
     "Role",
     "SupplementRequest",
     "Task",

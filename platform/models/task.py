@@ -22,6 +22,8 @@ class Task(Base):
         Index("ix_tasks_assignee_status_completed", "assignee_id", "status", "completed_at"),
         # Reports: the steps completed in a period, by officer.
         Index("ix_tasks_completed_at", "completed_at"),
+        # The dossier search: the dossiers a unit's steps handle, from the index alone.
+        Index("ix_tasks_unit_dossier", "unit_id", "dossier_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

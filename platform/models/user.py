@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -22,6 +22,13 @@ class User(Base):
     # Repeated wrong passwords lock the account for a while (see services.auth).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Carried by every session and API token: raised to revoke them all at once (sign-out,
+    # a password set or reset, a role granted or taken back, deactivation).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A temporary password (made by an administrator) is changed at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship()

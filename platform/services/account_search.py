@@ -8,15 +8,16 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from motcua.errors import NotFound
+from motcua.errors import Forbidden, NotFound
 from motcua.extensions import db
-from motcua.models import Task, TaskStatus, User, UserRole
-from motcua.services import units
+from motcua.models import Role, Task, TaskStatus, User, UserRole
+from motcua.services import org, units
 from motcua.services.account_rules import parse_role
 
 PER_PAGE = 25
+LOOKS_UP_OFFICERS = frozenset({Role.LEADER, Role.UNIT_ADMIN, Role.SYSTEM_ADMIN})
 
 
 @dataclass
@@ -115,3 +116,21 @@ def claimed_open_tasks(user: User) -> int:
             Task.assignee_id == user.id, Task.status == TaskStatus.CLAIMED
         )
     )
+
+
+def officers_for(actor: User, role: Role | None, unit_code: str | None) -> list[User]:
+    """The active officers a leader or an administrator may look up (GET /api/v1/users), to
+    assign a step or manage an account: those of the units they administer or lead and the
+    units below (belonging there, or holding a role there); everyone for a system
+    administrator. ``role`` and ``unit_code`` narrow the list. Raises Forbidden for anyone
+    else, NotFound for an unknown unit."""
+    if not any(r.role in LOOKS_UP_OFFICERS for r in actor.roles):
+        raise Forbidden(_l("Chỉ lãnh đạo và quản trị xem được danh sách cán bộ."), code="forbidden")
+    query = org.users_query(role, unit_code)
+    if not org.is_system_admin(actor):
+        led = {r.unit_id for r in actor.roles if r.role == Role.LEADER}
+        scope = (org.administered_unit_ids(actor) or set()) | org.subtree_ids(led)
+        held = aliased(UserRole)  # not the role the filters above joined
+        in_scope = select(held.id).where(held.user_id == User.id, held.unit_id.in_(scope))
+        query = query.where(or_(User.unit_id.in_(scope), exists(in_scope)))
+    return list(db.session.scalars(query))

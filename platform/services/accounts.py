@@ -12,7 +12,7 @@ from sqlalchemy import select
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Role, Unit, UnitLevel, User, UserRole
-from motcua.services import audit, auth, org, units
+from motcua.services import audit, auth, org, security_log, units
 from motcua.services.account_rules import (
     ADMIN_ROLES,
     MIN_PASSWORD,
@@ -27,7 +27,7 @@ from motcua.services.account_rules import (
     username_taken,
 )
 from motcua.services.account_search import claimed_open_tasks, get_user
-from motcua.vocabulary import in_vietnamese
+from motcua.vocabulary import SecurityEventKind, in_vietnamese
 
 
 def create_system_admin(
@@ -145,6 +145,7 @@ def add_user(username, display_name, email, unit, password, roles) -> tuple[User
         unit=unit,
         password_hash=auth.hash_password(password or temporary),
         active=True,
+        must_change_password=True,  # set by an administrator, who knows it
     )
     user.roles = [UserRole(unit=unit, role=role) for role in roles]
     db.session.add(user)
@@ -223,10 +224,18 @@ def apply_fields(user: User, display_name: str, email: str | None, unit: Unit) -
     return changes
 
 
+# Separation of duties: a role one holds is always given by someone else, so that no
+# administrator makes themselves, say, the leader who signs a result; every grant is audited.
+SELF_GRANT = _l("Không ai tự cấp vai trò cho mình: hãy nhờ một quản trị khác cấp.")
+
+
 def grant_role(actor: User, user_id: int, unit_code: str, role: str) -> User:
-    """Give an officer a role in a unit. Raises NotFound, Invalid (with `details`)."""
+    """Give an officer (not oneself) a role in a unit. Raises NotFound, Forbidden
+    (``self_grant``), Invalid (with `details`)."""
     managed = units.require_people_admin(actor)
     user = get_user(actor, user_id)
+    if user.id == actor.id:
+        raise Forbidden(SELF_GRANT, code="self_grant")
     unit, problem = _unit_in_scope(managed, unit_code)
     role_value = parse_role(role)
     errors = {}
@@ -237,10 +246,11 @@ def grant_role(actor: User, user_id: int, unit_code: str, role: str) -> User:
     elif unit is not None and (problem := grant_problem(actor, managed, role_value, unit)):
         errors["grant_role"] = problem
     elif unit is not None and (unit.id, role_value) in org.role_pairs(user):
-        errors["grant_role"] = _l("Cán bộ đã có vai trò này tại %(code)s.", code=unit.code)
+        errors["grant_role"] = _l("Cán bộ đã có vai trò này tại %(unit)s.", unit=unit.name)
     if errors:
         raise Invalid(next(iter(errors.values())), code="invalid_role", details=errors)
     user.roles.append(UserRole(unit=unit, role=role_value))
+    auth.revoke_sessions(user)  # what the officer may do changed: they sign in again
     audit.record(
         actor,
         "user.role_grant",
@@ -268,6 +278,7 @@ def revoke_role(actor: User, user_id: int, role_id: int) -> User:
         raise Forbidden(_l("Bạn không thể tự bỏ vai trò quản trị của mình."), code="forbidden")
     unit, role = held.unit, held.role
     user.roles.remove(held)
+    auth.revoke_sessions(user)
     audit.record(
         actor,
         "user.role_revoke",
@@ -293,6 +304,7 @@ def deactivate(actor: User, user_id: int) -> tuple[User, int]:
     claimed = claimed_open_tasks(user)
     if user.active:
         user.active = False
+        auth.revoke_sessions(user)
         audit.record(
             actor,
             "user.deactivate",
@@ -326,13 +338,17 @@ def reactivate(actor: User, user_id: int) -> User:
 
 def reset_password(actor: User, user_id: int) -> tuple[User, str]:
     """Give an officer a new generated password, returned once (never stored in clear nor
-    logged); clears a lockout. Raises NotFound, Forbidden."""
+    logged), to be changed at their next sign-in; clears a lockout and ends their sessions.
+    Raises NotFound, Forbidden."""
     managed = units.require_people_admin(actor)
     user = get_user(actor, user_id)
     _require_covers(managed, user)
     password = generate_password()
     user.password_hash = auth.hash_password(password)
     user.failed_logins, user.locked_until = 0, None
+    user.must_change_password = True  # the administrator knows it
+    auth.revoke_sessions(user)
+    security_log.record(SecurityEventKind.PASSWORD_RESET, user=user, by=actor.username)
     audit.record(
         actor,
         "user.password_reset",

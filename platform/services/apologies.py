@@ -45,6 +45,7 @@ def apologize(actor: User, code: str, reason: str, new_appointment: datetime) ->
         )
     if new_appointment.tzinfo is None:
         raise Invalid(_l("Ngày hẹn mới phải có múi giờ."), code="invalid_appointment")
+    deadlines.require_plausible(new_appointment, "new_appointment")
     now = utcnow()
     _require_in_time(deadlines.calendar(), dossier.appointment_at, new_appointment, now)
     apology = Apology(

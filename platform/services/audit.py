@@ -1,4 +1,10 @@
-"""The audit log of configuration changes (who changed which diagram, entry, user or day, when)."""
+"""The audit log of configuration changes (who changed which diagram, entry, user or day, when).
+
+Each action and target kept (``audit_log.action``, ``target_type``) has its label in
+motcua.vocabulary (AuditAction, AuditTarget): the page shows the label, the stored value stays
+(tests/web/test_plain_words.py checks that every action written here has one). A summary is
+stored in Vietnamese, as it was written, and shown as it is.
+"""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -7,11 +13,12 @@ from motcua.errors import Forbidden
 from motcua.extensions import db
 from motcua.models import AuditEntry, Unit, User
 from motcua.services import org
+from motcua.vocabulary import AuditAction
 
 
 def record(
     actor: User | None,
-    action: str,
+    action: AuditAction | str,
     target_type: str,
     target_key: str,
     summary: str,

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from motcua.errors import Unauthorized
+from motcua.errors import Invalid, Unauthorized
 from motcua.extensions import db
 from motcua.models import User, utcnow
+from motcua.services import account_rules, security_log
+from motcua.vocabulary import SecurityEventKind
 
 
 def hash_password(password: str) -> str:
@@ -46,14 +48,20 @@ def sign_in(username: str, password: str) -> SignIn:
     MAX_FAILED_LOGINS wrong passwords in a row the account is locked for LOCKOUT (code
     ``locked``), whatever password is given; a right password resets the count. So the
     refusal is returned (``bad_credentials``, ``locked``), not raised: the boundary keeps the
-    count."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    count.
+
+    The account's row is locked for the attempt (SELECT … FOR UPDATE; SQLite's transactions
+    are serialised already), so that parallel tries are counted one after the other: the
+    lock holds at MAX_FAILED_LOGINS however many come at once."""
+    user = db.session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
+        security_log.record(SecurityEventKind.SIGN_IN_FAILED, username=username)
         return SignIn(None, _bad_credentials())
     now = utcnow()
     if user.locked_until and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        security_log.record(SecurityEventKind.SIGN_IN_FAILED, user=user, why="locked")
         return SignIn(
             None,
             Unauthorized(
@@ -67,11 +75,16 @@ def sign_in(username: str, password: str) -> SignIn:
         )
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         user.failed_logins += 1
+        security_log.record(SecurityEventKind.SIGN_IN_FAILED, user=user)
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.failed_logins, user.locked_until = 0, now + LOCKOUT
+            security_log.record(
+                SecurityEventKind.LOCKED, user=user, until=user.locked_until.isoformat()
+            )
         return SignIn(None, _bad_credentials())
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
+    security_log.record(SecurityEventKind.SIGNED_IN, user=user)
     return SignIn(user)
 
 
@@ -79,8 +92,9 @@ def _bad_credentials() -> Unauthorized:
     return Unauthorized(_l("Tên đăng nhập hoặc mật khẩu không đúng."), code="bad_credentials")
 
 
-def active_user(user_id) -> User:
-    """The active user of a session or token; raise Unauthorized if gone or deactivated."""
+def active_user(user_id, session_version) -> User:
+    """The active user of a session or token still of the user's ``session_version``; raise
+    Unauthorized if gone, deactivated, or revoked since (``session_revoked``)."""
     # With its roles, which nearly every page and call asks for: one query.
     user = (
         db.session.get(User, user_id, options=[joinedload(User.roles)])
@@ -89,7 +103,39 @@ def active_user(user_id) -> User:
     )
     if user is None or not user.active:
         raise Unauthorized(_l("Tài khoản không còn hoạt động."), code="inactive_user")
+    if session_version != user.session_version:
+        raise Unauthorized(
+            _l("Phiên làm việc đã kết thúc; vui lòng đăng nhập lại."), code="session_revoked"
+        )
     return user
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session and API token of the user at once: each carries the user's session
+    version, which moves on. Done on signing out, when a password is set or reset, when a role
+    is granted or taken back, on deactivation."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(user: User, current: str, new: str, repeated: str) -> None:
+    """The officer sets their own password (a temporary one must be changed at the next
+    sign-in); every other session and token of theirs ends. Raises Invalid with the faulty
+    fields: current, new, repeated."""
+    errors = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current"] = _l("Mật khẩu hiện tại không đúng.")
+    if problem := account_rules.password_problem(new or ""):
+        errors["new"] = problem
+    elif new == current:
+        errors["new"] = _l("Mật khẩu mới phải khác mật khẩu hiện tại.")
+    if new != repeated:
+        errors["repeated"] = _l("Hai lần nhập mật khẩu mới không khớp.")
+    if errors:
+        raise Invalid(_l("Chưa đổi được mật khẩu."), code="invalid_password", details=errors)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    revoke_sessions(user)
+    security_log.record(SecurityEventKind.PASSWORD_CHANGED, user=user)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -97,7 +143,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id})
+    return _serializer().dumps({"uid": user.id, "sv": user.session_version})
 
 
 def user_from_token(token: str) -> User:
@@ -108,4 +154,4 @@ def user_from_token(token: str) -> User:
         raise Unauthorized(_l("Phiên làm việc đã hết hạn."), code="token_expired") from exc
     except BadSignature as exc:
         raise Unauthorized(_l("Mã truy cập không hợp lệ."), code="bad_token") from exc
-    return active_user(payload.get("uid"))
+    return active_user(payload.get("uid"), payload.get("sv"))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from motcua import engine
 from motcua.errors import Invalid
 from motcua.extensions import db
-from motcua.models import Procedure, ProcessDraft, ProcessVersion, Unit, User, UserRole
+from motcua.models import Procedure, ProcessDraft, ProcessVersion, Role, Unit, User, UserRole
 from motcua.services import deadlines, diagrams, org, processes
 
 # What the configurator may change on a step; the form and the result flag are the analyst's.
@@ -323,7 +323,7 @@ def _value_problem(config: Configuration, name: str, value: str) -> str | None:
     if handler.kind == "role" and handler.role not in diagrams.STEP_ROLES:
         return _l(
             "Vai trò «%(role)s» không xử lý hồ sơ; chọn một cửa, chuyên viên hoặc lãnh đạo.",
-            role=handler.role,
+            role=Role.label_of(handler.role),
         )
     if handler.kind == "role" and handler.unit_code and not handler.relative:
         return _l(

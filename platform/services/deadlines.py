@@ -63,13 +63,15 @@ opening steps, moving deadlines and rendering its page asks the database once.
 
 import functools
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app, g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from motcua.errors import Invalid
 from motcua.extensions import db
 from motcua.models.calendar_day import CalendarDay
 from motcua.vocabulary import CalendarDayKind
@@ -79,6 +81,22 @@ _Rows = tuple[tuple, ...]
 
 _cache: dict[tuple[str, str], tuple[_Rows, WorkCalendar]] = {}
 _IN_CONTEXT = "motcua_calendar"
+
+# The years a moment of ours may fall in: no dossier is older, and a day cannot be added to or
+# taken from the ends of Python's dates (years 1 and 9999), where calendars overflow.
+YEARS = range(2000, 2101)
+
+
+def require_plausible(moment: datetime | date, field: str) -> None:
+    """Raise Invalid (``invalid_moment``, the field in ``details``) for a moment outside YEARS."""
+    if moment.year not in YEARS:
+        raise Invalid(
+            _l("Thời điểm ngoài khoảng cho phép."),
+            code="invalid_moment",
+            details={
+                field: _l("Trong các năm %(first)s–%(last)s.", first=YEARS[0], last=YEARS[-1])
+            },
+        )
 
 
 def _rows(session: Session) -> _Rows:
@@ -177,7 +195,9 @@ def deadline(
 def working_deadline(
     start: datetime, *, days: float | Decimal | None = None, hours: float | Decimal | None = None
 ) -> datetime:
-    """`deadline` on the application's calendar (its office hours and the province's days)."""
+    """`deadline` on the application's calendar (its office hours and the province's days).
+    Raises Invalid (``invalid_moment``) for a start outside YEARS."""
+    require_plausible(start, "start")
     return deadline(calendar(), start, days=days, hours=hours)
 
 

@@ -59,3 +59,33 @@ def offers_send_back(form: dict | None) -> bool:
         return False
     choices = form["schema"].get("properties", {}).get("decision", {}).get("enum") or ()
     return any(choice in SEND_BACK_DECISIONS for choice in choices)
+
+
+# The supplement request's own fields (motcua.services.exceptional_paths): a second request's
+# reason goes with the first's, shown when the decision asks for the papers.
+_WITH_ITEMS = ("repeat_reason",)
+
+
+def shown_when(form: dict | None) -> dict[str, dict[str, list]]:
+    """The form's fields that matter only for some decisions: field -> {the deciding field:
+    the values that ask for it}, read from the schema's ``if``/``then`` (a reason required
+    when the decision is to send back, say). The page hides the others until then."""
+    if not form:
+        return {}
+    props = form["schema"].get("properties", {})
+    shown = {}
+    for rule in form["schema"].get("allOf") or ():
+        condition = (rule.get("if") or {}).get("properties") or {}
+        if len(condition) != 1:
+            continue
+        [(name, test)] = condition.items()
+        values = [test["const"]] if "const" in test else list(test.get("enum") or ())
+        if name not in props or not values:
+            continue
+        then = rule.get("then") or {}
+        for field in [*(then.get("properties") or {}), *then.get("required", ())]:
+            if field in props and field != name:
+                shown[field] = {name: values}
+    if "items" in shown:
+        shown.update({f: shown["items"] for f in _WITH_ITEMS if f in props})
+    return shown

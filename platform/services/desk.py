@@ -67,7 +67,7 @@ def desk_units(actor: User) -> list[Unit]:
     ids = {r.unit_id for r in actor.roles if r.role == Role.RECEPTIONIST}
     if not ids:
         raise Forbidden(
-            _l("Chỉ cán bộ bộ phận một cửa (vai trò receptionist) dùng được chức năng này."),
+            _l("Chỉ cán bộ bộ phận một cửa dùng được chức năng này."),
             code="not_a_receptionist",
         )
     return list(
@@ -103,7 +103,6 @@ class HeldFile:
 
     index: int  # the paper's place in the procedure's list
     file_name: str
-    media_type: str | None
     sha256: str
     size: int
     storage_key: str
@@ -121,11 +120,11 @@ def hold_papers(actor: User, procedure_code: str, files: list[PaperFile]) -> lis
     desk_units(actor)
     count = len(processes.procedure_by_code(procedure_code).required_documents or [])
     held = []
-    for index, file_name, stream, media_type in files:
+    for index, file_name, stream in files:
         if 0 <= index < count:
             stream.seek(0)  # read already if the refusal came while the files were stored
             sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], stream)
-            held.append(HeldFile(index, file_name, media_type, sha256, size, key))
+            held.append(HeldFile(index, file_name, sha256, size, key))
     return held
 
 
@@ -157,12 +156,13 @@ def opened(held: list[HeldFile]) -> list[PaperFile]:
     files = []
     for h in held:
         with storage.open_file(current_app.config["STORAGE_DIR"], h.storage_key) as stream:
-            files.append((h.index, h.file_name, io.BytesIO(stream.read()), h.media_type))
+            files.append((h.index, h.file_name, io.BytesIO(stream.read())))
     return files
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="motcua.desk.held-papers")
+    # v2: the rows lost the browser's stated type; a form held before reads as none held.
+    return URLSafeTimedSerializer(current_app.secret_key, salt="motcua.desk.held-papers.v2")
 
 
 def supplement_slip(actor: User, code: str) -> Attachment:
@@ -249,10 +249,7 @@ def return_result(
         actor,
         dossier,
         step.task,
-        [
-            dossiers.NewFile(name, stream, media_type, field="result")
-            for name, stream, media_type in files
-        ],
+        [dossiers.NewFile(name, stream, field="result") for name, stream in files],
         kind=AttachmentKind.RESULT,
     )
     notifications.to_applicant(dossier, MailKind.RESULT, **data)

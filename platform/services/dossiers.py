@@ -1,13 +1,16 @@
 """Reading dossiers and adding their files."""
 
 import mimetypes
+import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import filetype
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from motcua import engine
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import (
@@ -26,6 +29,7 @@ from motcua.services import org, storage, workflow
 from motcua.vocabulary import EventKind
 
 MAX_NAME = 255
+HEAD_BYTES = 8192  # enough for filetype to tell every type it knows
 
 
 @dataclass(frozen=True)
@@ -93,12 +97,12 @@ def add_attachment(
     file_name: str,
     stream: BinaryIO,
     kind: str,
-    media_type: str | None = None,
 ) -> Attachment:
     """Store a file and attach it to the dossier. Files are never replaced, only added.
 
     A receptionist of the dossier's unit, or an officer holding one of its open steps, may add
-    files. Raises NotFound, Forbidden, Conflict (dossier closed) or Invalid.
+    files; a result file only the officer of a step that files results (``files_results``),
+    here as on the task page. Raises NotFound, Forbidden, Conflict (dossier closed) or Invalid.
     """
     try:
         kind = AttachmentKind(kind)
@@ -119,21 +123,21 @@ def add_attachment(
     workflow.lock_dossier(dossier.id)
     if dossier.status in FINAL_STATUSES:
         raise Conflict(_l("Hồ sơ đã kết thúc, không thể thêm tệp."), code="dossier_closed")
-    task = _open_task_of(actor, dossier)
+    task = _open_task_of(actor, dossier, result=kind == AttachmentKind.RESULT)
     if task is None and not org.has_role(actor, Role.RECEPTIONIST, dossier.unit_id):
         raise Forbidden(_l("Bạn không xử lý hồ sơ này."), code="not_a_handler")
-    return attach_file(
-        actor, dossier, task, file_name=file_name, stream=stream, kind=kind, media_type=media_type
-    )
+    if kind == AttachmentKind.RESULT and (task is None or not files_results(task)):
+        raise Invalid(RESULT_NOT_HERE, code="result_not_here", details={"kind": RESULT_NOT_HERE})
+    return attach_file(actor, dossier, task, file_name=file_name, stream=stream, kind=kind)
 
 
 @dataclass(frozen=True)
 class NewFile:
-    """A file to attach: its name as the browser gave it, its bytes and their stated type."""
+    """A file to attach: its name as the browser gave it and its bytes (its type is read from
+    them, ``media_type_of``)."""
 
     file_name: str
     stream: BinaryIO
-    media_type: str | None = None
     event_data: dict | None = None  # added to the event's data (which paper of the procedure)
     field: str = "file"  # the form field a problem with it is reported on
 
@@ -146,12 +150,11 @@ def attach_file(
     file_name: str,
     stream: BinaryIO,
     kind: AttachmentKind,
-    media_type: str | None = None,
     event_data: dict | None = None,
     event: EventKind = EventKind.ATTACHMENT_ADDED,
 ) -> Attachment:
     """``attach_files`` for one file."""
-    new = NewFile(file_name, stream, media_type, event_data)
+    new = NewFile(file_name, stream, event_data)
     return attach_files(actor, dossier, task, [new], kind=kind, event=event)[0]
 
 
@@ -179,7 +182,8 @@ def attach_files(
             raise Invalid(
                 _l("Tệp rỗng."), code="invalid_file", details={file.field: _l("Tệp rỗng.")}
             )
-        media_type = file.media_type or mimetypes.guess_type(file_name)[0]
+        with storage.open_file(current_app.config["STORAGE_DIR"], key) as stored:
+            media_type = media_type_of(stored.read(HEAD_BYTES), file_name)
         attachments.append(
             Attachment(
                 dossier_id=dossier.id,
@@ -187,7 +191,7 @@ def attach_files(
                 kind=kind,
                 file_name=file_name,
                 size=size,
-                media_type=media_type or "application/octet-stream",
+                media_type=media_type,
                 sha256=sha256,
                 storage_key=key,
                 uploaded_by_id=actor.id,
@@ -215,9 +219,29 @@ def attach_files(
     return attachments
 
 
+# Characters a name never keeps: controls, and the marks that reorder text on screen, with
+# which "hoa-don‮fdp.exe" shows as "hoa-donexe.pdf" (a Trojan Source trick, CVE-2021-42574).
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Types a browser shows as they are, safe to take from a name when the bytes say nothing.
+_PLAIN_TYPES = frozenset({"text/plain", "text/csv"})
+
+
+def media_type_of(head: bytes, file_name: str) -> str:
+    """A file's media type from its first bytes (``filetype``: PDF, images, office files,
+    archives…), never from what the uploading browser said; a file the bytes do not name is
+    plain text if its name says so, else application/octet-stream (downloaded, never shown)."""
+    found = filetype.guess(head)
+    if found is not None:
+        return found.mime
+    guessed = mimetypes.guess_type(file_name)[0]
+    return guessed if guessed in _PLAIN_TYPES else "application/octet-stream"
+
+
 def _clean_file_name(file_name: str, field: str = "file") -> str:
-    """The file's own name, without any path a browser sent; Invalid if empty or too long."""
-    file_name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    """The file's own name, without any path a browser sent nor hidden characters, otherwise
+    whole; Invalid if empty or too long."""
+    file_name = _HIDDEN.sub("", file_name or "")
+    file_name = file_name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not file_name or len(file_name) > MAX_NAME:
         raise Invalid(
             _l("Tên tệp không hợp lệ."),
@@ -227,10 +251,32 @@ def _clean_file_name(file_name: str, field: str = "file") -> str:
     return file_name
 
 
-def _open_task_of(actor: User, dossier: Dossier) -> Task | None:
-    for task in db.session.scalars(
-        select(Task).where(Task.dossier_id == dossier.id, Task.status.in_(ACTIVE_TASK_STATUSES))
-    ):
-        if task.assignee_id == actor.id or (task.assignee_id is None and org.may_work(actor, task)):
-            return task
-    return None
+RESULT_NOT_HERE = _l("Chỉ bước phát hành kết quả hoặc bước trả kết quả mới đính kèm tệp kết quả.")
+
+
+def files_results(task: Task) -> bool:
+    """Whether the officer of this step attaches result files: the step that issues the result
+    (``producesResult``: signed, numbered, sealed — filed once, where it is made) or the one
+    that hands it over (``returnsResult``), which hands over what the first filed."""
+    if task.returns_result:
+        return True
+    spec = workflow.spec_of(task.dossier.process_version_id)
+    step = engine.steps_of(spec).get(task.step_id)
+    return step is not None and step.produces_result
+
+
+def _open_task_of(actor: User, dossier: Dossier, *, result: bool = False) -> Task | None:
+    """The open step of the dossier the actor works now; for a result file, one that files
+    results if the actor holds several."""
+    mine = [
+        task
+        for task in db.session.scalars(
+            select(Task)
+            .where(Task.dossier_id == dossier.id, Task.status.in_(ACTIVE_TASK_STATUSES))
+            .order_by(Task.id)
+        )
+        if task.assignee_id == actor.id or (task.assignee_id is None and org.may_work(actor, task))
+    ]
+    if result:
+        return next((task for task in mine if files_results(task)), mine[0] if mine else None)
+    return mine[0] if mine else None

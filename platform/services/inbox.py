@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from motcua.errors import Forbidden, Invalid
@@ -39,7 +39,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import deadlines
+from motcua.services import deadlines, dossier_search
 from motcua.services.task_list import takeable
 
 TABS = ("mine", "unit", "done", "overdue")
@@ -53,7 +53,7 @@ class Filters:
     procedure: str = ""  # a catalogue code
     status: str = ""  # open | claimed
     due_before: date | None = None  # due on or before this (local) day
-    q: str = ""  # dossier code prefix, applicant name, or ID number
+    q: str = ""  # words of the dossier code, applicant name, ID number or phone
     sort: str = "due"
 
     @property
@@ -231,16 +231,9 @@ def _filter_conditions(tab: str, filters: Filters, by_code: dict) -> tuple[list,
         conditions.append(Dossier.procedure_id == by_code[filters.procedure])
         needs_dossier = True
     if filters.q:
-        q = filters.q
-        conditions.append(
-            or_(
-                Dossier.code.startswith(q.upper(), autoescape=True),
-                # The code on the form 02 of a dossier received complete on a later day.
-                Dossier.provisional_code == q.upper(),
-                Dossier.applicant_name.icontains(q, autoescape=True),
-                Dossier.applicant_id_number == q,
-            )
-        )
+        # As the dossier search finds them: each folded word a part of the code, the form 02's
+        # code, the applicant's name, ID number or phone ("binh" finds "Bình", "0003" a code).
+        conditions.extend(dossier_search.matching(filters.q))
         needs_dossier = True
     return conditions, needs_dossier
 

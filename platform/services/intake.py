@@ -3,7 +3,7 @@ page and through the API alike."""
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
@@ -39,6 +39,7 @@ REQUIRED = _l("Trường này là bắt buộc.")
 NOT_GIVEN = _l("Chưa có giấy tờ này: đính kèm tệp, hoặc ghi lý do không cần nộp.")
 MAX_NOTE = 500
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{8,20}$")  # CCCD has 12 digits; old CMND 9; passports
+LONGEST = {"name": 255, "email": 255, "address": 500}  # the dossier's columns
 
 
 @dataclass
@@ -65,7 +66,10 @@ def parse_applicant(raw) -> Applicant:
         errors["applicant.id_number"] = _l("Trường này là bắt buộc.")
     elif not ID_NUMBER.match(values["id_number"]):
         errors["applicant.id_number"] = _l("Số giấy tờ tùy thân không hợp lệ.")
-    if values["email"] and not EMAIL.match(values["email"]):
+    for name, longest in LONGEST.items():
+        if values[name] and len(values[name]) > longest:
+            errors[f"applicant.{name}"] = _l("Dài quá %(n)s ký tự.", n=longest)
+    if values["email"] and not EMAIL.match(values["email"]) and "applicant.email" not in errors:
         errors["applicant.email"] = _l("Địa chỉ thư điện tử không hợp lệ.")
     if values["phone"] and not re.fullmatch(r"\+?[0-9 .-]{8,20}", values["phone"]):
         errors["applicant.phone"] = _l("Số điện thoại không hợp lệ.")
@@ -87,19 +91,19 @@ class Check:
     one per line) instead: the dossier is incomplete and waits for the applicant (form 02
     instead of the receipt).
 
-    ``not_needed`` None: the caller does not state the papers one by one (the API's call), so
-    only the ticked ones are checked.
+    The same for the desk's page and the API: a complete dossier has a file of each paper or
+    the note why it is not needed.
     """
 
     complete: bool = False
     checked: frozenset[int] = frozenset()
     note: str = ""
     supplement: tuple[str, str] | None = None
-    not_needed: Mapping[int, str] | None = None
+    not_needed: Mapping[int, str] = field(default_factory=dict)
 
 
 # One file of a paper: (index of the procedure's paper, file name, bytes, media type).
-PaperFile = tuple[int, str, BinaryIO, str | None]
+PaperFile = tuple[int, str, BinaryIO]
 
 
 def paper_files(uploads) -> list[PaperFile]:
@@ -114,14 +118,8 @@ def paper_files(uploads) -> list[PaperFile]:
         index = int(number) if number.isdigit() and len(number) < 4 else -1
         for upload in uploads.getlist(key):
             if upload.filename:
-                files.append((index, upload.filename, upload.stream, stated_type(upload)))
+                files.append((index, upload.filename, upload.stream))
     return files
-
-
-def stated_type(upload) -> str | None:
-    """The browser's type of an uploaded file, unless it only says "bytes" (then the file's
-    name decides, when it is stored)."""
-    return upload.mimetype if upload.mimetype != "application/octet-stream" else None
 
 
 def receive(
@@ -268,7 +266,7 @@ def _check_errors(check: Check, counts: list[int]) -> dict[str, str]:
     for index in sorted(check.checked):
         if counts[index] == 0:
             errors[f"doc-{index}"] = _l("Thành phần đã đánh dấu có phải kèm ít nhất một tệp.")
-    if check.supplement is None and check.not_needed is not None:
+    if check.supplement is None:
         # A complete dossier has every paper the procedure lists, or the officer's note why
         # this applicant need not give it (Decree 118/2025/NĐ-CP art. 17.2.a as amended by
         # Decree 309/2026/NĐ-CP: the desk checks the dossier's completeness before receiving).
@@ -282,7 +280,7 @@ def _not_needed(check: Check, counts: list[int]) -> dict[int, str]:
     """The papers not given, each with the officer's note why it is not needed."""
     return {
         index: " ".join(note.split())[:MAX_NOTE]
-        for index, note in (check.not_needed or {}).items()
+        for index, note in check.not_needed.items()
         if 0 <= index < len(counts) and not counts[index] and note and note.strip()
     }
 
@@ -293,8 +291,8 @@ def _store_papers(actor, dossier, first: Task | None, papers: list[str], files) 
         dossier,
         first,
         [
-            dossiers.NewFile(name, stream, media_type, {"document": papers[i]}, f"doc-{i}")
-            for i, name, stream, media_type in files
+            dossiers.NewFile(name, stream, {"document": papers[i]}, f"doc-{i}")
+            for i, name, stream in files
         ],
         kind=AttachmentKind.COMPONENT,
     )

@@ -2,13 +2,14 @@
 number or phone learns where the dossier stands, and nothing more.
 
 A wrong pair answers exactly as an unknown code does. Failed attempts are counted twice, per
-dossier code and per client address, within a sliding window: a code tried wrongly
+dossier code and per client address, within a window: a code tried wrongly
 ``LOOKUP_MAX_FAILURES_PER_CODE`` times is refused to everyone for a while (429) even with a right
 pair, so that an id number cannot be guessed by trying; an address is refused after
 ``LOOKUP_MAX_FAILURES_PER_ADDRESS`` failures, a higher limit, so that a desk kiosk shared by many
 applicants is not locked by a few mistyped numbers while one machine still cannot try codes by
-the thousand (settings in motcua.config). The counters live in this process: a deployment with
-several processes or hosts needs a shared store (Redis, say) instead.
+the thousand (settings in motcua.config). The counts are in the database, shared by every
+process (motcua.services.lookup_limits); a refusal is returned, not raised, so that the count it
+made is kept.
 
 What it tells: the procedure, the stage in plain words, the papers asked for while the dossier
 waits for them (form 02's list, TT 03/2025 Appendix I [S]), the dates. While the clock is
@@ -18,9 +19,6 @@ again (motcua.services.exceptional_paths).
 
 import hmac
 import re
-import threading
-import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,9 +35,10 @@ from motcua.models import (
     DossierStatus,
     SupplementRequest,
     Task,
+    utcnow,
 )
+from motcua.services import lookup_limits as limits
 
-MAX_CLIENTS = 10_000  # addresses remembered at once; the oldest are forgotten first
 NOT_FOUND = _l("Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ hoặc số điện thoại đã nhập.")
 REQUIRED = _l("Trường này là bắt buộc.")
 # Compared against when the code is unknown or the applicant gave no phone, so that every
@@ -101,81 +100,20 @@ class LookupResult:
     finished_at: datetime | None  # refused, withdrawn or stopped: when it ended
 
 
-class FailureLog:
-    """Failed attempts per client within a sliding window; thread-safe, bounded in size."""
+@dataclass(frozen=True)
+class Lookup:
+    """The answer of a lookup: the result, or why not (kept as counted)."""
 
-    def __init__(self, limit: int, window: float, max_clients: int = MAX_CLIENTS, clock=None):
-        self.limit, self.window, self.max_clients = limit, window, max_clients
-        self._clock = clock or time.monotonic
-        self._lock = threading.Lock()
-        self._by_client: OrderedDict[str, deque] = OrderedDict()
-
-    def retry_after(self, client: str) -> int | None:
-        """Seconds until the client may try again, or None if it may try now."""
-        now = self._clock()
-        with self._lock:
-            times = self._by_client.get(client)
-            if times is None:
-                return None
-            while times and times[0] <= now - self.window:
-                times.popleft()
-            if not times:
-                del self._by_client[client]
-                return None
-            if len(times) < self.limit:
-                return None
-            return max(1, int(times[0] + self.window - now + 0.999))
-
-    def record(self, client: str) -> None:
-        now = self._clock()
-        with self._lock:
-            times = self._by_client.get(client)
-            if times is None:
-                if len(self._by_client) >= self.max_clients:
-                    self._forget_stale(now)
-                times = self._by_client[client] = deque(maxlen=self.limit)
-            times.append(now)
-            self._by_client.move_to_end(client)
-
-    def _forget_stale(self, now: float) -> None:
-        for client in [
-            c for c, t in self._by_client.items() if not t or t[-1] <= now - self.window
-        ]:
-            del self._by_client[client]
-        while len(self._by_client) >= self.max_clients:
-            self._by_client.popitem(last=False)  # the client that failed least recently
-
-    def clear(self) -> None:
-        with self._lock:
-            self._by_client.clear()
+    result: LookupResult | None
+    refused: MotcuaError | None = None
 
 
-_CREATE_LOCK = threading.Lock()
-
-
-def failure_log(by: str) -> FailureLog:
-    """The application's failure counter ``by`` "code" or "address" (one per app, made on
-    first use)."""
-    key = f"motcua.lookup_failures.{by}"
-    extensions = current_app.extensions
-    log = extensions.get(key)
-    if log is None:
-        with _CREATE_LOCK:
-            log = extensions.get(key)
-            if log is None:
-                config = current_app.config
-                log = extensions[key] = FailureLog(
-                    config[f"LOOKUP_MAX_FAILURES_PER_{by.upper()}"],
-                    config["LOOKUP_WINDOW_SECONDS"],
-                )
-    return log
-
-
-def lookup(code: str, secret: str, client: str) -> LookupResult:
+def lookup(code: str, secret: str, client: str) -> Lookup:
     """Where the dossier ``code`` stands, if ``secret`` is its applicant's id number or phone.
 
-    Raises Invalid (a field left empty), NotFound with the same message whether the code
-    exists or not, and TooManyAttempts (429) once ``client`` or ``code`` has failed too often.
+    Raises Invalid (a field left empty). Returns the refusal, counted: NotFound with the same
+    message whether the code exists or not, TooManyAttempts (429) once ``client`` or ``code``
+    has failed too often.
     """
     code = (code or "").strip().upper()
     secret = normalise(secret)
@@ -191,14 +129,17 @@ def lookup(code: str, secret: str, client: str) -> LookupResult:
     dossier = db.session.scalar(
         select(Dossier).where(or_(Dossier.code == code, Dossier.provisional_code == code))
     )
-    by_code, by_address = failure_log("code"), failure_log("address")
-    code_key = dossier.code if dossier else code
-    wait = by_address.retry_after(client)
+    config = current_app.config
+    now = utcnow()
+    # The address first, then the code, always: two tries never wait for each other's rows.
+    by_address = limits.count_try(f"address:{client}"[:200], now)
+    by_code = limits.count_try(f"code:{dossier.code if dossier else code}"[:200], now)
+    wait = limits.retry_after(by_address, config["LOOKUP_MAX_FAILURES_PER_ADDRESS"], now)
     if wait is not None:
-        raise TooManyAttempts(wait)
-    wait = by_code.retry_after(code_key)
+        return Lookup(None, TooManyAttempts(wait))
+    wait = limits.retry_after(by_code, config["LOOKUP_MAX_FAILURES_PER_CODE"], now)
     if wait is not None:
-        raise TooManyAttempts(wait, by_code=True)
+        return Lookup(None, TooManyAttempts(wait, by_code=True))
     stored = [dossier.applicant_id_number, dossier.applicant_phone] if dossier else [None, None]
     matched = False
     for value in stored:  # both compared every time: the same work whichever matches
@@ -206,10 +147,10 @@ def lookup(code: str, secret: str, client: str) -> LookupResult:
         same = hmac.compare_digest(secret.encode(), (value or _DUMMY).encode())
         matched = matched or (same and bool(value))
     if not matched:
-        by_address.record(client)
-        by_code.record(code_key)
-        raise NotFound(NOT_FOUND, code="dossier_not_found")
-    return _result(dossier)
+        return Lookup(None, NotFound(NOT_FOUND, code="dossier_not_found"))
+    limits.forgive(by_address)
+    limits.forgive(by_code)
+    return Lookup(_result(dossier))
 
 
 def _result(dossier: Dossier) -> LookupResult:

@@ -172,3 +172,16 @@ def reachable_officers(user_ids) -> list[User]:
         select(User).where(User.id.in_(user_ids), User.active.is_(True)).order_by(User.id)
     )
     return [u for u in users if u.email and u.email.strip()]
+
+
+def step_returned(task: Task, sender: User | None, reason: str | None) -> Notification | None:
+    """Queue the mail telling the officer a step came back to (``task.assignee``, who did it
+    before) who sent it back and why; None when they have no address or sent it themself."""
+    user = task.assignee
+    if user is None or (sender is not None and sender.id == user.id):
+        return None
+    if not (user.active and user.email and user.email.strip()):
+        return None
+    db.session.flush()  # the reopened step's id, for the link
+    # No dedup key: a step may come back more than once; each return is its own mail.
+    return _to_officer(MailKind.RETURNED, task, user, sender=sender, reason=reason or "")

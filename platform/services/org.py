@@ -315,6 +315,12 @@ def require_dossier_visible(user: User, dossier) -> None:
 
 
 def users_for(role: Role | None, unit_code: str | None) -> list[User]:
+    return list(db.session.scalars(users_query(role, unit_code)))
+
+
+def users_query(role: Role | None, unit_code: str | None):
+    """The active officers holding ``role`` (any) in the unit ``unit_code`` (any), by username.
+    Raises NotFound for an unknown unit."""
     query = select(User).where(User.active.is_(True)).order_by(User.username)
     if role is not None or unit_code is not None:
         query = query.join(UserRole, UserRole.user_id == User.id).distinct()
@@ -322,4 +328,4 @@ def users_for(role: Role | None, unit_code: str | None) -> list[User]:
         query = query.where(UserRole.role == role)
     if unit_code is not None:
         query = query.where(UserRole.unit_id == unit_by_code(unit_code).id)
-    return list(db.session.scalars(query))
+    return query

@@ -79,7 +79,11 @@ def claim(actor: User, task_id: int) -> Task:
     task = _locked_task(actor, task_id)
     if task.assignee_id == actor.id:
         return task
-    now = utcnow()
+    _take(task, actor, utcnow())
+    return task
+
+
+def _take(task: Task, actor: User, now, data: dict | None = None) -> None:
     task.status, task.assignee_id, task.claimed_at = TaskStatus.CLAIMED, actor.id, now
     workflow.record(
         task.dossier,
@@ -88,8 +92,8 @@ def claim(actor: User, task_id: int) -> Task:
         at=now,
         task_id=task.id,
         from_step=task.step_name,
+        data=data,
     )
-    return task
 
 
 def release(actor: User, task_id: int) -> Task:
@@ -164,7 +168,8 @@ def reassign(actor: User, task_id: int, assignee_username: str, reason: str) -> 
 
 
 def complete(actor: User, task_id: int, data: dict) -> Task:
-    """Complete a step with its form data and move the dossier on as the diagram says.
+    """Complete a step with its form data and move the dossier on as the diagram says; a
+    step nobody holds is taken by the one who completes it, recorded as a claim.
 
     Raises Conflict if the step is no longer open or another officer holds it, Invalid with
     field errors if the data does not fit the step's form, and Invalid ``result_required``
@@ -192,6 +197,7 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
             code="result_required",
         )
     at_receipt = dossier.status == DossierStatus.RECEIVED
+    _claim_on_completing(task, actor, now)
     workflow.run_engine(progress.run.complete, task.engine_task_id, data)
     decision = data.get("decision")
     _finish(task, actor, now, decision if isinstance(decision, str) else Outcome.DONE)
@@ -199,6 +205,8 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     if task.waits_for_applicant:
         exceptional_paths.papers_received(actor, dossier, data.get("note"), now)
     progress.returning = task.outcome in decisions.SEND_BACK_DECISIONS
+    if progress.returning:
+        progress.returned_by, progress.return_reason = actor, _reason(data)
     created, _ = workflow.advance(progress, progressed=True)
     waiting = next((t for t in created if t.waits_for_applicant), None)
     if waiting is not None:
@@ -288,8 +296,9 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
             ),
             code="no_previous_step",
         )
+    _claim_on_completing(task, actor, now)
     _finish(task, actor, now, Outcome.SENT_BACK)
-    progress.returning = True
+    progress.returning, progress.returned_by, progress.return_reason = True, actor, reason
     workflow.advance(progress, progressed=True)
     workflow.record(
         dossier,
@@ -303,6 +312,18 @@ def send_back(actor: User, task_id: int, reason: str) -> Task:
     )
     workflow.save(progress)
     return task
+
+
+def _claim_on_completing(task: Task, actor: User, now) -> None:
+    """A handler who completes a step nobody holds takes it first, on the record: the history
+    shows who held it, as if they had claimed it (the page says so before they complete)."""
+    if task.assignee_id is None:
+        _take(task, actor, now, {"on_completing": True})
+
+
+def claimed_on_completing(task: Task) -> bool:
+    """Whether the done step was taken by completing it (``_claim_on_completing``)."""
+    return task.claimed_at is not None and task.claimed_at == task.completed_at
 
 
 def _finish(task: Task, actor: User, now, outcome: str) -> None:

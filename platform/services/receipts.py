@@ -4,12 +4,14 @@ it first if there is none, so that the applicant holds exactly the paper on reco
 not a second layout). The paper itself is motcua.services.slips."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from motcua.extensions import db
-from motcua.models import Attachment, Dossier, SupplementRequest, User
+from motcua.models import Attachment, Dossier, Event, SupplementRequest, User
 from motcua.services import slips
+from motcua.vocabulary import EventKind
 
 
 @dataclass(frozen=True)
@@ -25,15 +27,38 @@ class ReceiptView:
 def receipt_view(actor: User, code: str) -> ReceiptView:
     """The desk's receipt page of a dossier the actor may see. Raises NotFound."""
     dossier, issued = slips.issued(actor, code)
-    # Papers brought for a supplement request move the appointment: a receipt stored before
-    # them bears the old date, so the applicant is given a new one.
+    promised = _promised(dossier)
+    current = [a for a in slips.of_form(issued, "01") if _bears_appointment(dossier, a, promised)]
+    return ReceiptView(dossier, current[-1] if current else None, slips.receipt_due(dossier))
+
+
+def _promised(dossier: Dossier) -> dict[int, str]:
+    """The appointment each stored receipt was issued with (kept with its event), by its
+    attachment id."""
+    rows = db.session.scalars(
+        select(Event.data).where(
+            Event.dossier_id == dossier.id, Event.kind == EventKind.SLIP_ISSUED
+        )
+    )
+    return {
+        data["attachment_id"]: data["appointment_at"]
+        for data in rows
+        if data and data.get("appointment_at")
+    }
+
+
+def _bears_appointment(dossier: Dossier, receipt: Attachment, promised: dict[int, str]) -> bool:
+    """Whether a stored receipt bears the dossier's appointment as it stands. A receipt stored
+    before its appointment was kept is judged by the papers supplemented since, the one thing
+    that moved an appointment then."""
+    if receipt.id in promised:
+        return datetime.fromisoformat(promised[receipt.id]) == dossier.appointment_at
     moved = db.session.scalar(
         select(func.max(SupplementRequest.received_at)).where(
             SupplementRequest.dossier_id == dossier.id
         )
     )
-    stored = [a for a in slips.of_form(issued, "01") if moved is None or a.uploaded_at >= moved]
-    return ReceiptView(dossier, stored[-1] if stored else None, slips.receipt_due(dossier))
+    return moved is None or receipt.uploaded_at >= moved
 
 
 def print_receipt(actor: User, code: str) -> Attachment:

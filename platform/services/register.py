@@ -17,7 +17,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from sqlalchemy.orm import load_only, selectinload
 from motcua.errors import Forbidden, Invalid
 from motcua.extensions import db
 from motcua.models import Dossier, Role, Unit, User, utcnow
-from motcua.services import org, papers
+from motcua.services import org, papers, sheets
 from motcua.services.paper_wording import (
     HELPERS,
     day,
@@ -227,7 +226,7 @@ def register_workbook(unit: Unit, start: date, end: date) -> bytes:
 
     def line(row, first, last, text, font, horizontal="center"):
         sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-        cell = sheet.cell(row=row, column=first, value=text)
+        cell = sheets.cell(sheet, row, first, text)
         cell.font, cell.alignment = font, Alignment(horizontal=horizontal)
 
     header = desk_header(unit)
@@ -243,7 +242,7 @@ def register_workbook(unit: Unit, start: date, end: date) -> bytes:
     heading = 8
     centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for column, (title, _pdf, width) in enumerate(REGISTER_COLUMNS, start=1):
-        cell = sheet.cell(row=heading, column=column, value=title)
+        cell = sheets.cell(sheet, heading, column, title)
         cell.font, cell.alignment, cell.border = bold, centred, border
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.row_dimensions[heading].height = 45
@@ -266,13 +265,11 @@ def register_workbook(unit: Unit, start: date, end: date) -> bytes:
             None,
         )
         for column, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
-            if isinstance(value, str):  # a control character typed in would stop openpyxl
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            sheet.cell(row=heading + n, column=column, value=value).style = style
+            sheets.cell(sheet, heading + n, column, value).style = style
     if not rows:
         line(heading + 1, 1, ncols, "(Không có hồ sơ nào được tiếp nhận trong kỳ)", plain, "left")
     total = f"Tổng số hồ sơ tiếp nhận trong kỳ: {len(rows)}. In lúc {stamp(dated)}."
-    sheet.cell(row=heading + max(len(rows), 1) + 2, column=1, value=total).font = plain
+    sheets.cell(sheet, heading + max(len(rows), 1) + 2, 1, total).font = plain
 
     sheet.freeze_panes = sheet.cell(row=heading + 1, column=1)
     sheet.print_title_rows = f"{heading}:{heading}"

@@ -35,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
 from motcua.models import utcnow
+from motcua.services.deadlines import YEARS
 
 KINDS = ("week", "month", "quarter", "six_months", "nine_months", "year", "custom")
 # The cumulative periods: the first report months of a year (one period a year).
@@ -195,6 +196,8 @@ def parse_period(kind: str, key: str = "", first: str = "", last: str = "") -> P
     if not key:
         return latest_ended(kind, today_local())
     try:
+        if not key[:4].isdigit() or int(key[:4]) not in YEARS:
+            raise ValueError(key)
         if kind == "week":
             year, number = key.split("-W")
             return week(int(year), int(number))
@@ -232,6 +235,9 @@ def _parse_custom(first: str, last: str) -> Period:
             days[name] = date.fromisoformat(text)
         except ValueError:
             errors[name] = _l("Cần một ngày dạng YYYY-MM-DD.") if text else _l("Cần nhập ngày.")
+    for name, day in days.items():
+        if day.year not in YEARS:
+            errors[name] = _l("Trong các năm %(first)s–%(last)s.", first=YEARS[0], last=YEARS[-1])
     if not errors and days["to"] < days["from"]:
         errors["to"] = _l("Ngày kết thúc phải từ ngày bắt đầu trở đi.")
     if not errors and (days["to"] - days["from"]).days >= MAX_DAYS:

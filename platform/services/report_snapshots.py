@@ -38,6 +38,7 @@ from motcua.services import (
     storage,
 )
 from motcua.services.report_periods import Period
+from motcua.vocabulary import in_vietnamese
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -128,7 +129,8 @@ def freeze(
         "report_snapshot",
         str(snapshot.id),
         f"Chốt số liệu báo cáo thống kê của {report.unit.name} ({report.unit.code}), kỳ "
-        f"{_days(report.period.start)} – {_days(report.period.last_day)}, nhóm theo {group}",
+        f"{_days(report.period.start)} – {_days(report.period.last_day)}, nhóm theo "
+        f"{_group_words(report.group)}",
         unit=report.unit,
         data={
             "period": {"kind": report.period.kind, "key": report.period.key},
@@ -251,6 +253,12 @@ def as_report(found: ReportSnapshot) -> reports.Report:
         generated_at=datetime.fromisoformat(data["generated_at"]),
         **moments,
     )
+
+
+def _group_words(group: str) -> str:
+    """The grouping as the summary names it ("thủ tục hành chính"), stored in Vietnamese."""
+    label = report_files.GROUP_LABELS.get(group)
+    return in_vietnamese(label).lower() if label is not None else group
 
 
 def _days(day: date) -> str:

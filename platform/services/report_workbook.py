@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from motcua.services import reports as service
+from motcua.services import sheets
 from motcua.services.report_files import (
     header_rows,
     identification,
@@ -64,7 +65,7 @@ def workbook(report: service.Report) -> bytes:
     for r, (text, font) in enumerate(titles, start=3):
         _merged(sheet, r, 1, ncols, text, font, horizontal="center")
     unit_row = 3 + len(titles)
-    note = sheet.cell(row=unit_row, column=ncols - 3, value=_("Đơn vị tính: Số hồ sơ TTHC"))
+    note = sheets.cell(sheet, unit_row, ncols - 3, _("Đơn vị tính: Số hồ sơ TTHC"))
     note.font = Font(name="Times New Roman", italic=True, size=11)
     sheet.merge_cells(
         start_row=unit_row, start_column=ncols - 3, end_row=unit_row, end_column=ncols
@@ -73,7 +74,7 @@ def workbook(report: service.Report) -> bytes:
     first = unit_row + 1
     for cell, r, c in placed(header_rows(report.group)):
         row, column = first + r, 1 + c
-        sheet.cell(row=row, column=column, value=cell.text)
+        sheets.cell(sheet, row, column, cell.text)
         if cell.rowspan > 1 or cell.colspan > 1:
             sheet.merge_cells(
                 start_row=row,
@@ -83,7 +84,7 @@ def workbook(report: service.Report) -> bytes:
             )
     numbers = first + 3
     for column in range(1, ncols + 1):
-        sheet.cell(row=numbers, column=column, value=f"({column})")
+        sheets.cell(sheet, numbers, column, f"({column})")
     for row in sheet.iter_rows(min_row=first, max_row=numbers, max_col=ncols):
         for cell in row:
             cell.font, cell.alignment, cell.border = bold, center, border
@@ -112,7 +113,7 @@ def workbook(report: service.Report) -> bytes:
     notes_sheet = book.create_sheet(_("Ghi chú")[:31])
     notes_sheet.column_dimensions["A"].width = 140
     for i, text in enumerate(notes(), start=1):
-        cell = notes_sheet.cell(row=i, column=1, value=text)
+        cell = sheets.cell(notes_sheet, i, 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     out = io.BytesIO()
     book.save(out)
@@ -121,7 +122,7 @@ def workbook(report: service.Report) -> bytes:
 
 def _merged(sheet, row, first, last, text, font, horizontal="left") -> None:
     sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    cell = sheet.cell(row=row, column=first, value=text)
+    cell = sheets.cell(sheet, row, first, text)
     cell.font = font
     cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
 
@@ -139,15 +140,15 @@ def _signatures(sheet, row, ncols, head, bold, italic) -> None:
 
 def _write_row(sheet, r, number, label, figures: service.Figures, font, border) -> None:
     values = figures.as_dict()
-    sheet.cell(row=r, column=1, value=number).alignment = Alignment(horizontal="center")
-    sheet.cell(row=r, column=2, value=label).alignment = Alignment(wrap_text=True, vertical="top")
+    sheets.cell(sheet, r, 1, number).alignment = Alignment(horizontal="center")
+    sheets.cell(sheet, r, 2, label).alignment = Alignment(wrap_text=True, vertical="top")
     for i, key in enumerate(service.COLUMNS, start=3):
         value = values[key]
         if key == "online_share":
-            cell = sheet.cell(row=r, column=i, value=None if value is None else value / 100)
+            cell = sheets.cell(sheet, r, i, None if value is None else value / 100)
             cell.number_format = "0.0%"
         else:
-            cell = sheet.cell(row=r, column=i, value=value)
+            cell = sheets.cell(sheet, r, i, value)
             cell.number_format = "#,##0"
     for column in range(1, 3 + len(service.COLUMNS)):
         cell = sheet.cell(row=r, column=column)
@@ -165,10 +166,11 @@ def _officers_sheet(book, report, bold, plain, border, center) -> None:
         _("Số bước trễ hạn"),
         _("Thời gian trung bình một bước (giờ)"),
     ]
-    title = sheet.cell(
-        row=1,
-        column=1,
-        value=_(
+    title = sheets.cell(
+        sheet,
+        1,
+        1,
+        _(
             "Kết quả xử lý của cán bộ — %(unit)s — %(period)s",
             unit=report.unit.name,
             period=period_label(report.period),
@@ -177,7 +179,7 @@ def _officers_sheet(book, report, bold, plain, border, center) -> None:
     title.font = bold
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(heads))
     for c, text in enumerate(heads, start=1):
-        cell = sheet.cell(row=3, column=c, value=text)
+        cell = sheets.cell(sheet, 3, c, text)
         cell.font, cell.alignment, cell.border = bold, center, border
     for n, officer in enumerate(report.officers, start=1):
         values = [
@@ -190,7 +192,7 @@ def _officers_sheet(book, report, bold, plain, border, center) -> None:
             officer.average_hours,
         ]
         for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=3 + n, column=c, value=value)
+            cell = sheets.cell(sheet, 3 + n, c, value)
             cell.font, cell.border = plain, border
             if c in (5, 6):
                 cell.number_format = "#,##0"

@@ -199,10 +199,17 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         file_name=f"{_file_prefix(spec)}{dossier.code}.pdf",
         stream=io.BytesIO(pdf),
         kind=AttachmentKind.SLIP,
-        media_type="application/pdf",
-        event_data={"form": spec.number, "circular": CIRCULAR},
+        event_data={"form": spec.number, "circular": CIRCULAR, **_bears(spec, dossier)},
         event=EventKind.SLIP_ISSUED,
     )
+
+
+def _bears(spec: Form, dossier: Dossier) -> dict:
+    """What a receipt promises, kept with its event: a receipt whose appointment has since
+    moved (papers supplemented, an apology's new date, a pause) is not the one to hand over."""
+    if spec.number != "01":
+        return {}
+    return {"appointment_at": dossier.appointment_at.isoformat()}
 
 
 def receipt_due(dossier: Dossier) -> bool:

@@ -15,6 +15,7 @@ from motcua.models import ACTIVE_TASK_STATUSES, Dossier, Task, TaskCandidate, Ta
 
 SCOPES = ("mine", "unit")
 STATUSES = ("open", "done")
+LAST_PAGE = 1_000_000
 
 
 @dataclass
@@ -37,7 +38,8 @@ def list_tasks(
         raise Invalid(_l("scope phải là mine hoặc unit."), code="invalid_scope")
     if status not in STATUSES:
         raise Invalid(_l("status phải là open hoặc done."), code="invalid_status")
-    page, per_page = max(page, 1), min(max(per_page, 1), 200)
+    # A page past the last is empty; one past any offset the database can take is the last.
+    page, per_page = min(max(page, 1), LAST_PAGE), min(max(per_page, 1), 200)
 
     if status == "done":
         where = Task.completed_by_id == actor.id

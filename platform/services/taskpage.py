@@ -1,9 +1,9 @@
 """The task page: one step with its dossier, files, history and form, and the actions that need
-more than the processing service (a form posted with files, a file attached)."""
+more than the processing service (a form posted with files, files attached)."""
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
@@ -26,12 +26,12 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import deadlines, decisions, dossiers, formdata, org, processing
+from motcua.services import deadlines, decisions, dossiers, formdata, org, processing, workflow
 from motcua.services.inbox import urgency
 from motcua.vocabulary import EventKind
 
 HISTORY = 20  # events shown on the task page; the dossier page has them all
-WORKING_KINDS = (AttachmentKind.WORKING, AttachmentKind.RESULT)
+UPLOAD_ROWS = 4  # files the page's upload form takes at once (each its own kind and paper)
 _TRUE = ("on", "true", "1", "yes")
 
 
@@ -57,6 +57,13 @@ class TaskPage:
     attachment_kinds: tuple[AttachmentKind, ...]  # what kinds of file the actor may attach here
     urgency: str
     supplement: SupplementRequest | None  # what the applicant was asked for, on a waiting step
+    files_results: bool = False  # the step files the result (dossiers.files_results)
+    papers: list[str] = field(default_factory=list)  # the procedure's papers a file may be
+    paper_of: dict[int, str] = field(default_factory=dict)  # attachment id -> its paper
+    # Nobody holds the step: completing it takes it (processing._claim_on_completing).
+    claims_on_completing: bool = False
+    shown_when: dict = field(default_factory=dict)  # decisions.shown_when of the form
+    names: dict[str, str] = field(default_factory=dict)  # username -> name, for the history
 
 
 def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> TaskPage:
@@ -71,6 +78,8 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
     events = dossiers.events_of(dossier)
     soon = deadlines.calendar().add(now, days=1)
     form = load_form(task.form) if task.form else None
+    may_work = handler and mine
+    results = may_work and dossiers.files_results(task)
     return TaskPage(
         task=task,
         dossier=dossier,
@@ -78,7 +87,7 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
         events=events[-HISTORY:],
         earlier_events=max(0, len(events) - HISTORY),
         form=form,
-        may_work=handler and mine,
+        may_work=may_work,
         may_claim=handler and task.assignee_id is None,
         may_release=active and task.assignee_id == actor.id,
         may_reassign=leader,
@@ -88,10 +97,52 @@ def task_page(actor: User, task_id: int, *, now: datetime | None = None) -> Task
         and _has_previous_step(task),
         earlier_decisions=_decisions_before(task),
         returned=_returned_by(task, events),
-        attachment_kinds=WORKING_KINDS if task.returns_result else (AttachmentKind.WORKING,),
+        attachment_kinds=kinds_for(task, results=results),
         urgency=urgency(due_at=task.due_at, completed_at=task.completed_at, now=now, soon=soon),
         supplement=_supplement_asked(task) if task.waits_for_applicant else None,
+        files_results=results,
+        papers=list(dossier.procedure.required_documents or []),
+        paper_of=_papers_of_files(events),
+        claims_on_completing=may_work and task.assignee_id is None,
+        shown_when=decisions.shown_when(form),
+        names=_names(events),
     )
+
+
+def kinds_for(task: Task, *, results: bool) -> tuple[AttachmentKind, ...]:
+    """The kinds of file the step's officer attaches: working files; the papers themselves
+    on the step that receives the applicant's missing ones; results where they are filed."""
+    kinds = [AttachmentKind.WORKING]
+    if task.waits_for_applicant:
+        kinds.append(AttachmentKind.COMPONENT)
+    if results:
+        kinds.append(AttachmentKind.RESULT)
+    return tuple(kinds)
+
+
+def _papers_of_files(events: list[Event]) -> dict[int, str]:
+    return {
+        e.data["attachment_id"]: e.data["document"]
+        for e in events
+        if e.kind == EventKind.ATTACHMENT_ADDED and (e.data or {}).get("document")
+    }
+
+
+def _names(events: list[Event]) -> dict[str, str]:
+    """The names of the officers the shown history gives work to (it stores usernames)."""
+    usernames = {
+        name
+        for e in events[-HISTORY:]
+        if e.kind == EventKind.REASSIGNED
+        for name in ((e.data or {}).get("to"), (e.data or {}).get("from"))
+        if name
+    }
+    if not usernames:
+        return {}
+    users = db.session.execute(
+        select(User.username, User.display_name).where(User.username.in_(sorted(usernames)))
+    )
+    return {username: name or username for username, name in users}
 
 
 def _decisions_before(task: Task) -> list[tuple[Task, list[decisions.Field]]]:
@@ -139,10 +190,11 @@ def _supplement_asked(task: Task) -> SupplementRequest | None:
 
 
 def _officers_for(task: Task) -> list[User]:
-    """Active officers who may work the task now: its role in its unit, or those named."""
-    if task.role is not None:
-        return org.users_for(task.role, task.unit.code)
-    return sorted((c.user for c in task.candidates if c.user.active), key=lambda u: u.username)
+    """Every active officer who may work the task now, as ``org.may_work`` asks: those with its
+    role in its unit, and those named for it (the candidates resolved when it opened)."""
+    officers = {u.id: u for u in org.users_for(task.role, task.unit.code)} if task.role else {}
+    officers |= {c.user.id: c.user for c in task.candidates if c.user.active}
+    return sorted(officers.values(), key=lambda u: (u.display_name, u.username))
 
 
 def _has_previous_step(task: Task) -> bool:
@@ -221,7 +273,6 @@ def file_fields(form: dict | None) -> list[str]:
 class Upload:
     file_name: str
     stream: BinaryIO
-    media_type: str | None = None
 
 
 def complete(
@@ -252,25 +303,72 @@ def complete(
     return processing.complete(actor, task_id, data)
 
 
-def attach(actor: User, task_id: int, kind: str, upload: Upload | None) -> Attachment:
-    """Attach a working file (or, on the step that returns the result, a result file) to the
-    task's dossier. Raises NotFound, Forbidden (not the step's handler), Conflict (the step is
-    no longer active) or Invalid with field errors for ``kind`` and ``file``."""
+@dataclass(frozen=True)
+class FileChoice:
+    """One row of the page's upload form: a file, its kind, and the paper it is (or "")."""
+
+    upload: Upload | None
+    kind: str = AttachmentKind.WORKING.value
+    paper: str = ""
+
+
+def attach(actor: User, task_id: int, rows: list[FileChoice]) -> list[Attachment]:
+    """Attach the files chosen (rows without a file are skipped) to the task's dossier, each
+    of its kind (``kinds_for``: a result only on a step that files results) and, if given,
+    tied to one of the procedure's papers. All or none: a bad row refuses the lot, and says
+    which file. Raises NotFound, Forbidden (not the step's handler), Conflict (the step is no
+    longer active) or Invalid with field errors ``file`` and ``file-<row>``."""
     task = processing.get_task(actor, task_id)
+    workflow.lock_dossier(task.dossier_id)
+    db.session.refresh(task)  # as it is now that the dossier is held
     if task.status not in ACTIVE_TASK_STATUSES:
         raise Conflict(_l("Bước này đã được xử lý hoặc đã bị hủy."), code="task_not_active")
     if not org.may_work(actor, task) or task.assignee_id not in (None, actor.id):
         raise Forbidden(_l("Bạn không phải người xử lý bước này."), code="not_a_handler")
+    chosen = [(i, row) for i, row in enumerate(rows) if row.upload and row.upload.file_name]
+    if not chosen:
+        raise Invalid(
+            _l("Chưa đính kèm được tệp."),
+            code="invalid_file",
+            details={"file": _l("Chọn một tệp để tải lên.")},
+        )
+    kinds = {k.value for k in kinds_for(task, results=dossiers.files_results(task))}
+    papers = list(task.dossier.procedure.required_documents or [])
     errors = {}
-    if kind not in WORKING_KINDS:
-        errors["kind"] = _l("Giá trị không hợp lệ.")
-    elif kind == AttachmentKind.RESULT and not task.returns_result:
-        errors["kind"] = _l("Chỉ bước trả kết quả mới đính kèm tệp kết quả.")
-    if upload is None or not upload.file_name:
-        errors["file"] = _l("Chọn một tệp để tải lên.")
+    for i, row in chosen:
+        if row.kind not in kinds:
+            why = (
+                dossiers.RESULT_NOT_HERE
+                if row.kind == AttachmentKind.RESULT
+                else _l("Loại tệp không hợp lệ.")
+            )
+        elif row.paper and row.paper not in papers:
+            why = _l("Thành phần hồ sơ không có trong danh mục.")
+        else:
+            continue
+        errors[f"file-{i}"] = _l("Tệp «%(name)s»: %(why)s", name=row.upload.file_name, why=why)
     if errors:
-        raise Invalid(_l("Chưa đính kèm được tệp."), code="invalid_file", details=errors)
-    return _attach(actor, task, kind, upload)
+        raise Invalid(_l("Chưa đính kèm được tệp nào."), code="invalid_file", details=errors)
+    attached = []
+    for i, row in chosen:
+        new = dossiers.NewFile(
+            row.upload.file_name,
+            row.upload.stream,
+            {"document": row.paper} if row.paper else None,
+            f"file-{i}",
+        )
+        try:
+            attached += dossiers.attach_files(
+                actor, task.dossier, task, [new], kind=AttachmentKind(row.kind)
+            )
+        except Invalid as exc:  # an empty file, a bad name: the boundary keeps none of them
+            why = (exc.details or {}).get(new.field, exc.message)
+            raise Invalid(
+                _l("Chưa đính kèm được tệp nào."),
+                code=exc.code,
+                details={new.field: _l("Tệp «%(name)s»: %(why)s", name=new.file_name, why=why)},
+            ) from exc
+    return attached
 
 
 def _attach(actor: User, task: Task, kind: str, upload: Upload) -> Attachment:
@@ -280,5 +378,4 @@ def _attach(actor: User, task: Task, kind: str, upload: Upload) -> Attachment:
         file_name=upload.file_name,
         stream=upload.stream,
         kind=kind,
-        media_type=upload.media_type,
     )

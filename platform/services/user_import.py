@@ -295,6 +295,8 @@ def _plan_update(ctx, result, user, display_name, email, unit, roles, password) 
         return f"cán bộ {user.username} giữ vai trò ngoài phạm vi bạn quản trị"
     held = org.role_pairs(user)
     new_roles = [(u, role) for u, role in roles if (u.id, role) not in held]
+    if new_roles and user.id == ctx.actor.id:
+        return "không ai tự cấp vai trò cho mình: nhờ một quản trị khác cấp"
     changes += [f"thêm vai trò {role.value}@{u.code}" for u, role in new_roles]
     if not changes:
         return "không có thay đổi"

@@ -89,8 +89,10 @@ class Progress:
     active: dict[str, Task]  # the dossier's open task rows, by engine task id
     opened: list[Task] = field(default_factory=list)  # the steps this action opened
     # The action returns the dossier to a step done before (a send-back): the steps it opens go
-    # back to the officers who did them.
+    # back to the officers who did them, told by whom and why.
     returning: bool = False
+    returned_by: User | None = None
+    return_reason: str | None = None
 
 
 def start(dossier: Dossier, now: datetime) -> Progress:
@@ -171,7 +173,15 @@ def _clock_start(progress: Progress, unit_id: int, role: Role | None) -> datetim
 def _open_task(progress: Progress, engine_task_id: str, step: engine.Step) -> Task:
     dossier = progress.dossier
     handler = engine.parse_handler(step.handler)
-    unit, role, candidates = org.resolve_handler(handler, dossier.unit, dossier.receiving_unit)
+    try:
+        unit, role, candidates = org.resolve_handler(handler, dossier.unit, dossier.receiving_unit)
+    except Invalid as exc:
+        # A step sent back to named officers goes to those still active (the one who did it may
+        # have left): the dossier is not stuck on a send-back for want of one of them.
+        active = _active_named(handler) if progress.returning else None
+        if not active:
+            raise exc
+        unit, role, candidates = org.resolve_handler(active, dossier.unit, dossier.receiving_unit)
     start = _clock_start(progress, unit.id, role)
     task = Task(
         dossier=dossier,
@@ -215,6 +225,20 @@ def _back_to_previous_officers(progress: Progress, created: list[Task]) -> None:
         if officer is None or not officer.active or not _may_take(officer, task):
             continue
         task.status, task.assignee, task.claimed_at = TaskStatus.CLAIMED, officer, progress.now
+        notifications.step_returned(task, progress.returned_by, progress.return_reason)
+
+
+def _active_named(handler: engine.Handler) -> engine.Handler | None:
+    """The named officers of a ``user:`` handler who are still active, or None."""
+    if handler.kind != "users":
+        return None
+    active = set(
+        db.session.scalars(
+            select(User.username).where(User.username.in_(handler.usernames), User.active.is_(True))
+        )
+    )
+    names = tuple(name for name in handler.usernames if name in active)
+    return engine.Handler(kind="users", usernames=names) if names else None
 
 
 def _may_take(officer: User, task: Task) -> bool:

@@ -20,6 +20,7 @@ from motcua.web import (  # noqa: E402,F401  (routes register themselves on bp)
     lookup,
     pages,
     reports,
+    search,
     slips,
     watch,
 )

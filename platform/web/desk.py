@@ -122,7 +122,7 @@ def desk_result(code):
         values = {"returned_to": step.dossier.applicant_name, "method": ReturnMethod.AT_DESK}
         return render_template("desk/result.html", step=step, values=values, errors={})
     files = [
-        (upload.filename, upload.stream, intake.stated_type(upload))
+        (upload.filename, upload.stream)
         for upload in request.files.getlist("result")
         if upload.filename
     ]

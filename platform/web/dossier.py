@@ -10,7 +10,9 @@ from flask import Response, g, render_template, send_file, send_from_directory
 from flask_babel import gettext as _
 
 import motcua.web
-from motcua.services import exceptional_paths, slips, timeline
+from motcua.services import exceptional_paths, security_log, slips, timeline
+from motcua.unit_of_work import records_reads
+from motcua.vocabulary import SecurityEventKind
 from motcua.web import bp
 from motcua.web.auth import login_required
 
@@ -51,8 +53,10 @@ def file_size(size: int) -> str:
 
 @bp.get("/dossiers/<code>")
 @login_required
+@records_reads  # who opened which dossier: the security log
 def dossier(code):
     data = timeline.view(g.user, code)
+    security_log.record(SecurityEventKind.DOSSIER_OPENED, user=g.user, dossier_code=code)
     return render_template(
         "dossier/dossier.html",
         view=data,

@@ -72,6 +72,7 @@ def _task_page(task_id: int, status: int = 200, **context):
     return render_template(
         "inbox/task.html",
         page=page,
+        upload_rows=taskpage.UPLOAD_ROWS,
         **context,
     ), status
 
@@ -138,7 +139,7 @@ def reassign_task(task_id):
 @login_required
 def complete_task(task_id):
     uploads = {
-        name: taskpage.Upload(f.filename, f.stream, f.mimetype)
+        name: taskpage.Upload(f.filename, f.stream)
         for name, f in request.files.items()
         if f and f.filename
     }
@@ -146,6 +147,8 @@ def complete_task(task_id):
         task = taskpage.complete(g.user, task_id, request.form, uploads)
     if refused:
         return _refused(task_id, "complete", refused.error, request.form)
+    if processing.claimed_on_completing(task):
+        flash(_("Bạn đã nhận xử lý bước «%(step)s» khi hoàn thành.", step=task.step_name))
     flash(
         _(
             "Đã hoàn thành bước «%(step)s» của hồ sơ %(code)s.",
@@ -173,11 +176,26 @@ def send_back_task(task_id):
 @bp.post("/tasks/<int:task_id>/files")
 @login_required
 def attach_file(task_id):
-    file = request.files.get("file")
-    upload = taskpage.Upload(file.filename, file.stream, file.mimetype) if file else None
+    # One row per file input, in the page's order: its file, kind and paper side by side.
+    files, kinds = request.files.getlist("file"), request.form.getlist("kind")
+    papers = request.form.getlist("paper")
+    rows = [
+        taskpage.FileChoice(
+            taskpage.Upload(f.filename, f.stream) if f and f.filename else None,
+            kinds[i] if i < len(kinds) else "working",
+            papers[i] if i < len(papers) else "",
+        )
+        for i, f in enumerate(files)
+    ]
     with refusal(Invalid, Conflict) as refused:
-        attachment = taskpage.attach(g.user, task_id, request.form.get("kind", "working"), upload)
+        attached = taskpage.attach(g.user, task_id, rows)
     if refused:
         return _refused(task_id, "files", refused.error, request.form)
-    flash(_("Đã đính kèm tệp %(name)s.", name=attachment.file_name))
+    flash(
+        _(
+            "Đã đính kèm %(n)s tệp: %(names)s.",
+            n=len(attached),
+            names=", ".join(a.file_name for a in attached),
+        )
+    )
     return redirect(url_for("web.task", task_id=task_id))

@@ -3,7 +3,7 @@ phone show where the dossier stands."""
 
 from flask import render_template, request
 
-from motcua.errors import Invalid, NotFound
+from motcua.errors import Invalid
 from motcua.services import lookup as lookup_service
 from motcua.unit_of_work import refusal
 from motcua.web import bp
@@ -14,18 +14,18 @@ def lookup():
     if request.method == "GET":
         return render_template("lookup.html", result=None, errors={}, message=None)
     # POST, not GET: the id number stays out of addresses, histories and server logs.
-    with refusal(lookup_service.TooManyAttempts, Invalid, NotFound) as refused:
-        result = lookup_service.lookup(
+    with refusal(Invalid) as refused:
+        found = lookup_service.lookup(
             request.form.get("code", ""),
             request.form.get("secret", ""),
             request.remote_addr or "",
         )
-    if refused:
-        exc = refused.error
-        page = render_template(
-            "lookup.html", result=None, errors=exc.details or {}, message=exc.message
-        )
-        if isinstance(exc, lookup_service.TooManyAttempts):
-            return page, 429, {"Retry-After": str(exc.retry_after)}
-        return page, exc.status
-    return render_template("lookup.html", result=result, errors={}, message=None)
+    exc = refused.error if refused else found.refused
+    if exc is None:
+        return render_template("lookup.html", result=found.result, errors={}, message=None)
+    page = render_template(
+        "lookup.html", result=None, errors=exc.details or {}, message=exc.message
+    )
+    if isinstance(exc, lookup_service.TooManyAttempts):
+        return page, 429, {"Retry-After": str(exc.retry_after)}
+    return page, exc.status

@@ -1,27 +1,50 @@
-"""The landing page and the pages' error handling."""
+"""The landing page, the menu and its count, the favicon, and the pages' error handling."""
 
-from flask import g, redirect, render_template, url_for
+from flask import g, redirect, render_template, send_from_directory, url_for
 from flask_babel import get_locale
 
 from motcua.errors import MotcuaError
+from motcua.services import landing
 from motcua.web import bp, navigation
 from motcua.web.auth import login_required
 
 
-def nav_links() -> list[tuple[str, str]]:
-    """The signed-in officer's menu: (endpoint, label) in the menu's order."""
-    return [(e.endpoint, e.label) for e in navigation.entries_for(g.get("user"))]
+def nav_groups():
+    """The signed-in officer's menu: (group, entries) in the menu's order."""
+    return navigation.groups_for(g.get("user"))
+
+
+def inbox_badge():
+    """The count beside the inbox in the menu (None: no badge), read once per request."""
+    return landing.badge(g.get("user"))
 
 
 @bp.app_context_processor
 def _page_globals():
-    return {"nav_links": nav_links, "get_locale": get_locale}
+    return {
+        "nav_groups": nav_groups,
+        "inbox_badge": inbox_badge,
+        "inbox_endpoint": navigation.INBOX,
+        "get_locale": get_locale,
+    }
 
 
 @bp.get("/")
 @login_required
 def home():
-    return redirect(url_for(navigation.HOME))
+    if landing.lands_on_inbox(g.user):
+        return redirect(url_for(navigation.INBOX))
+    menu = {entry.endpoint for entry in navigation.entries_for(g.user)}
+    return render_template("home.html", view=landing.landing(g.user), menu=menu)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon browsers and PDF viewers ask for at the site's root (the pages link the SVG):
+    favicon.svg drawn at 16, 32 and 48 px into one .ico file."""
+    return send_from_directory(
+        bp.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.app_errorhandler(MotcuaError)

@@ -355,7 +355,10 @@ def test_roles_are_granted_and_taken_back_per_unit(app, officer):
     grant = {"grant_role": "leader", "grant_unit": "CLO.VHXH"}
     assert admin.post(f"/admin/users/{uid}/roles", data=grant).status_code == 302
     twice = admin.post(f"/admin/users/{uid}/roles", data=grant)
-    assert twice.status_code == 422 and "Cán bộ đã có vai trò này tại CLO.VHXH." in text(twice)
+    assert (
+        twice.status_code == 422
+        and "Cán bộ đã có vai trò này tại Phòng Văn hóa - Xã hội." in text(twice)
+    )
     assert account(app, "clo.cv.tckh1")[4] == {"specialist@CLO.KT", "leader@CLO.VHXH"}
     page = admin.page(f"/admin/users/{uid}")
     revoke = re.search(r'data-role="specialist@CLO.KT">.*?/roles/(\d+)/revoke', page, re.S)
@@ -746,3 +749,34 @@ def test_import_files_left_unconfirmed_are_removed_after_a_day(app):
         new = user_import.stage(io.BytesIO(b"username,display_name\nnew.one,B\n"))
         assert not path.exists()
         assert user_import.load(new).startswith(b"username")
+
+
+def test_no_one_grants_a_role_to_themselves(app, officer):
+    """A unit admin (or the system admin) cannot make themselves the leader who signs: on the
+    page, or through the CSV import (separation of duties)."""
+    for username, grant in (
+        ("clo.qt", {"grant_role": "leader", "grant_unit": "CLO"}),
+        ("admin", {"grant_role": "receptionist", "grant_unit": "CLO"}),
+    ):
+        pages, before = officer(username), account(app, username)[4]
+        response = pages.post(f"/admin/users/{user_id(app, username)}/roles", data=grant)
+        assert response.status_code == 403
+        assert "Không ai tự cấp vai trò cho mình" in text(response)
+        assert account(app, username)[4] == before
+    assert audit(app, "user.role_grant") == []
+
+    clo = officer("clo.qt")
+    html = upload(clo, b"username,display_name,email,unit_code,roles,password\nclo.qt,,,,leader,\n")
+    assert report(html.get_data(as_text=True))[2] == (
+        "clo.qt",
+        "Bỏ qua: không ai tự cấp vai trò cho mình: nhờ một quản trị khác cấp",
+    )
+    # Another admin may: and the grant is on record.
+    other = {"grant_role": "leader", "grant_unit": "CLO"}
+    assert (
+        officer("admin")
+        .post(f"/admin/users/{user_id(app, 'clo.qt')}/roles", data=other)
+        .status_code
+        == 302
+    )
+    assert [e[0] for e in audit(app, "user.role_grant", "clo.qt")] == ["admin"]

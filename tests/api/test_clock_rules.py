@@ -8,8 +8,10 @@ Each act runs at a chosen moment (``replaying``, the clock every service stamps 
 given for 1/5 falling on a Saturday; Tuesday 4/5 is the next working day after Thursday 29/4.
 """
 
+import io
 from datetime import datetime
 
+import pypdf
 import pytest
 from sqlalchemy import select
 
@@ -19,7 +21,7 @@ from motcua.services import dossier_codes
 from motcua.services.formdata import example_data
 from motcua.services.workflow import task_due_at
 from motcua.workcalendar import WorkCalendar
-from tests.conftest import APPLICANT
+from tests.conftest import APPLICANT, NONE_NEEDED
 from tests.factories import unique
 
 CALENDAR = WorkCalendar()
@@ -44,6 +46,7 @@ def receive(login_as, moment: str, **body) -> dict:
                 "unit_code": "CLO",
                 "applicant": APPLICANT,
                 "channel": "direct",
+                "not_needed": NONE_NEEDED,
                 **body,
             },
         )
@@ -244,6 +247,30 @@ def test_the_apology_comes_a_working_day_before_the_appointment_and_only_once(lo
     assert done.status_code == 201, done.get_json()
     again = apologize(login_as, code, "2027-05-05T16:30", "2027-05-11T16:30")
     assert again.get_json()["error"]["code"] == "already_rescheduled"
+
+
+def test_a_receipt_printed_before_the_apology_is_not_handed_over_after_it(app, login_as, officer):
+    code = receive(login_as, "2027-04-29T10:00", complete=True)["code"]
+    desk = officer("clo.mc1")
+    assert desk.post(f"/desk/receipts/{code}").status_code == 303
+    assert apologize(login_as, code, "2027-05-05T16:00", "2027-05-10T16:30").status_code == 201
+
+    # The stored receipt promises 6/5: the desk is not offered it, and printing issues one
+    # that bears the new appointment, kept and printed again as it is.
+    assert "In đúng bản đã lưu trong hồ sơ" not in desk.page(f"/desk/receipts/{code}")
+    printed = desk.post(f"/desk/receipts/{code}")
+    pdf = pypdf.PdfReader(io.BytesIO(desk.get(printed.headers["Location"]).data))
+    assert "10/05/2027" in " ".join(page.extract_text() for page in pdf.pages)
+    assert "In đúng bản đã lưu trong hồ sơ" in desk.page(f"/desk/receipts/{code}")
+    assert desk.post(f"/desk/receipts/{code}").status_code == 303
+    with app.app_context():
+        receipts = db.session.scalars(
+            select(Attachment)
+            .join(Dossier, Dossier.id == Attachment.dossier_id)
+            .where(Dossier.code == code, Attachment.file_name.startswith("01-"))
+            .order_by(Attachment.id)
+        ).all()
+        assert len(receipts) == 2
 
 
 def test_with_no_margin_the_apology_may_come_until_the_appointment(app, login_as, monkeypatch):

@@ -89,3 +89,73 @@ def test_two_simultaneous_completions_one_wins_one_gets_409(race_app):
         )
     assert completed == 1
     assert next_steps == 3  # receive, this step, and exactly one next step
+
+
+def test_parallel_wrong_passwords_are_counted_one_by_one_and_the_lock_holds_at_five(race_app):
+    tries = 12
+    barrier = threading.Barrier(tries)
+    results = []
+
+    def sign_in(password):
+        own_client = race_app.test_client()
+        barrier.wait()
+        response = own_client.post(
+            "/api/v1/auth/token", json={"username": "clo.ld2", "password": password}
+        )
+        results.append(response.get_json()["error"]["code"])
+
+    threads = [threading.Thread(target=sign_in, args=(f"sai-{n}",)) for n in range(tries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(results) == ["bad_credentials"] * auth.MAX_FAILED_LOGINS + ["locked"] * (
+        tries - auth.MAX_FAILED_LOGINS
+    )
+    right = race_app.test_client().post(
+        "/api/v1/auth/token", json={"username": "clo.ld2", "password": "demo"}
+    )
+    assert right.status_code == 401 and right.get_json()["error"]["code"] == "locked"
+
+
+def test_parallel_guesses_at_the_lookup_are_held_at_the_limit_in_every_process(race_app):
+    from motcua.app import create_app
+
+    client = race_app.test_client()
+    created = client.post(
+        "/api/v1/dossiers",
+        json={"procedure_code": "1.001612", "unit_code": "CLO", "applicant": APPLICANT},
+        headers=token(client, "clo.mc1"),
+    ).get_json()
+    guesses = 40
+    barrier = threading.Barrier(guesses)
+    results = []
+
+    def guess(n):
+        own_client = race_app.test_client()
+        barrier.wait()
+        response = own_client.get(
+            "/api/v1/lookup",
+            query_string={"code": created["code"], "secret": f"0421900{n:05d}"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        )
+        results.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    limit = race_app.config["LOOKUP_MAX_FAILURES_PER_CODE"]
+    assert sorted(results) == [404] * limit + [429] * (guesses - limit)
+
+    # Another process (an app of its own on the same database) holds the code back too.
+    other = create_app({**race_app.config, "TESTING": True})
+    refused = other.test_client().get(
+        "/api/v1/lookup",
+        query_string={"code": created["code"], "secret": APPLICANT["id_number"]},
+    )
+    assert refused.status_code == 429
+    with other.app_context():
+        db.engine.dispose()

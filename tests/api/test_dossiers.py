@@ -91,7 +91,7 @@ def test_unknown_procedure_is_a_404(login_as):
 def test_attachments_are_stored_with_their_hash_and_logged(app, login_as, make_dossier):
     code = make_dossier()["code"]
     desk = login_as("clo.mc1")
-    content = "Đơn đăng ký hộ kinh doanh".encode()
+    content = b"%PDF-1.4 " + "Đơn đăng ký hộ kinh doanh".encode()  # its type is read from it
     response = desk.upload(code, "don-dang-ky.pdf", content)
     assert response.status_code == 201
     attachment = response.get_json()
@@ -168,6 +168,23 @@ def test_procedures_and_users_for_pickers(login_as):
     assert leader.get("/users", query_string={"role": "pope"}).status_code == 422
 
 
+def test_the_officers_list_holds_only_those_the_caller_may_assign_or_manage(login_as):
+    def usernames(who, **query):
+        response = login_as(who).get("/users", query_string=query)
+        assert response.status_code == 200, response.get_json()
+        return {u["username"] for u in response.get_json()["items"]}
+
+    everyone = usernames("admin")
+    assert {"hkh.cv1", "clo.cv.tckh1", "tthcc.mc1"} <= everyone
+    for who in ("clo.ld1", "clo.qt"):  # Xã Can Lộc's leader and unit admin
+        seen = usernames(who)
+        assert "clo.cv.tckh1" in seen and "clo.mc1" in seen
+        assert not {"hkh.cv1", "tthcc.mc1"} & seen
+        assert usernames(who, unit="HKH") == set()
+    led = usernames("clo.ld.tckh")  # a leader of an office sees the office's officers
+    assert "clo.cv.tckh1" in led and "hkh.cv1" not in led
+
+
 def _state(api, code) -> dict:
     """What a dossier is, without what differs between any two dossiers (codes, ids, times)."""
     dossier = api.get(f"/dossiers/{code}").get_json()
@@ -206,6 +223,7 @@ def test_the_api_receives_with_the_papers_and_the_check_as_the_desk_does(app, lo
         "channel": "direct",
         "complete": True,
         "checked": [0, 1],
+        "not_needed": {"2": "Chủ hộ đăng ký một mình", "3": "Không ủy quyền"},
         "note": "Đã đối chiếu bản chính",
     }
     files = {f"doc-{index}": (io.BytesIO(content), name) for index, content, name in papers}
@@ -220,6 +238,24 @@ def test_the_api_receives_with_the_papers_and_the_check_as_the_desk_does(app, lo
     by_api = response.get_json()["code"]
     assert _state(desk, by_api) == _state(desk, by_page)
     assert _state(desk, by_api)["status"] == "processing"
+
+
+def test_the_api_states_a_complete_dossier_as_the_desk_does(app, login_as):
+    desk = login_as("clo.mc1")
+    before = dossier_count(app)
+    body = {
+        "procedure_code": HOUSEHOLD,
+        "unit_code": "CLO",
+        "applicant": APPLICANT,
+        "complete": True,
+        "not_needed": {"0": "Có bản giấy", "2": "Chủ hộ đăng ký một mình"},
+    }
+    refused = desk.post("/dossiers", json=body)
+    assert refused.status_code == 422
+    error = refused.get_json()["error"]
+    assert error["code"] == "invalid_intake" and set(error["details"]) == {"doc-1", "doc-3"}
+    assert desk.post("/dossiers", json={**body, "not_needed": ["Có"]}).status_code == 422
+    assert dossier_count(app) == before  # nothing received
 
 
 def test_a_multipart_reception_without_its_json_part_is_refused(app, login_as):

@@ -19,7 +19,7 @@ from motcua.models import Procedure, SupplementRequest, Unit
 from motcua.services import report_counts
 from motcua.services import report_periods as periods
 from motcua.services.formdata import example_data
-from tests.conftest import APPLICANT
+from tests.conftest import APPLICANT, NONE_NEEDED
 from tests.factories import insert_dossier, make_unit
 from tests.services.test_reports import HOUSEHOLD, user
 
@@ -208,7 +208,9 @@ def test_a_dossier_worked_through_the_api_is_resolved_when_its_result_is_ready(l
 
     received, resolved, in_progress = figures()
     body = {"procedure_code": HOUSEHOLD, "unit_code": "CLO", "applicant": APPLICANT}
-    created = login_as("clo.mc1").post("/dossiers", json={**body, "complete": True})
+    created = login_as("clo.mc1").post(
+        "/dossiers", json={**body, "complete": True, "not_needed": NONE_NEEDED}
+    )
     assert created.status_code == 201, created.get_json()
     code = created.get_json()["code"]
     assert figures() == (received + 1, resolved, in_progress + 1)

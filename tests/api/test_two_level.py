@@ -17,6 +17,7 @@ from motcua.services import report_periods as periods
 from motcua.services.formdata import example_data
 from motcua.unit_of_work import unit_of_work
 from motcua.vocabulary import ACTIVE_TASK_STATUSES, EventKind, UnitLevel
+from tests.conftest import NONE_NEEDED
 
 HOUSEHOLD = "1.001612"
 APPLICANT = {"name": "Nguyễn Thị Hoa", "id_number": "042190001234"}
@@ -58,6 +59,7 @@ def test_a_dossier_received_at_another_centre_goes_to_its_competent_unit(app, lo
         "competent_unit_code": "CLO",
         "applicant": APPLICANT,
         "complete": True,
+        "not_needed": NONE_NEEDED,
     }
     response = login_as(desk).post("/dossiers", json=body)
     assert response.status_code == 201, response.get_json()
@@ -186,6 +188,7 @@ def test_a_report_spanning_a_merge_counts_every_dossier_once(app, login_as):
             "competent_unit_code": competent,
             "applicant": APPLICANT,
             "complete": True,
+            "not_needed": NONE_NEEDED,
         }
         assert login_as(desk).post("/dossiers", json=body).status_code == 201
     with app.app_context():
@@ -266,7 +269,7 @@ def test_two_communes_merge_with_dossiers_open_in_both_and_every_one_finishes(ap
     ):
         body = {"procedure_code": HOUSEHOLD, "unit_code": unit, "applicant": APPLICANT}
         if complete:
-            body["complete"] = True
+            body["complete"], body["not_needed"] = True, NONE_NEEDED
         created = login_as(desk).post("/dossiers", json=body).get_json()
         seen = login_as("admin").get(f"/dossiers/{created['code']}").get_json()
         opened[created["code"]] = (seen["process_version"], unit == "TLOC" and complete)
@@ -332,6 +335,7 @@ def test_a_department_s_procedure_is_received_at_a_commune_and_handed_over(app, 
         "competent_unit_code": "SXD",
         "applicant": APPLICANT,
         "complete": True,
+        "not_needed": NONE_NEEDED,
     }
     created = login_as("clo.mc1").post("/dossiers", json=body)
     assert created.status_code == 201, created.get_json()

@@ -91,6 +91,7 @@ def test_a_dossier_goes_from_the_desk_to_the_citizen(as_officer, page, shot, tmp
     completed(registrar)
 
     # The desk returns the result, with its file.
+    desk.locator("details.menu[data-group=desk] > summary").click()  # the menu's group
     desk.get_by_role("link", name="Trả kết quả").first.click()
     desk.locator("tr").filter(has_text=code).get_by_role("link").last.click()
     desk.locator("input[type=file][name=result]").set_input_files(str(result))

@@ -46,6 +46,7 @@ def open_modeler(page, sign_in) -> list[str]:
 
     sign_in("hti.phantich")
     page.on("dialog", accept)
+    page.locator("details.menu[data-group=admin] > summary").click()  # the menu's group
     page.get_by_role("link", name="Soạn quy trình").click()
     page.locator(f"tr[data-procedure='{CODE}']").get_by_role("link", name="Mở trình soạn").click()
     expect(page.locator("body[data-modeler-ready=true]")).to_have_count(1)

@@ -345,7 +345,7 @@ def test_returning_the_result_at_the_desk_tells_the_applicant(app, login_as, mak
             code,
             returned_to="Nguyễn Thị Hoa",
             method="post",
-            files=[("giay-phep.pdf", io.BytesIO(b"%PDF-1.4 giay phep"), "application/pdf")],
+            files=[("giay-phep.pdf", io.BytesIO(b"%PDF-1.4 giay phep"))],
         )
         [mail] = outbox(dossier_id=dossier_of(code).id, kind="result")
         assert mail.subject.startswith(f"[{code}] Đã trả kết quả hồ sơ: ")

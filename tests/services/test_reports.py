@@ -486,7 +486,7 @@ def test_a_month_of_a_province_is_read_through_the_report_indexes(app):
     transaction.)"""
     from sqlalchemy import event, text
 
-    from bench.reports import DOSSIERS_SQL, REPORTS_NOW
+    from bench.reports import DOSSIERS_SQL, REPORTS_NOW, applicant_names
 
     with app.app_context():
         if db.session.get_bind().dialect.name != "postgresql":
@@ -502,6 +502,7 @@ def test_a_month_of_a_province_is_read_through_the_report_indexes(app):
                 "now": REPORTS_NOW,
                 "units": list(db.session.scalars(select(Unit.id))),
                 "procedures": list(db.session.scalars(select(Procedure.id))),
+                **applicant_names(),
             },
         )
         connection.execute(text("ANALYZE dossiers"))

@@ -138,6 +138,7 @@ def test_the_receipt_names_the_dossier_with_its_diacritics_and_is_stored_by_its_
         assert event.data == {
             "form": "01",
             "circular": "03/2025",
+            "appointment_at": dossier.appointment_at.isoformat(),  # what the receipt promises
             "kind": "slip",
             "size": slip.size,
             "sha256": slip.sha256,

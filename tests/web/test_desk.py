@@ -211,8 +211,12 @@ def test_a_failed_reception_leaves_nothing_for_the_next_commit(ctx):
                 "CLO",
                 applicant,
                 "direct",
-                [(0, "de-nghi.pdf", io.BytesIO(paper), None)],
-                intake.Check(complete=True, checked=frozenset({0})),
+                [(0, "de-nghi.pdf", io.BytesIO(paper))],
+                intake.Check(
+                    complete=True,
+                    checked=frozenset({0}),
+                    not_needed=dict.fromkeys(range(1, 20), "Trường hợp không phải nộp"),
+                ),
             )
 
     before = db.session.scalar(select(func.count()).select_from(Dossier))

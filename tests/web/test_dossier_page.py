@@ -96,11 +96,12 @@ def test_the_page_shows_the_dossier_its_steps_events_and_files(client, worked, c
     assert [verdict for _, verdict, _ in rows][1:] == ["early", "early", "in_progress"]
     assert rows[0][1] in ("early", "on_time")
     first, second, third, fourth = (text_of(cells) for _, _, cells in rows)
-    assert "Tiếp nhận, kiểm tra hồ sơ" in first and "receptionist" in first
+    assert "Tiếp nhận, kiểm tra hồ sơ" in first and "Cán bộ một cửa — Xã Can Lộc" in first
     assert "trước hạn 1 giờ" in first.lower()  # the CLO variant gives the desk 1h
     assert "Trước hạn 3 giờ 45 phút" in second  # 0.5 day of 7.5 working hours
     assert "Trước hạn 4 giờ" in third
-    assert "user:clo.cv.tckh1,clo.cv.tckh2" in second and "Phòng Kinh tế" in second
+    named = f"{display_name('clo.cv.tckh1')}, {display_name('clo.cv.tckh2')} — Phòng Kinh tế"
+    assert named in second and "user:" not in second
     assert display_name("clo.cv.tckh1") in second
     assert display_name("clo.ld.tckh") in third
     assert "Trả lại bước trước" in third

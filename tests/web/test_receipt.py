@@ -142,7 +142,6 @@ def test_a_control_slip_issued_as_form_05_of_2018_is_still_the_control_slip(
                 file_name=name,
                 stream=io.BytesIO(b"%PDF-1.4 " + name.encode()),
                 kind=AttachmentKind.SLIP,
-                media_type="application/pdf",
                 event_data={"form": name[:2]},
                 event=EventKind.SLIP_ISSUED,
             )

@@ -39,7 +39,18 @@ def location(response) -> str:
     return response.headers["Location"].removeprefix("http://localhost")
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "/\t/evil.example/phish",  # next=/%09/evil.example/phish
+        "/\r\n/evil.example",
+        "\\/evil.example",
+        "/\\/evil.example",
+    ],
+)
 def test_signing_in_never_leaves_the_site(client, target):
     response = sign_in(client, "clo.mc1", next_path=quote(target, safe=""))
     assert response.status_code == 302 and location(response) == "/"

@@ -313,7 +313,7 @@ def test_a_handler_attaches_working_files_but_a_result_only_where_it_is_returned
         content_type="multipart/form-data",
     )
     assert result.status_code == 422
-    assert "Chỉ bước trả kết quả" in result.get_data(as_text=True)
+    assert "Chỉ bước phát hành kết quả hoặc bước trả kết quả" in result.get_data(as_text=True)
     nothing = specialist.post(url, data={"kind": "working"}, content_type="multipart/form-data")
     assert nothing.status_code == 422 and "Chọn một tệp" in nothing.get_data(as_text=True)
     assert count(app, Attachment, Attachment.task_id == review.id) == 1

@@ -1,0 +1,62 @@
+"""What no request may carry, refused before any view reads it: a NUL character (no text of
+ours holds one, PostgreSQL refuses it in text, and it cuts names short in other programs), or
+a JSON body nested too deep for the parser. Both get the usual error (400, ``invalid_input``):
+JSON on the API, a page elsewhere; nothing is read or changed."""
+
+from flask import Flask, request
+from flask_babel import lazy_gettext as _l
+
+from motcua.errors import MotcuaError
+
+
+class BadInput(MotcuaError):
+    code = "invalid_input"
+
+
+def install(app: Flask) -> None:
+    app.before_request(refuse_bad_input)
+
+
+def refuse_bad_input() -> None:
+    for where, text in _texts():
+        if "\x00" in text:
+            raise BadInput(
+                _l("Dữ liệu gửi lên có ký tự không hợp lệ (NUL)."),
+                details={where: _l("Bỏ ký tự NUL.")},
+            )
+
+
+def _texts():
+    """(where, text) for every text of the request: its path, query, form fields, file names
+    and the strings of a JSON body."""
+    yield "path", request.path
+    for key, value in request.args.items(multi=True):
+        yield key, key
+        yield key, value
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        for key, value in request.form.items(multi=True):
+            yield key, key
+            yield key, value
+        for key, upload in request.files.items(multi=True):
+            yield key, key
+            yield key, upload.filename or ""
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            raise BadInput(_l("Nội dung JSON lồng nhau quá sâu.")) from None
+        yield from _json_texts(body)
+
+
+def _json_texts(body):
+    stack = [("body", body)]  # a loop, not recursion: the body may be deep
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            yield where, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield where, key
+                stack.append((key, item))
+        elif isinstance(value, list):
+            stack.extend((where, item) for item in value)
