@@ -6,7 +6,7 @@ from motcua.api import bp
 from motcua.api.errors import error_response
 from motcua.api.serialize import json_body
 from motcua.errors import Unauthorized
-from motcua.services import auth, security_log
+from motcua.services import auth, security_log, two_factor
 from motcua.vocabulary import SecurityEventKind
 
 
@@ -20,6 +20,7 @@ def login_required(view):
         g.user = auth.user_from_token(token.strip())
         return view(*args, **kwargs)
 
+    wrapper.motcua_login_required = True  # the OpenAPI document's security (motcua.api.openapi)
     return wrapper
 
 
@@ -27,9 +28,21 @@ def login_required(view):
 def token():
     body = json_body()
     attempt = auth.sign_in(str(body.get("username", "")), str(body.get("password", "")))
+    if attempt.needs_code:
+        if not body.get("code"):
+            return error_response(
+                401, "two_factor_required", "Tài khoản bật xác thực hai lớp: gửi kèm code."
+            )
+        attempt = auth.confirm_code(attempt.user.id, str(body["code"]))
     if attempt.refused:  # answered, not raised: the attempt is kept (the lockout counts it)
         refused = attempt.refused
         return error_response(refused.status, refused.code, refused.message)
+    if two_factor.must_enrol(attempt.user):
+        return error_response(
+            403,
+            "two_factor_enrolment_required",
+            "Tài khoản quản trị phải bật xác thực hai lớp (trang Xác thực hai lớp) trước.",
+        )
     if attempt.user.must_change_password:
         return error_response(
             403,

@@ -48,6 +48,7 @@ def demo_command(host, port):
     # The port is taken before the demo loads, so that a busy one is said at once.
     server = _listen(host, port, "demo")
     _demo_secret_key(Path.cwd() / "instance" / "secret_key")
+    current_app.config["TWO_FACTOR_FOR_ADMINS"] = False  # the demo's admin signs in with "demo"
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +80,25 @@ def create_admin_command(username, unit_code, province_name):
     except MotcuaError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Đã tạo quản trị hệ thống {username}.")
+
+
+@main.command("reset-two-factor")
+@click.argument("username")
+@with_appcontext
+def reset_two_factor_command(username):
+    """Turn off an officer's second factor (a lost phone): they set it up again at sign-in."""
+    from sqlalchemy import select
+
+    from motcua.extensions import db
+    from motcua.models import User
+    from motcua.services import two_factor
+
+    with unit_of_work():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"Không có tài khoản {username}.")
+        two_factor.reset(user)
+    click.echo(f"Đã đặt lại xác thực hai lớp của {username}.")
 
 
 @main.command("worker")
@@ -124,9 +144,10 @@ def bpmn_check(files):
             engine.check_diagram(Path(name).read_bytes())
         except engine.DiagramError as exc:
             failed = True
-            for problem in exc.problems:
-                where = f" [{problem.element_id}]" if problem.element_id else ""
-                click.echo(f"{name}{where}: {problem.message}", err=True)
+            _echo_problems(name, exc.problems)
+        except Exception as exc:  # never a traceback: a problem line, and exit 1
+            failed = True
+            _echo_problems(name, [engine.Problem(None, _unexpected(exc))])
         else:
             click.echo(f"{name}: OK")
     sys.exit(1 if failed else 0)
@@ -141,22 +162,42 @@ def bpmn_check(files):
     help='Dữ liệu cho các bước, JSON ({"decision": "approve"}).',
 )
 def bpmn_run(file, data_json):
-    """Dry-run a diagram in a throwaway engine and print the path taken."""
+    """Dry-run a diagram in a throwaway engine and print the path taken; exit 1 listing the
+    problems (never a traceback)."""
     import json
 
     from motcua import engine
 
     try:
         data = json.loads(data_json)
-        for line in engine.dry_run(Path(file).read_bytes(), data):
-            click.echo(line)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
         raise click.ClickException(f"--data không phải JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise click.ClickException(
+            '--data phải là một đối tượng JSON, ví dụ {"decision": "approve"}.'
+        )
+    try:
+        lines = engine.dry_run(Path(file).read_bytes(), data)
     except engine.DiagramError as exc:
-        for problem in exc.problems:
-            where = f" [{problem.element_id}]" if problem.element_id else ""
-            click.echo(f"{file}{where}: {problem.message}", err=True)
+        _echo_problems(file, exc.problems)
         sys.exit(1)
+    except Exception as exc:  # never a traceback: a problem line, and exit 1
+        _echo_problems(file, [engine.Problem(None, _unexpected(exc))])
+        sys.exit(1)
+    for line in lines:
+        click.echo(line)
+
+
+def _echo_problems(name, problems) -> None:
+    for problem in problems:
+        where = f" [{problem.element_id}]" if problem.element_id else ""
+        click.echo(f"{name}{where}: {problem.message}", err=True)
+
+
+def _unexpected(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"Không đọc được tệp: {exc.strerror or exc}."
+    return f"Không kiểm tra được sơ đồ ({type(exc).__name__}: {str(exc)[:300]})."
 
 
 # The sample dossiers the demo walks: (competent unit, procedure, receiving desk or None).

@@ -43,6 +43,11 @@ class Config:
         default_factory=lambda: os.environ.get("MOTCUA_SECURE_COOKIES", "0") == "1"
     )
     PERMANENT_SESSION_LIFETIME: int = 10 * 3600
+    # Administrators (system and unit) sign in with a second factor (motcua.services.two_factor);
+    # `motcua demo` turns it off, so that the demo's accounts open with their password alone.
+    TWO_FACTOR_FOR_ADMINS: bool = field(
+        default_factory=lambda: os.environ.get("MOTCUA_TWO_FACTOR_FOR_ADMINS", "1") == "1"
+    )
     # How long the security log (sign-ins, dossiers opened) is kept, in days.
     SECURITY_LOG_DAYS: int = field(
         default_factory=lambda: int(os.environ.get("MOTCUA_SECURITY_LOG_DAYS", "365"))

@@ -55,6 +55,14 @@ class Conflict(MotcuaError):
     code = "conflict"
 
 
+class StorageUnavailable(MotcuaError):
+    """The file storage cannot be written or read (read-only, full, failing): try again later;
+    the act is refused whole."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
 def plain(value):
     """``value`` with every lazy message in it worded as a plain string (dicts and lists
     copied), so that it renders escaped and serialises as JSON."""

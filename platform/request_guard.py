@@ -1,20 +1,37 @@
 """What no request may carry, refused before any view reads it: a NUL character (no text of
 ours holds one, PostgreSQL refuses it in text, and it cuts names short in other programs), or
-a JSON body nested too deep for the parser. Both get the usual error (400, ``invalid_input``):
-JSON on the API, a page elsewhere; nothing is read or changed."""
+a JSON body nested too deep for the parser, both 400 ``invalid_input``; an id in the path past
+the range of our ids, 404. The usual error: JSON on the API, a page elsewhere; nothing is read
+or changed."""
 
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
-from motcua.errors import MotcuaError
+from motcua.errors import MotcuaError, NotFound
 
 
 class BadInput(MotcuaError):
     code = "invalid_input"
 
 
+# Row ids are INTEGER columns: a number in a URL past their range names nothing (and SQLite
+# cannot even bind one past 64 bits), so it is not found before any view reads it.
+MAX_ID = 2**31 - 1
+
+
 def install(app: Flask) -> None:
+    app.url_value_preprocessor(refuse_ids_out_of_range)
     app.before_request(refuse_bad_input)
+
+
+def refuse_ids_out_of_range(endpoint, values) -> None:
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and value > MAX_ID:
+            raise NotFound(
+                _l("Không có mục mang số %(number)s.", number=value),
+                code="not_found",
+                details={name: _l("Số quá lớn.")},
+            )
 
 
 def refuse_bad_input() -> None:
@@ -34,12 +51,13 @@ def _texts():
         yield key, key
         yield key, value
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        # A part without a name is listed under None (Werkzeug): its name is "".
         for key, value in request.form.items(multi=True):
-            yield key, key
-            yield key, value
+            yield key or "", key or ""
+            yield key or "", value
         for key, upload in request.files.items(multi=True):
-            yield key, key
-            yield key, upload.filename or ""
+            yield key or "", key or ""
+            yield key or "", upload.filename or ""
     if request.is_json:
         try:
             body = request.get_json(silent=True)

@@ -311,5 +311,6 @@ class SecurityEventKind(Choice):
     SIGNED_OUT = "signed_out", _l("Đăng xuất")
     PASSWORD_RESET = "password_reset", _l("Mật khẩu được đặt lại")
     PASSWORD_CHANGED = "password_changed", _l("Tự đổi mật khẩu")
-    SESSIONS_REVOKED = "sessions_revoked", _l("Thu hồi mọi phiên làm việc")
     DOSSIER_OPENED = "dossier_opened", _l("Mở hồ sơ")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _l("Xác thực hai lớp được bật")
+    TWO_FACTOR_RESET = "two_factor_reset", _l("Đặt lại xác thực hai lớp")

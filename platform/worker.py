@@ -3,29 +3,37 @@
 One round (``run_once``):
 
 1. queue the reminders for steps due within one working day, and the warnings of appointments
-   within one working day (form 04 before it passes), in one transaction;
+   within one working day (form 04 before it passes), in one transaction; forget what is kept
+   only for a while, and remove the storage's orphan temporary files;
 2. claim a batch of pending mails whose time has come, in a short transaction of its own:
    ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that several workers never take the
    same mail (on SQLite every transaction holds the write lock, so claims are serialised
-   anyway). A claim counts the attempt and moves ``next_attempt_at`` a lease ahead, so that the
-   mail is not taken again while it is being sent and is retried if this worker dies;
-3. send them over one SMTP connection, no transaction open meanwhile (on SQLite an open
-   transaction would hold back every request);
-4. record each outcome: sent (with ``sent_at``), or the error with the next attempt after
+   anyway). A claim counts the attempt, fixes the mail's Message-ID if it has none, and holds
+   the batch for a short lease (``lease``: six SMTP timeouts, two minutes by default), renewed
+   before each mail while the batch is sent, so that the batch of a worker that died is taken
+   again within one lease;
+3. for each mail: mark it sending (``sending_at``) and commit, then talk to the server with no
+   transaction open (on SQLite an open one would hold back every request), then
+4. record the outcome: sent (with ``sent_at``), or the error with the next attempt after
    1, 2, 4 … minutes; after MAIL_MAX_ATTEMPTS attempts, or at once when the server refuses the
    recipient or the message for good (5xx), the mail is given up (status failed).
 
+What is guaranteed when a worker is killed: SMTP has no idempotency key, so nobody can know
+whether a server that was sent a mail's last byte kept it before the connection died. A mail
+is sent again only if its worker died while talking to the server (``sending_at`` still set
+when the lease passed), and then under the same Message-ID, fixed at its first claim, by which
+the receiving server or the reader can tell the copy; a mail whose sending had not begun is sent
+once. So: at most one Message-ID per mail, and a second copy only after a crash mid-send (or a
+lease that passed while a server was slower than the timeouts allow). A worker that finds its
+lease taken over by another one records nothing and moves on (each update checks the claim).
+
 SMTP_HOST empty: nothing is sent, mails wait in the outbox (a warning says how many).
-SMTP_HOST "console": each mail is written to the log and marked sent.
-SMTP_SSL: TLS from the first byte (SMTPS, port 465); otherwise SMTP_STARTTLS upgrades a plain
-connection (port 587) and refuses to go on without TLS. Either way the server's certificate and
-name are checked, against the system's CAs or SMTP_CA_FILE (a private CA).
+SMTP_HOST "console": each mail is written to the log and marked sent. How mails are handed to
+the server (TLS, sign-in): motcua.mail_transport.
 """
 
 import logging
 import signal
-import smtplib
-import ssl
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,49 +41,28 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, or_, select, update
 
 from motcua.extensions import db
+from motcua.mail_transport import ConsoleSender, SmtpSender, SmtpSettings, describe, permanent
 from motcua.models import Notification, NotificationStatus, utcnow
-from motcua.services import lookup_limits, reminders, security_log
+from motcua.services import lookup_limits, reminders, security_log, storage
+
+__all__ = ["SmtpSettings", "backoff", "build_message", "lease", "run_once", "serve"]
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
-LEASE = timedelta(minutes=15)  # longer than a batch can take to send (BATCH × timeouts)
+# A lease outlasts one mail's SMTP conversation (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT,
+# DATA: each bounded by the timeout; a reused connection needs only the last few).
+LEASE_TIMEOUTS = 6
 MAX_BACKOFF = timedelta(hours=24)
 CONSOLE = "console"
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 587
-    user: str = ""
-    password: str = ""
-    starttls: bool = True
-    timeout: float = 20.0
-    mail_from: str = "motcua@localhost"
-    smtps: bool = False  # TLS from the first byte (SMTP_SSL); starttls does not apply then
-    ca_file: str = ""  # the CAs to trust instead of the system's (PEM)
-
-    @classmethod
-    def from_config(cls, config) -> "SmtpSettings":
-        return cls(
-            host=(config.get("SMTP_HOST") or "").strip(),
-            port=int(config.get("SMTP_PORT", 587)),
-            user=config.get("SMTP_USER") or "",
-            password=config.get("SMTP_PASSWORD") or "",
-            starttls=bool(config.get("SMTP_STARTTLS", True)),
-            timeout=float(config.get("SMTP_TIMEOUT", 20)),
-            mail_from=config.get("MAIL_FROM") or "motcua@localhost",
-            smtps=bool(config.get("SMTP_SSL", False)),
-            ca_file=(config.get("SMTP_CA_FILE") or "").strip(),
-        )
-
-    def tls_context(self) -> ssl.SSLContext:
-        """Certificate and host name verified, as ssl.create_default_context does."""
-        return ssl.create_default_context(cafile=self.ca_file or None)
+def lease(settings: SmtpSettings) -> timedelta:
+    """How long a claim holds a mail unless renewed: six SMTP timeouts (2 minutes at 20 s)."""
+    return timedelta(seconds=LEASE_TIMEOUTS * settings.timeout)
 
 
 @dataclass(frozen=True)
@@ -86,8 +73,10 @@ class Outgoing:
     to_address: str
     subject: str
     body: str
-    attempts: int
+    attempts: int  # after this claim: the claim's mark, checked by each later update
     created_at: datetime
+    message_id: str
+    interrupted: bool = False  # a worker died while sending it: the server may have it
 
 
 @dataclass
@@ -97,6 +86,7 @@ class Round:
     retrying: int = 0  # failed this time, will be tried again
     failed: int = 0  # given up
     waiting: int = 0  # due but not sent: no SMTP host configured
+    resent: int = 0  # sent again after a worker died mid-send (same Message-ID)
 
     def summary(self) -> str:
         return (
@@ -127,10 +117,11 @@ def run_once(
             result.queued = reminders.queue_due_soon(clock())
             result.queued += reminders.queue_appointment_soon(clock())
             # What is kept only for a while: the lookup's old counts, the security log's
-            # entries past their keeping.
+            # entries past their keeping; and the temporary files of uploads cut short.
             lookup_limits.forget_old(clock())
             security_log.purge(clock())
             db.session.commit()
+            storage.remove_orphans(app.config["STORAGE_DIR"])
             if not settings.host:
                 result.waiting = _count_due(clock())
                 db.session.commit()
@@ -141,10 +132,10 @@ def run_once(
                     )
                 return result
             sender = ConsoleSender() if settings.host == CONSOLE else SmtpSender(settings)
+            held = lease(settings)
             try:
-                while not (stop and stop.is_set()) and (batch := _claim(clock())):
-                    for mail in batch:
-                        _send_one(sender, mail, settings, clock, max_attempts, result)
+                while not (stop and stop.is_set()) and (batch := _claim(clock(), held, settings)):
+                    _send_batch(sender, batch, settings, clock, held, max_attempts, result)
                     if sender.broken is not None:
                         break
             finally:
@@ -205,8 +196,8 @@ def _count_due(now: datetime) -> int:
     )
 
 
-def _claim(now: datetime) -> list[Outgoing]:
-    """Take up to BATCH due mails for this worker; commits."""
+def _claim(now: datetime, held: timedelta, settings: SmtpSettings) -> list[Outgoing]:
+    """Take up to BATCH due mails for this worker, for one lease; commits."""
     rows = db.session.scalars(
         select(Notification)
         .where(
@@ -220,53 +211,134 @@ def _claim(now: datetime) -> list[Outgoing]:
     claimed = []
     for row in rows:
         row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = now + held
+        row.message_id = row.message_id or message_id(row.id, row.created_at, settings.mail_from)
         claimed.append(
-            Outgoing(row.id, row.to_address, row.subject, row.body, row.attempts, row.created_at)
+            Outgoing(
+                row.id,
+                row.to_address,
+                row.subject,
+                row.body,
+                row.attempts,
+                row.created_at,
+                row.message_id,
+                interrupted=row.sending_at is not None,
+            )
         )
     db.session.commit()
     return claimed
 
 
-def _send_one(sender, mail: Outgoing, settings, clock, max_attempts: int, result: Round) -> None:
+def _begin(mail: Outgoing, batch: list[Outgoing], now: datetime, held: timedelta) -> bool:
+    """Mark ``mail`` sending and renew the lease on what is left of the batch, committed before
+    the server hears of it. False: another worker has taken the mail (this one's lease passed)."""
+    ours = [(Notification.id == m.id) & (Notification.attempts == m.attempts) for m in batch]
+    db.session.execute(
+        update(Notification)
+        .where(Notification.status == NotificationStatus.PENDING, _any(ours[1:]))
+        .values(next_attempt_at=now + held)
+        .execution_options(synchronize_session=False)
+    )
+    marked = db.session.execute(
+        update(Notification)
+        .where(Notification.status == NotificationStatus.PENDING, ours[0])
+        .values(sending_at=now, next_attempt_at=now + held)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return marked == 1
+
+
+def _any(conditions):
+    return or_(*conditions) if conditions else false()
+
+
+class _Lost(Exception):
+    """Another worker holds the mail now (this one's lease passed): neither send nor record."""
+
+
+def _send_one(sender, mail: Outgoing, batch, settings, clock, held) -> Exception | None:
+    """Send one claimed mail (``batch``: it and the rest of its batch, whose lease is renewed);
+    return the error it failed with, None if the server took it. Raises _Lost."""
+    if sender.broken is not None:  # the server cannot be reached: fail it now, as it would
+        return sender.broken
+    if not _begin(mail, batch, clock(), held):
+        raise _Lost
+    if mail.interrupted:
+        log.warning(
+            "mail %d to %s was being sent when a worker stopped: sent again as %s",
+            mail.id,
+            mail.to_address,
+            mail.message_id,
+        )
     try:
         sender.send(build_message(mail, settings.mail_from))
     except Exception as exc:  # any failure is the mail's, recorded on it
-        error = _describe(exc)
-        now = clock()
-        if _permanent(exc) or mail.attempts >= max_attempts:
-            values = {
-                "status": NotificationStatus.FAILED,
-                "last_error": error,
-                "next_attempt_at": now,
-            }
-            result.failed += 1
-            log.error("mail %d to %s given up: %s", mail.id, mail.to_address, error)
-        else:
-            values = {"last_error": error, "next_attempt_at": now + backoff(mail.attempts)}
-            result.retrying += 1
-            log.warning(
-                "mail %d to %s failed (attempt %d): %s",
-                mail.id,
-                mail.to_address,
-                mail.attempts,
-                error,
-            )
+        return exc
+    return None
+
+
+def _send_batch(sender, batch, settings, clock, held, max_attempts, result: Round) -> None:
+    for n, mail in enumerate(batch):
+        try:
+            error = _send_one(sender, mail, batch[n:], settings, clock, held)
+        except _Lost:
+            log.warning("mail %d: taken over by another worker, left to it", mail.id)
+            continue
+        _record(mail, error, clock(), max_attempts, result)
+
+
+def _record(mail: Outgoing, error: Exception | None, now, max_attempts: int, result) -> None:
+    """The outcome of an attempt, if the claim is still this worker's; commits."""
+    if error is None:
+        values = {"status": NotificationStatus.SENT, "sent_at": now}
+        counter = "sent"
+    elif permanent(error) or mail.attempts >= max_attempts:
+        values = {
+            "status": NotificationStatus.FAILED,
+            "last_error": describe(error),
+            "next_attempt_at": now,
+        }
+        counter = "failed"
+        log.error("mail %d to %s given up: %s", mail.id, mail.to_address, values["last_error"])
     else:
-        values = {"status": NotificationStatus.SENT, "sent_at": clock()}
-        result.sent += 1
-    db.session.execute(
+        values = {"last_error": describe(error), "next_attempt_at": now + backoff(mail.attempts)}
+        counter = "retrying"
+        log.warning(
+            "mail %d to %s failed (attempt %d): %s",
+            mail.id,
+            mail.to_address,
+            mail.attempts,
+            values["last_error"],
+        )
+    done = db.session.execute(
         update(Notification)
-        .where(Notification.id == mail.id, Notification.status == NotificationStatus.PENDING)
-        .values(**values)
+        .where(
+            Notification.id == mail.id,
+            Notification.status == NotificationStatus.PENDING,
+            Notification.attempts == mail.attempts,
+        )
+        .values(sending_at=None, **values)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
     db.session.commit()
+    if done:
+        setattr(result, counter, getattr(result, counter) + 1)
+        if error is None and mail.interrupted:
+            result.resent += 1
+    else:
+        log.warning("mail %d: taken over by another worker before its outcome was kept", mail.id)
 
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: 1, 2, 4 … minutes (at most a day)."""
     return min(timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+def message_id(mail_id: int, created_at: datetime, mail_from: str) -> str:
+    """The Message-ID a mail gets at its first claim and keeps (RFC 5322 3.6.4)."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    return f"<motcua.{mail_id}.{int(created_at.timestamp())}@{domain}>"
 
 
 def build_message(mail: Outgoing, mail_from: str) -> EmailMessage:
@@ -276,97 +348,8 @@ def build_message(mail: Outgoing, mail_from: str) -> EmailMessage:
     message["From"] = mail_from
     message["To"] = mail.to_address
     message["Date"] = format_datetime(utcnow())
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
     # The same id on every attempt: a receiver can tell a retry of a mail it already has.
-    message["Message-ID"] = f"<motcua.{mail.id}.{int(mail.created_at.timestamp())}@{domain}>"
+    message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
     message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
     return message
-
-
-class SmtpSender:
-    """One connection for a round, opened on the first mail. If it cannot be opened, the
-    round's other mails fail with the same error at once (no waiting out the timeout again)."""
-
-    def __init__(self, settings: SmtpSettings):
-        self.settings = settings
-        self._connection: smtplib.SMTP | None = None
-        self.broken: Exception | None = None  # why the server could not be reached
-
-    def send(self, message: EmailMessage) -> None:
-        if self.broken is not None:
-            raise self.broken
-        if self._connection is None:
-            try:
-                self._connection = self._connect()
-            except Exception as exc:
-                self.broken = exc
-                raise
-        try:
-            self._connection.send_message(message)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
-            raise  # the connection is still good (smtplib reset the transaction)
-        except Exception:
-            self.close()  # the next mail reconnects
-            raise
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        if s.smtps:
-            connection = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout, context=s.tls_context()
-            )
-        else:
-            connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        try:
-            connection.ehlo()
-            if s.starttls and not s.smtps:
-                connection.starttls(context=s.tls_context())
-                connection.ehlo()
-            if s.user:
-                connection.login(s.user, s.password)
-        except Exception:
-            connection.close()
-            raise
-        return connection
-
-    def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        try:
-            connection.quit()
-        except Exception:  # closing a dead connection: nothing left to do
-            connection.close()
-
-
-class ConsoleSender:
-    """SMTP_HOST=console: the mail goes to the log (development and the demo)."""
-
-    broken = None
-
-    def send(self, message: EmailMessage) -> None:
-        log.info("mail to %s: %s\n%s", message["To"], message["Subject"], message.get_content())
-
-    def close(self) -> None:
-        pass
-
-
-def _permanent(exc: Exception) -> bool:
-    """The server refused this recipient or this message for good (5xx)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return bool(exc.recipients) and all(
-            500 <= code < 600 for code, _ in exc.recipients.values()
-        )
-    return isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        detail = exc.smtp_error
-        if isinstance(detail, bytes):
-            detail = detail.decode("utf-8", "replace")
-        text = f"{exc.smtp_code} {detail}"
-    else:
-        text = str(exc) or repr(exc)
-    return f"{type(exc).__name__}: {text}"[:2000]

@@ -66,6 +66,8 @@ def build_app(tmp_root: Path, suffix: str = ""):
             "SQLALCHEMY_DATABASE_URI": url,
             "TESTING": True,
             "SECRET_KEY": "test",
+            # Turned on by the tests of the second factor (tests/web/test_two_factor.py).
+            "TWO_FACTOR_FOR_ADMINS": False,
             "STORAGE_DIR": str(tmp_root / f"files{suffix}"),
             # One iteration instead of scrypt: every password the tests hash or check is cheap.
             "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,

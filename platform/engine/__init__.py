@@ -6,11 +6,12 @@ dry_run                               run a diagram end to end for analysts
 steps_of                              a published spec's steps by id
 parse_handler / parse_time_limit      the step properties' syntax
 parse_xml                             the hardened XML parse alone (refuses DTDs, entities)
+as_utf8                               a file's bytes as the UTF-8 that is stored (from UTF-16…)
 set_step_properties / lanes           a unit's variant: new step properties and lane names
 longest_path_days                     the time limits along the longest path
 """
 
-from .bpmnxml import parse_xml
+from .bpmnxml import as_utf8, parse_xml
 from .conventions import (
     END_STATUSES,
     ROLES,
@@ -41,6 +42,7 @@ __all__ = [
     "TimeLimit",
     "WorkflowError",
     "WorkflowRun",
+    "as_utf8",
     "check_diagram",
     "dry_run",
     "lanes",

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from .errors import clip
+
 ROLES = (
     "receptionist",
     "specialist",
@@ -100,14 +102,14 @@ def parse_handler(text: str) -> Handler:
         names = tuple(name.strip() for name in text[len("user:") :].split(","))
         if not names or any(not name or any(c.isspace() for c in name) for name in names):
             raise ValueError(
-                f"Người xử lý «{text}» không hợp lệ: sau «user:» phải là tên đăng nhập "
+                f"Người xử lý «{clip(text)}» không hợp lệ: sau «user:» phải là tên đăng nhập "
                 "của cán bộ, cách nhau bởi dấu phẩy, không có tên trống hay khoảng trắng."
             )
         return Handler(kind="users", usernames=names)
     role, _, unit = text.partition("@")
     if role not in ROLES:
         raise ValueError(
-            f"Người xử lý «{text}» không hợp lệ: vai trò «{role}» không có; "
+            f"Người xử lý «{clip(text)}» không hợp lệ: vai trò «{clip(role)}» không có; "
             f"các vai trò là {', '.join(ROLES)} (hoặc «user:tên1,tên2» cho cán bộ cụ thể)."
         )
     if "@" not in text:
@@ -116,8 +118,8 @@ def parse_handler(text: str) -> Handler:
     code = unit[1:] if relative else unit
     if not _UNIT_CODE.fullmatch(code):
         raise ValueError(
-            f"Người xử lý «{text}» không hợp lệ: mã đơn vị «{unit}» phải gồm chữ in hoa và "
-            "số, các phần cách nhau bởi dấu chấm (ví dụ STNMT, hoặc .TNMT cho đơn vị "
+            f"Người xử lý «{clip(text)}» không hợp lệ: mã đơn vị «{clip(unit)}» phải gồm chữ "
+            "in hoa và số, các phần cách nhau bởi dấu chấm (ví dụ STNMT, hoặc .TNMT cho đơn vị "
             "trực thuộc đơn vị của hồ sơ)."
         )
     return Handler(kind="role", role=role, unit_code=code, relative=relative)
@@ -158,7 +160,7 @@ def parse_time_limit(text: str) -> TimeLimit:
         amount = None
     if amount is None or amount <= 0:
         raise ValueError(
-            f"Thời hạn «{text}» không hợp lệ: phải là một số dương và đơn vị h (giờ làm "
+            f"Thời hạn «{clip(text)}» không hợp lệ: phải là một số dương và đơn vị h (giờ làm "
             "việc) hoặc d (ngày làm việc), ví dụ 4h, 1.5h, 2d, 0.5d."
         )
     return TimeLimit(amount=amount, unit=match.group(2))
@@ -169,7 +171,7 @@ def form_name_problem(text: str) -> str | None:
     if _FORM_NAME.fullmatch(text or "") and ".." not in text:
         return None
     return (
-        f"Tên biểu mẫu «{text}» không hợp lệ: chỉ dùng chữ, số, «_», «-», «.» "
+        f"Tên biểu mẫu «{clip(text)}» không hợp lệ: chỉ dùng chữ, số, «_», «-», «.» "
         "(tên tệp trong thư mục forms/, không có đuôi .json)."
     )
 

@@ -151,3 +151,31 @@ def _forward_path(forward: dict, start: str, goal: str) -> list[str]:
         path.append(node)
         node = parents[node]
     return path[::-1]
+
+
+def predicted_tasks(container) -> tuple[int, str | None]:
+    """About how many tasks SpiffWorkflow's tree holds for this process or subprocess: it
+    predicts every branch of a parallel or inclusive split to the end, each branch with its
+    own copy of everything after the join, so k such splits in a row copy the rest 2^k times.
+    An exclusive gateway's merge takes one branch (the largest). Returns the count and the
+    first split that multiplies (None when none does)."""
+    graph = flow_graph(container)
+    incoming: dict[str, list[int]] = defaultdict(list)
+    copies, total, first_split = {}, 0, None
+    for node_id in graph.topological:
+        node = graph.nodes[node_id]
+        came = incoming.get(node_id) or [1]
+        kind = local(node)
+        copies[node_id] = (
+            max(came) if kind in ("exclusiveGateway", "eventBasedGateway") else sum(came)
+        )
+        total += copies[node_id]
+        successors = graph.forward[node_id]
+        if first_split is None and len(successors) > 1 and kind in _MULTIPLYING:
+            first_split = node_id
+        for succ in successors:
+            incoming[succ].append(copies[node_id])
+    return total, (first_split if total > len(graph.topological) else None)
+
+
+_MULTIPLYING = ("parallelGateway", "inclusiveGateway")

@@ -31,9 +31,9 @@ from .conventions import (
     parse_handler,
     parse_time_limit,
 )
-from .errors import DiagramError, Problem, describe
-from .graph import automatic_cycle, flow_graph, longest_path
-from .parse import Diagram, load_diagram
+from .errors import DiagramError, Problem, clip, describe
+from .graph import automatic_cycle, flow_graph, longest_path, predicted_tasks
+from .parse import MAX_PREDICTED_TASKS, Diagram, load_diagram
 from .scripting import ScriptError, compile_expression, compile_script
 
 SUPPORTED = (
@@ -47,6 +47,7 @@ UNSUPPORTED = frozenset(
     transaction adHocSubProcess eventBasedGateway complexGateway intermediateCatchEvent
     boundaryEvent""".split()
 )
+LOOPS = ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
 
 
 def lint(
@@ -79,18 +80,36 @@ def check_diagram(xml: bytes | str, **lint_kwargs) -> Diagram:
     the file: its own complaints about them (in English, about timers or operators) would
     hide the real reason.
     """
+    diagram = _loaded(xml)
+    unsupported = _unsupported(diagram.process)
+    if unsupported:
+        raise DiagramError(unsupported)
+    problems = lint(diagram, **lint_kwargs)
+    if problems:
+        raise DiagramError(problems)
+    return diagram
+
+
+def _loaded(xml: bytes | str) -> Diagram:
+    """load_diagram; when SpiffWorkflow cannot read the file, the elements we do not run, if
+    any, are the reason given."""
     try:
-        diagram = load_diagram(xml)
+        return load_diagram(xml)
     except DiagramError as failed:
         try:
             unsupported = _unsupported(executable_process(parse_xml(xml)))
         except DiagramError:
             raise failed from None
         raise (DiagramError(unsupported) if unsupported else failed) from None
-    unsupported = _unsupported(diagram.process)
-    if unsupported:
-        raise DiagramError(unsupported)
-    problems = lint(diagram, **lint_kwargs)
+
+
+def runnable(xml: bytes | str) -> Diagram:
+    """load_diagram, refusing (DiagramError) what the engine cannot run for a dossier: the
+    element kinds of check_diagram's first round, loops on an element, an element without an
+    outgoing flow, a loop that never waits for anyone. The properties are not asked for: this
+    is what a dry run needs before it starts."""
+    diagram = _loaded(xml)
+    problems = _unsupported(diagram.process) + _graph_problems(diagram.process, unreached=False)
     if problems:
         raise DiagramError(problems)
     return diagram
@@ -105,7 +124,13 @@ def _kind_problems(node) -> list[Problem]:
     kind, node_id = local(node), node.get("id")
     label = describe(node_id, node.get("name"))
     definitions = [c for c in node if local(c).endswith("EventDefinition")]
-    if kind in UNSUPPORTED and node.get("triggeredByEvent") != "true":
+    if any(local(d) == "timerEventDefinition" for d in definitions):
+        # With or without its expression: nothing fires a dossier's timers.
+        message = (
+            f"Sự kiện hẹn giờ {label} ({kind}, timer) không được hỗ trợ: hệ thống không chạy "
+            "hẹn giờ; thời hạn của một bước ghi bằng thuộc tính timeLimit của bước đó."
+        )
+    elif kind in UNSUPPORTED and node.get("triggeredByEvent") != "true":
         message = f"Phần tử {label} ({kind}) không được hỗ trợ; chỉ dùng {SUPPORTED}."
     elif kind == "intermediateThrowEvent" and definitions:
         message = f"Sự kiện trung gian {label} chỉ được là sự kiện mốc (không kèm message, timer…)."
@@ -116,8 +141,28 @@ def _kind_problems(node) -> list[Problem]:
     elif node.get("triggeredByEvent") == "true":
         message = f"Tiến trình con theo sự kiện {label} không được hỗ trợ."
     else:
-        return []
-    return [Problem(node_id, message)]
+        message = None
+    problems = [Problem(node_id, message)] if message else []
+    if any(local(c) in LOOPS for c in node):
+        # One step of a dossier is one task in the inbox with one handler and one due time
+        # (its time limit); a multi-instance or looping step would be several at once.
+        problems.append(
+            Problem(
+                node_id,
+                f"Phần tử {label} lặp nhiều lần (multi-instance hoặc loop) không được hỗ trợ: "
+                "mỗi bước của hồ sơ chạy một lần, một người xử lý, một thời hạn; muốn làm lại "
+                "một bước, hãy vẽ luồng quay lại qua cổng rẽ nhánh.",
+            )
+        )
+    if any(local(c) == "ioSpecification" for c in node):
+        problems.append(
+            Problem(
+                node_id,
+                f"Phần tử {label}: dữ liệu vào/ra khai báo (ioSpecification) không được hỗ "
+                "trợ; các bước dùng chung dữ liệu của hồ sơ.",
+            )
+        )
+    return problems
 
 
 def _node_problems(node, resolve_handler) -> list[Problem]:
@@ -147,10 +192,10 @@ def _user_task_problems(node, label, resolve_handler) -> list[Problem]:
 
     for name, value in properties(node):
         if name in found:
-            report(f"thuộc tính «{name}» được khai báo hai lần.")
+            report(f"thuộc tính «{clip(name)}» được khai báo hai lần.")
         elif name not in USER_TASK_PROPERTIES:
             report(
-                f"thuộc tính «{name}» không được hỗ trợ "
+                f"thuộc tính «{clip(name)}» không được hỗ trợ "
                 f"(chỉ dùng {', '.join(USER_TASK_PROPERTIES)})."
             )
         found[name] = value
@@ -167,12 +212,12 @@ def _user_task_problems(node, label, resolve_handler) -> list[Problem]:
         if name == HANDLER and resolve_handler is not None:
             why = resolve_handler(parsed)
             if why:
-                report(f"người xử lý «{found[name]}» không dùng được: {why}")
+                report(f"người xử lý «{clip(found[name])}» không dùng được: {clip(why, 300)}")
     if FORM in found and (why := form_name_problem(found[FORM])):
         report(why)
     for flag in (RETURNS_RESULT, PRODUCES_RESULT, WAITS_FOR_APPLICANT):
         if flag in found and found[flag].strip().lower() not in ("true", "false"):
-            report(f"{flag} phải là «true» hoặc «false», không phải «{found[flag]}».")
+            report(f"{flag} phải là «true» hoặc «false», không phải «{clip(found[flag])}».")
     if all(
         (found.get(flag) or "").strip().lower() == "true"
         for flag in (RETURNS_RESULT, WAITS_FOR_APPLICANT)
@@ -188,10 +233,11 @@ def _end_event_problems(node, label) -> list[Problem]:
     problems = []
     for name, value in properties(node):
         if name not in END_EVENT_PROPERTIES:
-            message = f"thuộc tính «{name}» không được hỗ trợ (chỉ dùng {DOSSIER_STATUS})."
+            message = f"thuộc tính «{clip(name)}» không được hỗ trợ (chỉ dùng {DOSSIER_STATUS})."
         elif value not in END_STATUSES:
             message = (
-                f"{DOSSIER_STATUS} phải là {' hoặc '.join(END_STATUSES)}, không phải «{value}»."
+                f"{DOSSIER_STATUS} phải là {' hoặc '.join(END_STATUSES)}, "
+                f"không phải «{clip(value)}»."
             )
         else:
             continue
@@ -203,7 +249,7 @@ def _script_problems(element_id, where, script) -> list[Problem]:
     try:
         compile_script(script)
     except ScriptError as exc:
-        return [Problem(element_id, f"{where}: {exc}")]
+        return [Problem(element_id, f"{where}: {clip(exc, 300)}")]
     return []
 
 
@@ -218,7 +264,8 @@ def _condition_problems(process) -> list[Problem]:
                 problems.append(
                     Problem(
                         flow.get("id"),
-                        f"Điều kiện của luồng {label} (từ {flow.get('sourceRef')}): {exc}",
+                        f"Điều kiện của luồng {label} (từ {clip(flow.get('sourceRef'))}): "
+                        f"{clip(exc, 300)}",
                     )
                 )
     return problems
@@ -231,12 +278,14 @@ def _containers(process):
             yield node
 
 
-def _graph_problems(process) -> list[Problem]:
+def _graph_problems(process, unreached: bool = True) -> list[Problem]:
+    """The paths' problems; `unreached`: elements no path reaches too (they never run, so a
+    dry run does not mind them)."""
     problems = []
     for container in _containers(process):
         graph = flow_graph(container)
         for node_id, node in graph.nodes.items():
-            if node_id not in graph.reachable and local(node) != "boundaryEvent":
+            if unreached and node_id not in graph.reachable and local(node) != "boundaryEvent":
                 problems.append(
                     Problem(
                         node_id,
@@ -244,16 +293,44 @@ def _graph_problems(process) -> list[Problem]:
                         "kiện bắt đầu nên sẽ không bao giờ chạy.",
                     )
                 )
+        outgoing = {f.get("sourceRef") for f in children(container, "sequenceFlow")}
+        for node_id, node in graph.nodes.items():
+            if local(node) != "endEvent" and node_id not in outgoing:
+                problems.append(
+                    Problem(
+                        node_id,
+                        f"Phần tử {describe(node_id, node.get('name'))} không có luồng đi ra: "
+                        "hồ sơ đến đây sẽ dừng mà không kết thúc (nối nó tới bước sau hoặc "
+                        "tới một sự kiện kết thúc).",
+                    )
+                )
+        count, split = predicted_tasks(container)
+        if count > MAX_PREDICTED_TASKS:
+            problems.append(
+                Problem(
+                    split,
+                    f"Các nhánh song song từ cổng {describe(split, _name_of(graph, split))} "
+                    "nhân bản phần sau của quy trình: bộ máy quy trình phải dựng khoảng "
+                    f"{count} bước dự kiến cho mỗi hồ sơ (tối đa {MAX_PREDICTED_TASKS}); hãy "
+                    "gộp các nhánh song song sớm hơn hoặc bớt các cổng song song nối tiếp.",
+                )
+            )
         cycle = automatic_cycle(container, _waits_for_people)
         if cycle:
+            shown = [clip(i, 40) for i in cycle[:10]] + (["…"] if len(cycle) > 10 else [])
             problems.append(
                 Problem(
                     cycle[0],
-                    f"Vòng lặp {' → '.join(cycle)} → {cycle[0]} không có bước nào của cán bộ: "
-                    "quy trình sẽ chạy mãi không dừng.",
+                    f"Vòng lặp {' → '.join(shown)} → {clip(cycle[0], 40)} không có bước nào "
+                    "của cán bộ: quy trình sẽ chạy mãi không dừng.",
                 )
             )
     return problems
+
+
+def _name_of(graph, node_id):
+    node = graph.nodes.get(node_id)
+    return node.get("name") if node is not None else None
 
 
 def _waits_for_people(node) -> bool:
@@ -288,7 +365,8 @@ def _limit_problems(diagram, legal_limit_days, hours_per_day) -> list[Problem]:
     total, path = longest_path_days(diagram, hours_per_day)
     if total <= legal_limit_days + 1e-9:
         return []
-    steps = " → ".join(path)
+    shown = [clip(i, 40) for i in path[:12]] + ([f"… ({len(path)} bước)"] if len(path) > 12 else [])
+    steps = " → ".join(shown)
     return [
         Problem(
             diagram.process_id,

@@ -4,6 +4,12 @@ What a diagram's bytes give (its steps, its spec, or its problems) depends on no
 it is kept, by the bytes' hash, for the diagrams read lately: the configurator, the lint and
 publishing all read the same few diagrams again and again within one request and the next.
 A loaded Diagram is shared: read it, never change it.
+
+SpiffWorkflow's parser follows the sequence flows recursively (two Python frames per element)
+and so does its start of a workflow (one frame per element): a diagram of about 480 elements
+in a row ends its parse in a RecursionError. So a file has at most MAX_FLOW_NODES flow
+elements and subprocesses nest at most MAX_NESTING deep, checked before the parser runs,
+which leaves room for the web request's own frames below it.
 """
 
 import hashlib
@@ -16,8 +22,19 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from .bpmnxml import NSMAP, executable_process, owner_with_id, parse_xml, positions
-from .errors import DiagramError, Problem, describe
+from .bpmnxml import (
+    FLOW_NODES,
+    NSMAP,
+    SUBPROCESSES,
+    as_utf8,
+    executable_process,
+    local,
+    max_bpmn_bytes,
+    owner_with_id,
+    parse_xml,
+    positions,
+)
+from .errors import DiagramError, Problem, clip, describe
 from .graph import ordered_ids
 from .serialize import make_bundle, serialize_spec
 from .steps import Step
@@ -50,6 +67,11 @@ class _LockedValidator:
 
 
 LOADED_KEPT = 128
+MAX_FLOW_NODES = 300
+MAX_NESTING = 10
+# The tasks SpiffWorkflow's tree holds at once (graph.predicted_tasks): 1 000 is a state of
+# about 400 KB saved with every action; 12 parallel splits in a row would be 90 MB.
+MAX_PREDICTED_TASKS = 1000
 _loaded: OrderedDict[bytes, Diagram | DiagramError] = OrderedDict()
 _loaded_lock = threading.Lock()
 
@@ -57,7 +79,8 @@ _loaded_lock = threading.Lock()
 def load_diagram(xml: bytes | str) -> Diagram:
     """Parse and validate a diagram. Raises DiagramError naming the element and the problem."""
     data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
-    key = hashlib.sha256(data).digest()
+    # The size limit is a setting: a file refused under one limit may pass under another.
+    key = hashlib.sha256(data).digest() + str(max_bpmn_bytes()).encode()
     with _loaded_lock:
         found = _loaded.get(key)
         if found is not None:
@@ -78,8 +101,9 @@ def load_diagram(xml: bytes | str) -> Diagram:
 
 def _load(data: bytes) -> Diagram:
     root = parse_xml(data)
+    data = as_utf8(data)
     process = executable_process(root)
-    problems = _property_problems(process)
+    problems = size_problems(root) or _property_problems(process)
     if problems:
         raise DiagramError(problems)
     parser = SpiffBpmnParser(validator=_LockedValidator())
@@ -89,12 +113,16 @@ def _load(data: bytes) -> Diagram:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
+        if "RecursionError" in str(exc):
+            raise DiagramError([_too_deep()]) from None
         raise DiagramError([_validation_problem(exc, root)]) from None
     except SpiffWorkflowException as exc:
-        raise DiagramError([Problem(None, f"Sơ đồ không hợp lệ: {exc}")]) from None
+        raise DiagramError([Problem(None, f"Sơ đồ không hợp lệ: {clip(exc, 300)}")]) from None
+    except RecursionError:
+        raise DiagramError([_too_deep()]) from None
     except Exception as exc:  # the parser on untrusted input: report, do not crash
         raise DiagramError(
-            [Problem(None, f"Không đọc được sơ đồ: {type(exc).__name__}: {exc}")]
+            [Problem(None, f"Không đọc được sơ đồ: {type(exc).__name__}: {clip(exc, 300)}")]
         ) from None
     bundle = make_bundle(spec, subprocess_specs)
     order = ordered_ids(process, positions(root))
@@ -109,6 +137,48 @@ def _load(data: bytes) -> Diagram:
         lanes=lanes_of(root),
         root=root,
         process=process,
+    )
+
+
+def size_problems(root) -> list[Problem]:
+    """The file is larger or deeper than the engine can read (MAX_FLOW_NODES, MAX_NESTING)."""
+    count, deepest, deepest_id = 0, 0, None
+    stack = [(root, 0)]
+    while stack:  # iterative: the nesting is what is being measured
+        element, depth = stack.pop()
+        for child in element:
+            kind = local(child)
+            if kind in FLOW_NODES:
+                count += 1
+            inner = depth + (kind in SUBPROCESSES)
+            if inner > deepest:
+                deepest, deepest_id = inner, child.get("id")
+            stack.append((child, inner))
+    problems = []
+    if count > MAX_FLOW_NODES:
+        problems.append(
+            Problem(
+                None,
+                f"Sơ đồ có {count} phần tử (sự kiện, bước, cổng, tiến trình con); tối đa "
+                f"{MAX_FLOW_NODES} phần tử một tệp: hãy tách quy trình.",
+            )
+        )
+    if deepest > MAX_NESTING:
+        problems.append(
+            Problem(
+                deepest_id,
+                f"Tiến trình con {clip(deepest_id)} lồng {deepest} tầng; "
+                f"tối đa {MAX_NESTING} tầng.",
+            )
+        )
+    return problems
+
+
+def _too_deep() -> Problem:
+    return Problem(
+        None,
+        "Sơ đồ có chuỗi bước nối tiếp quá dài để đọc được "
+        f"(tối đa {MAX_FLOW_NODES} phần tử một tệp): hãy tách quy trình.",
     )
 
 
@@ -129,7 +199,7 @@ def _property_problems(process) -> list[Problem]:
 
 
 def _validation_problem(exc: ValidationException, root) -> Problem:
-    detail = exc.args[0] if exc.args else str(exc)
+    detail = clip(exc.args[0] if exc.args else str(exc), 300)
     element_id, name = exc.id or None, exc.name or None
     line = exc.line_number if isinstance(exc.line_number, int) else None
     if element_id is None and line:

@@ -1,4 +1,9 @@
-"""One dossier's workflow in memory: start or restore, complete or send back steps, dump."""
+"""One dossier's workflow in memory: start or restore, complete or send back steps, dump.
+
+Every call into SpiffWorkflow is wrapped: whatever it raises on a diagram (its own errors, a
+script's, a TypeError from an expression that gave None, a RecursionError) becomes a
+WorkflowError naming the element, which the services answer as a refusal — never a crash.
+"""
 
 from copy import deepcopy
 from uuid import UUID
@@ -8,8 +13,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .bpmnxml import local
-from .errors import DiagramError, Problem, WorkflowError, describe
-from .parse import load_diagram
+from .errors import DiagramError, Problem, WorkflowError, clip, describe
+from .lint import runnable
 from .scripting import ScriptError, plain_value
 from .serialize import SpecBundle, dump_state, load_spec, new_workflow, restore_state
 from .steps import ReadyStep, Step
@@ -18,6 +23,10 @@ from .steps import ReadyStep, Step
 # conditions send it round without reaching a person would otherwise spin until SpiffWorkflow's
 # task iterator (max_depth=1000) silently stops finding the READY tasks deep in the tree.
 MAX_ENGINE_STEPS = 200
+# SpiffWorkflow finds the waiting steps by walking its task tree at most 1 000 deep, and every
+# step run adds one level (a loop sent round again too): past that a dossier would silently
+# have no step left. It is refused before, with the reason.
+MAX_TREE_DEPTH = 900
 
 
 class WorkflowRun:
@@ -33,7 +42,11 @@ class WorkflowRun:
     def start(cls, spec: str) -> "WorkflowRun":
         """A new workflow from a stored spec, run up to its first human step(s)."""
         bundle = _bundle(spec)
-        run = cls(bundle, new_workflow(bundle))
+        try:
+            workflow = new_workflow(bundle)
+        except Exception as exc:  # SpiffWorkflow predicts the whole tree here, recursively
+            raise _translate(exc) from exc
+        run = cls(bundle, workflow)
         run._advance()
         return run
 
@@ -62,13 +75,19 @@ class WorkflowRun:
     def complete(self, engine_task_id: str, data: dict) -> None:
         """Merge `data` into the step's data, complete it and run on to the next human step(s)."""
         task = self._ready_task(engine_task_id)
+        if task.depth >= MAX_TREE_DEPTH:
+            raise WorkflowError(
+                f"Hồ sơ đã đi qua {task.depth} bước nối tiếp (tối đa {MAX_TREE_DEPTH}), thường "
+                "do một vòng quay lại lặp quá nhiều lần: bộ máy quy trình không theo tiếp được.",
+                element_id=task.task_spec.bpmn_id,
+            )
         try:
             task.data.update(_checked(data))
         except ScriptError as exc:
             raise WorkflowError(f"Dữ liệu của bước không lưu được: {exc}") from exc
         try:
             task.run()
-        except (SpiffWorkflowException, ScriptError) as exc:
+        except Exception as exc:
             raise _translate(exc) from exc
         self._done(task)
         self._advance()
@@ -90,7 +109,7 @@ class WorkflowRun:
         data = deepcopy(task.data)
         try:
             self._workflow.reset_from_task_id(previous.id, data=deepcopy(data))
-        except (SpiffWorkflowException, ScriptError) as exc:
+        except Exception as exc:
             raise _translate(exc) from exc
         # The reset merges the parent task's data into the dict given, in place (older values
         # win, lists get de-duplicated): set it again so the step sees the data as it is now.
@@ -165,7 +184,7 @@ class WorkflowRun:
 
         try:
             self._workflow.do_engine_steps(did_complete_task=done)
-        except (SpiffWorkflowException, ScriptError) as exc:
+        except Exception as exc:
             raise _translate(exc) from exc
 
     def _done(self, task) -> None:
@@ -230,7 +249,12 @@ def _translate(exc: Exception) -> WorkflowError:
     cause = exc
     while cause is not None and not isinstance(cause, ScriptError):
         cause = cause.__cause__ or cause.__context__
-    detail = str(cause if cause is not None else exc)
+    if cause is not None or isinstance(exc, SpiffWorkflowException):
+        detail = clip(cause if cause is not None else exc, 300)
+    elif isinstance(exc, RecursionError):
+        detail = "sơ đồ lồng hoặc nối quá sâu để chạy (RecursionError)"
+    else:  # not a diagram error SpiffWorkflow foresaw: say what it was
+        detail = clip(f"{type(exc).__name__}: {exc}", 300)
     where = f" ở {describe(element_id, spec.bpmn_name)}" if element_id else ""
     return WorkflowError(f"Quy trình không chạy tiếp được{where}: {detail}", element_id)
 
@@ -243,7 +267,7 @@ def dry_run(xml: bytes | str, data: dict | None = None, max_steps: int = 500) ->
     script, a workflow stuck waiting for something other than people, or more than
     `max_steps` elements run (a loop).
     """
-    diagram = load_diagram(xml)
+    diagram = runnable(xml)
     kinds = {el.get("id"): el for el in diagram.process.iter() if el.get("id")}
     bundle = _bundle(diagram.spec)
     lines = []
@@ -254,7 +278,7 @@ def dry_run(xml: bytes | str, data: dict | None = None, max_steps: int = 500) ->
             return
         line = f"{local(element)} {element.get('id')}"
         if element.get("name"):
-            line += f" — {' '.join(element.get('name').split())}"
+            line += f" — {clip(element.get('name'), 200)}"
         if task.task_spec.bpmn_id in bundle.end_statuses:
             line += f" [{bundle.end_statuses[task.task_spec.bpmn_id]}]"
         lines.append(line)
@@ -264,9 +288,9 @@ def dry_run(xml: bytes | str, data: dict | None = None, max_steps: int = 500) ->
                 "với dữ liệu đã cho (xem điều kiện ở các cổng rẽ nhánh)."
             )
 
-    run = WorkflowRun(bundle, new_workflow(bundle))
-    run._on_done = record
     try:
+        run = WorkflowRun(bundle, new_workflow(bundle))
+        run._on_done = record
         run._advance()
         while not run.is_completed:
             ready = run.ready_steps()
@@ -278,4 +302,7 @@ def dry_run(xml: bytes | str, data: dict | None = None, max_steps: int = 500) ->
             run.complete(ready[0].engine_task_id, dict(data or {}))
     except WorkflowError as exc:
         raise DiagramError([Problem(exc.element_id, str(exc))]) from exc
+    except Exception as exc:  # new_workflow: SpiffWorkflow predicts the whole tree there
+        failed = _translate(exc)
+        raise DiagramError([Problem(failed.element_id, str(failed))]) from exc
     return lines

@@ -11,7 +11,7 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass
 
-from .bpmnxml import BPMN_NS, NSMAP, SPIFF_NS, children, parse_xml
+from .bpmnxml import BPMN_NS, NSMAP, SPIFF_NS, as_utf8, children, parse_xml
 from .conventions import USER_TASK_PROPERTIES
 from .errors import DiagramError, Problem
 
@@ -53,8 +53,8 @@ def set_step_properties(
     any process of the file. Only those attributes and elements change; every other byte is
     kept. Raises DiagramError for an unknown step, property or lane; the result is not linted
     (call check_diagram on it)."""
-    data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
-    root = parse_xml(data)
+    root = parse_xml(xml)
+    data = as_utf8(xml)  # the text spliced is the one parsed: UTF-8 (a UTF-16 file's, decoded)
     tasks = {el.get("id"): el for el in root.iter(f"{{{BPMN_NS}}}userTask")}
     lanes_by_id = {el.get("id"): el for el in root.iter(f"{{{BPMN_NS}}}lane")}
     lane_names = lane_names or {}

@@ -32,6 +32,13 @@ class Notification(Base):
     # Pending: when the worker may take it (again). Failed: when it was given up.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The Message-ID header, fixed when the mail is first claimed: every attempt, by any
+    # worker, sends the same one, so that a receiver can tell a resent copy.
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    # Set, and committed, just before a worker starts the SMTP conversation for an attempt;
+    # cleared with its outcome. Found on a pending mail whose lease has passed: the worker
+    # died mid-send, and the server may have the mail already (motcua.worker).
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     dossier: Mapped[Dossier | None] = relationship()

@@ -26,6 +26,10 @@ class User(Base):
     # a password set or reset, a role granted or taken back, deactivation).
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # A temporary password (made by an administrator) is changed at the next sign-in.
+    # The second factor (motcua.services.two_factor): the TOTP secret, and the last time step a
+    # code was taken for (no code works twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from motcua.errors import Invalid, Unauthorized
 from motcua.extensions import db
 from motcua.models import User, utcnow
-from motcua.services import account_rules, security_log
+from motcua.services import account_rules, security_log, two_factor
 from motcua.vocabulary import SecurityEventKind
 
 
@@ -37,18 +37,21 @@ LOCKOUT = timedelta(minutes=15)
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of an attempt to sign in: the user, or why not (an Unauthorized)."""
+    """The outcome of an attempt to sign in: the user, or why not (an Unauthorized); with
+    ``needs_code`` the password was right and the second factor is still to come."""
 
     user: User | None
     refused: Unauthorized | None = None
+    needs_code: bool = False
 
 
 def sign_in(username: str, password: str) -> SignIn:
     """Try the credentials. An attempt is an act of its own, kept whatever its outcome: after
-    MAX_FAILED_LOGINS wrong passwords in a row the account is locked for LOCKOUT (code
-    ``locked``), whatever password is given; a right password resets the count. So the
-    refusal is returned (``bad_credentials``, ``locked``), not raised: the boundary keeps the
-    count.
+    MAX_FAILED_LOGINS wrong passwords (or second-factor codes) in a row the account is locked
+    for LOCKOUT (code ``locked``), whatever password is given; a complete sign-in resets the
+    count. So the refusal is returned (``bad_credentials``, ``locked``), not raised: the
+    boundary keeps the count. An account with a second factor is signed in by
+    ``confirm_code`` after this.
 
     The account's row is locked for the attempt (SELECT … FOR UPDATE; SQLite's transactions
     are serialised already), so that parallel tries are counted one after the other: the
@@ -59,33 +62,60 @@ def sign_in(username: str, password: str) -> SignIn:
         security_log.record(SecurityEventKind.SIGN_IN_FAILED, username=username)
         return SignIn(None, _bad_credentials())
     now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        security_log.record(SecurityEventKind.SIGN_IN_FAILED, user=user, why="locked")
-        return SignIn(
-            None,
-            Unauthorized(
-                _l(
-                    "Tài khoản tạm khóa do đăng nhập sai nhiều lần; vui lòng thử lại sau "
-                    "%(minutes)s phút.",
-                    minutes=minutes,
-                ),
-                code="locked",
-            ),
-        )
+    if refused := _locked(user, now):
+        return SignIn(None, refused)
     if not check_password_hash(user.password_hash, password or "") or not user.active:
-        user.failed_logins += 1
-        security_log.record(SecurityEventKind.SIGN_IN_FAILED, user=user)
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins, user.locked_until = 0, now + LOCKOUT
-            security_log.record(
-                SecurityEventKind.LOCKED, user=user, until=user.locked_until.isoformat()
-            )
+        return SignIn(None, _failed(user, now, _bad_credentials()))
+    if two_factor.enabled(user):
+        return SignIn(user, needs_code=True)
+    return SignIn(_signed_in(user))
+
+
+def confirm_code(user_id: int, code: str) -> SignIn:
+    """The second step of signing in to an account with a second factor (its password right
+    a moment ago): the authenticator's code. Counted as ``sign_in`` counts passwords."""
+    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None or not user.active:
         return SignIn(None, _bad_credentials())
+    now = utcnow()
+    if refused := _locked(user, now):
+        return SignIn(None, refused)
+    if not two_factor.check(user, code):
+        wrong = Unauthorized(_l("Mã xác thực không đúng hoặc đã hết hạn."), code="bad_code")
+        return SignIn(None, _failed(user, now, wrong, why="code"))
+    return SignIn(_signed_in(user))
+
+
+def _locked(user: User, now) -> Unauthorized | None:
+    if not (user.locked_until and user.locked_until > now):
+        return None
+    minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+    security_log.record(SecurityEventKind.SIGN_IN_FAILED, user=user, why="locked")
+    return Unauthorized(
+        _l(
+            "Tài khoản tạm khóa do đăng nhập sai nhiều lần; vui lòng thử lại sau %(minutes)s phút.",
+            minutes=minutes,
+        ),
+        code="locked",
+    )
+
+
+def _failed(user: User, now, refusal: Unauthorized, **why) -> Unauthorized:
+    user.failed_logins += 1
+    security_log.record(SecurityEventKind.SIGN_IN_FAILED, user=user, **why)
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.failed_logins, user.locked_until = 0, now + LOCKOUT
+        security_log.record(
+            SecurityEventKind.LOCKED, user=user, until=user.locked_until.isoformat()
+        )
+    return refusal
+
+
+def _signed_in(user: User) -> User:
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
     security_log.record(SecurityEventKind.SIGNED_IN, user=user)
-    return SignIn(user)
+    return user
 
 
 def _bad_credentials() -> Unauthorized:

@@ -96,6 +96,7 @@ def save_draft(
             code="unsafe_diagram",
             details=[{"element": p.element_id, "message": p.message} for p in exc.problems],
         ) from None
+    raw = engine.as_utf8(raw)  # a UTF-16 file is kept as UTF-8, as every diagram
     draft = draft_of(procedure, unit)
     if draft is None:
         draft = ProcessDraft(procedure=procedure, unit=unit, unit_key=unit_key(unit))

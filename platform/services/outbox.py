@@ -81,19 +81,26 @@ def retry(actor: User, notification_id: int, now: datetime | None = None) -> Not
     next round (the last error stays until it is sent). Records "mail.retry".
 
     Raises Forbidden unless the actor is a system admin, NotFound for no such mail, Conflict
-    for a mail already sent. A pending mail that a worker is sending at this very moment may
-    go out twice: receivers can tell by its Message-ID, the same on every attempt.
+    for a mail already sent, or one a worker is sending at this very moment (its lease has
+    not passed): given back now, it would be sent a second time. A mail whose worker died
+    while sending it is given back; it keeps its Message-ID (motcua.worker).
     """
     org.require_system_admin(actor)
+    now = now or utcnow()
     mail = db.session.get(Notification, notification_id, with_for_update=True)
     if mail is None:
         raise NotFound(_l("Không có thư này."), code="mail_not_found")
     if mail.status == NotificationStatus.SENT:
         raise Conflict(_l("Thư này đã được gửi."), code="mail_already_sent")
+    if mail.sending_at is not None and mail.next_attempt_at > now:
+        raise Conflict(
+            _l("Thư này đang được gửi; vui lòng tải lại trang sau ít phút."),
+            code="mail_being_sent",
+        )
     before = {"status": mail.status.value, "attempts": mail.attempts, "error": mail.last_error}
     mail.status = NotificationStatus.PENDING
     mail.attempts = 0
-    mail.next_attempt_at = now or utcnow()
+    mail.next_attempt_at = now
     audit.record(
         actor,
         "mail.retry",

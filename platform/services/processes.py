@@ -10,7 +10,7 @@ from motcua import engine
 from motcua.errors import Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Procedure, ProcessStatus, ProcessVersion, Unit, User, utcnow
-from motcua.services import deadlines, org
+from motcua.services import deadlines, org, workflow
 from motcua.vocabulary import in_vietnamese
 
 
@@ -110,6 +110,7 @@ def store_version(
     """
     raw = xml.encode() if isinstance(xml, str) else xml
     diagram = check(raw, procedure, unit)
+    raw = engine.as_utf8(raw)  # a UTF-16 file is kept as UTF-8, as every diagram
     last = db.session.scalar(
         select(func.max(ProcessVersion.version)).where(
             ProcessVersion.procedure_id == procedure.id,
@@ -132,6 +133,8 @@ def store_version(
         template_version=template_version,
     )
     db.session.add(version)
+    db.session.flush()
+    workflow.forget_spec(version.id)
     return version
 
 

@@ -78,6 +78,12 @@ def spec_of(process_version_id: int) -> str:
     return spec
 
 
+def forget_spec(process_version_id: int) -> None:
+    """A new version has this id: a version rolled back before it may have had it (SQLite gives
+    a rolled-back row's id again), and its spec must not be taken for the new one's."""
+    _SPECS.pop((current_app.config["SQLALCHEMY_DATABASE_URI"], process_version_id), None)
+
+
 @dataclass
 class Progress:
     """One action on a dossier's workflow, in memory until ``save``."""

@@ -11,6 +11,7 @@ bp = Blueprint(
 )
 
 from motcua.web import (  # noqa: E402,F401  (routes register themselves on bp)
+    account,
     auth,
     desk,
     dossier,

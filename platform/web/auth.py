@@ -1,19 +1,21 @@
 """Signing officers in and out of the pages (a session cookie; CSRF on every form)."""
 
+import time
 from functools import wraps
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask import abort, g, redirect, render_template, request, session, url_for
 
-from motcua.errors import Invalid, Unauthorized
-from motcua.services import auth, security_log
+from motcua.errors import Unauthorized
+from motcua.services import auth, security_log, two_factor
 from motcua.unit_of_work import refusal
 from motcua.vocabulary import SecurityEventKind
 from motcua.web import bp
 from motcua.web.redirects import local_target
 
-# What an officer with a temporary password may still open: the page to change it.
-PASSWORD_FIRST = frozenset({"web.own_password"})
+# What an officer must do before anything else, and the pages that let them do it: change a
+# temporary password, then set up an administrator's second factor.
+FIRST_THINGS = frozenset({"web.own_password", "web.own_two_factor"})
+PENDING_FOR = 300  # seconds between the right password and its code
 
 
 def login_required(view):
@@ -29,8 +31,11 @@ def login_required(view):
         if refused:
             session.clear()
             return redirect(url_for("web.login"))
-        if g.user.must_change_password and request.endpoint not in PASSWORD_FIRST:
-            return redirect(url_for("web.own_password"))
+        if request.endpoint not in FIRST_THINGS:
+            if g.user.must_change_password:
+                return redirect(url_for("web.own_password"))
+            if two_factor.must_enrol(g.user):
+                return redirect(url_for("web.own_two_factor"))
         return view(*args, **kwargs)
 
     return wrapper
@@ -43,18 +48,53 @@ def login():
         attempt = auth.sign_in(request.form.get("username", ""), request.form.get("password", ""))
         if attempt.refused:
             error = attempt.refused.message
-        else:
-            user = attempt.user
+        elif attempt.needs_code:
             lang = session.get("lang")
-            session.clear()  # a new session on sign-in: no fixation
-            session.permanent = True
-            session["uid"], session["sv"] = user.id, user.session_version
+            session.clear()
+            session["pending"] = {
+                "uid": attempt.user.id,
+                "at": time.time(),
+                "next": local_target(request.args.get("next"), ""),
+            }
             if lang:
                 session["lang"] = lang
-            if user.must_change_password:
-                return redirect(url_for("web.own_password"))
-            return redirect(local_target(request.args.get("next"), url_for("web.home")))
+            return redirect(url_for("web.login_code"))
+        else:
+            return _signed_in(attempt.user, request.args.get("next"))
     return render_template("login.html", error=error), 401 if error else 200
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step for an account with a second factor: the code of the authenticator."""
+    pending = session.get("pending") or {}
+    if not pending or time.time() - pending.get("at", 0) > PENDING_FOR:
+        session.pop("pending", None)
+        return redirect(url_for("web.login"))
+    error = None
+    if request.method == "POST":
+        attempt = auth.confirm_code(pending["uid"], request.form.get("code", ""))
+        if attempt.refused:
+            error = attempt.refused.message
+            if attempt.refused.code == "locked":
+                session.pop("pending", None)
+        else:
+            return _signed_in(attempt.user, pending.get("next"))
+    return render_template("login_code.html", error=error), 401 if error else 200
+
+
+def _signed_in(user, target: str | None):
+    lang = session.get("lang")
+    session.clear()  # a new session on sign-in: no fixation
+    session.permanent = True
+    session["uid"], session["sv"] = user.id, user.session_version
+    if lang:
+        session["lang"] = lang
+    if user.must_change_password:
+        return redirect(url_for("web.own_password"))
+    if two_factor.must_enrol(user):
+        return redirect(url_for("web.own_two_factor"))
+    return redirect(local_target(target, url_for("web.home")))
 
 
 @bp.post("/logout")
@@ -67,29 +107,6 @@ def logout():
         security_log.record(SecurityEventKind.SIGNED_OUT, user=user)
     session.clear()
     return redirect(url_for("web.login"))
-
-
-@bp.route("/account/password", methods=["GET", "POST"])
-@login_required
-def own_password():
-    """The officer's own password: changed here, and must be at the first sign-in with a
-    temporary one. The other sessions and tokens end; this one goes on."""
-    errors = {}
-    if request.method == "POST":
-        with refusal(Invalid) as refused:
-            auth.change_password(
-                g.user,
-                request.form.get("current", ""),
-                request.form.get("new", ""),
-                request.form.get("repeated", ""),
-            )
-        if not refused:
-            session["sv"] = g.user.session_version
-            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
-            return redirect(url_for("web.home"))
-        errors = refused.error.details
-    page = render_template("account_password.html", errors=errors)
-    return page, 422 if errors else 200
 
 
 @bp.post("/language/<lang>")

@@ -4,7 +4,7 @@ return results."""
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from motcua.errors import Invalid
+from motcua.errors import Invalid, StorageUnavailable
 from motcua.models import DossierStatus
 from motcua.services import desk, intake, receipts
 from motcua.unit_of_work import refusal
@@ -51,7 +51,7 @@ def desk_receive_procedure(procedure_code):
             _index(key, "why-"): text for key, text in request.form.items() if key[:4] == "why-"
         },
     )
-    with refusal(Invalid) as refused:
+    with refusal(Invalid, StorageUnavailable) as refused:
         dossier = intake.receive(
             g.user,
             procedure_code,
@@ -64,7 +64,8 @@ def desk_receive_procedure(procedure_code):
         )
     if refused:
         exc = refused.error
-        held += desk.hold_papers(g.user, procedure_code, chosen)
+        if not isinstance(exc, StorageUnavailable):  # else nothing can be held: chosen again
+            held += desk.hold_papers(g.user, procedure_code, chosen)
         page = _intake_page(
             desk.intake_form(g.user, procedure_code),
             values=request.form,
@@ -73,7 +74,7 @@ def desk_receive_procedure(procedure_code):
             checked=checked,
             held=held,
         )
-        return page, 422
+        return page, exc.status
     if dossier.status == DossierStatus.WAITING_APPLICANT:
         # The paper the applicant takes home is form 02, stored as the request was made.
         slip = desk.supplement_slip(g.user, dossier.code)

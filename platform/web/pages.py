@@ -1,12 +1,14 @@
 """The landing page, the menu and its count, the favicon, and the pages' error handling."""
 
-from flask import g, redirect, render_template, send_from_directory, url_for
+from flask import g, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import get_locale
 
-from motcua.errors import MotcuaError
+from motcua.errors import MotcuaError, as_json
 from motcua.services import landing
 from motcua.web import bp, navigation
 from motcua.web.auth import login_required
+
+API_PREFIX = "/api/v1"  # motcua.api's blueprint
 
 
 def nav_groups():
@@ -50,5 +52,8 @@ def favicon():
 @bp.app_errorhandler(MotcuaError)
 def motcua_error(exc: MotcuaError):
     """Errors of our own on pages: a page in the officer's language with the status (the API's
-    own handler answers its calls in JSON first)."""
+    own handler answers its calls in JSON first, and here those that match no route: the
+    request guard refuses them before routing)."""
+    if request.path.startswith(API_PREFIX + "/"):
+        return jsonify(as_json(exc)[0]), exc.status
     return render_template("error.html", error=exc, user=g.get("user")), exc.status

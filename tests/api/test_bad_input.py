@@ -111,3 +111,11 @@ def test_page_numbers_beyond_any_integer_are_handled(login_as, officer, page):
     response = login_as("clo.mc1").get("/tasks", query_string={"page": page})
     assert response.status_code in (200, 422), response.get_data()
     assert officer("clo.mc1").get("/inbox", query_string={"page": page}).status_code in (200, 422)
+
+
+def test_ids_past_the_range_of_our_ids_are_not_found_on_pages_too(officer):
+    desk = officer("clo.mc1")
+    for path in ("/tasks/9223372036854775808", "/tasks/99999999999999999999999"):
+        response = desk.get(path)
+        assert response.status_code == 404, path
+        assert "Không có mục mang số" in response.get_data(as_text=True)

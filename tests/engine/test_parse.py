@@ -89,7 +89,8 @@ def test_an_oversize_file_is_refused(linear_xml):
 def test_not_xml_and_not_bpmn_are_refused():
     assert "XML" in problems_of(b"<bpmn:definitions")[0].message
     assert "bpmn:definitions" in problems_of("<svg xmlns='http://www.w3.org/2000/svg'/>")[0].message
-    assert "UTF-8" in problems_of("<a/>".encode("utf-16"))[0].message
+    assert "UTF-8" in problems_of("<a>é</a>".encode("latin-1"))[0].message
+    assert "UTF-32" in problems_of("<a/>".encode("utf-32"))[0].message
 
 
 def test_exactly_one_executable_process_is_required(bpmn, linear_xml):
