@@ -22,6 +22,7 @@ from motcua.admin import (  # noqa: E402,F401  (routes register themselves on bp
     mails,
     modeler,
     people,
+    portal,
     procedures,
     reorganisation,
     security,

@@ -107,6 +107,47 @@ class Config:
     MAIL_MAX_ATTEMPTS: int = field(
         default_factory=lambda: int(os.environ.get("MOTCUA_MAIL_MAX_ATTEMPTS", "8"))
     )
+    # The national public-service portal (motcua.services.portal_wire, ../shared/PORTAL.md):
+    # its sign-in and integration endpoints and the province's account. PORTAL_URL empty: no
+    # portal, nothing is queued for it. Seconds per HTTP call; attempts before a message is
+    # given up (then it waits on the admin's page, and the dossier's later messages behind it).
+    PORTAL_AUTH_URL: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_PORTAL_AUTH_URL", "")
+    )
+    PORTAL_URL: str = field(default_factory=lambda: os.environ.get("MOTCUA_PORTAL_URL", ""))
+    PORTAL_USERNAME: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_PORTAL_USERNAME", "")
+    )
+    PORTAL_PASSWORD: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_PORTAL_PASSWORD", "")
+    )
+    PORTAL_TIMEOUT: float = field(
+        default_factory=lambda: float(os.environ.get("MOTCUA_PORTAL_TIMEOUT", "20"))
+    )
+    PORTAL_MAX_ATTEMPTS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_PORTAL_MAX_ATTEMPTS", "10"))
+    )
+    # The province's own online form (motcua.services.online): how long the mailed code is good
+    # for, the largest file of a paper, wrong codes per submission, code mails per address in a
+    # lookup window, and a virus scanner run on each file (its path last; exit 0 clean, 1
+    # infected, anything else a failed scan; empty: none).
+    ONLINE_CODE_SECONDS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_ONLINE_CODE_SECONDS", "900"))
+    )
+    ONLINE_MAX_FILE_BYTES: int = field(
+        default_factory=lambda: int(
+            os.environ.get("MOTCUA_ONLINE_MAX_FILE_BYTES", str(10 * 1024 * 1024))
+        )
+    )
+    ONLINE_MAX_CODE_FAILURES: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_ONLINE_MAX_CODE_FAILURES", "5"))
+    )
+    ONLINE_MAX_CODE_MAILS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_ONLINE_MAX_CODE_MAILS", "5"))
+    )
+    VIRUS_SCAN_COMMAND: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_VIRUS_SCAN_COMMAND", "")
+    )
     # How a supplement request moves the appointment when the papers come
     # (services.exceptional_paths): "resume" (default: the 766 index subtracts the waiting [S])
     # only adds the time spent waiting, "restart" counts the whole legal limit again.

@@ -61,16 +61,26 @@ class DossierStatus(Choice):
     WITHDRAWN = "withdrawn", _l("Đã rút")
     PAUSED = "paused", _l("Đang tạm dừng")  # tạm dừng where the law allows it; the clock stops
     STOPPED = "stopped", _l("Dừng giải quyết")  # ended by a leader where the law allows it
+    # Submitted online, not yet checked by the receiving desk (portal status 1): no clock, no
+    # workflow until the desk accepts it (motcua.services.online_desk).
+    SUBMITTED = "submitted", _l("Mới đăng ký trực tuyến")
+    # Refused at receipt (an online dossier the desk's check turns down): never received, so
+    # never counted as received in the reports.
+    NOT_ACCEPTED = "not_accepted", _l("Không được tiếp nhận")
 
 
 FINAL_STATUSES = frozenset(
     {
+        DossierStatus.NOT_ACCEPTED,
         DossierStatus.RETURNED,
         DossierStatus.REFUSED,
         DossierStatus.WITHDRAWN,
         DossierStatus.STOPPED,
     }
 )
+# Online dossiers the desk has not received (yet, or ever): the registers and the reports
+# count only what was received (Decree 118/2025/NĐ-CP art. 17: receipt is the desk's check).
+NOT_RECEIVED = frozenset({DossierStatus.SUBMITTED, DossierStatus.NOT_ACCEPTED})
 
 
 class Channel(Choice):
@@ -118,6 +128,8 @@ class EventKind(Choice):
     STOPPED = "stopped", _l("Dừng giải quyết")
     HANDED_OVER = "handed_over", _l("Chuyển đơn vị có thẩm quyền")
     REHOMED = "rehomed", _l("Chuyển đơn vị kế thừa")
+    SUBMITTED = "submitted", _l("Nộp hồ sơ trực tuyến")
+    REFUSED_AT_RECEIPT = "refused_at_receipt", _l("Từ chối tiếp nhận hồ sơ")
 
 
 # -- steps -------------------------------------------------------------------------------------
@@ -246,6 +258,7 @@ class MailKind(Choice):
     RETURNED = "returned", _l("Việc được trả lại")
     DUE_SOON = "due_soon", _l("Nhắc hạn bước")
     APPOINTMENT_SOON = "appointment_soon", _l("Sắp đến ngày hẹn")
+    ONLINE_CODE = "online_code", _l("Mã xác nhận nộp hồ sơ trực tuyến")
 
 
 class NotificationStatus(Choice):
@@ -264,6 +277,7 @@ class AuditAction(Choice):
     CALENDAR_UPDATE = "calendar.update", _l("Sửa ngày của tỉnh")
     CALENDAR_REMOVE = "calendar.remove", _l("Bỏ ngày của tỉnh")
     MAIL_RETRY = "mail.retry", _l("Gửi lại thư")
+    PORTAL_RETRY = "portal.retry", _l("Gửi lại thông điệp lên Cổng DVC")
     PROCEDURE_CREATE = "procedure.create", _l("Thêm thủ tục")
     PROCEDURE_UPDATE = "procedure.update", _l("Sửa thủ tục")
     PROCEDURE_IMPORT = "procedure.import", _l("Nhập danh mục thủ tục")
@@ -314,3 +328,20 @@ class SecurityEventKind(Choice):
     DOSSIER_OPENED = "dossier_opened", _l("Mở hồ sơ")
     TWO_FACTOR_ENABLED = "two_factor_enabled", _l("Xác thực hai lớp được bật")
     TWO_FACTOR_RESET = "two_factor_reset", _l("Đặt lại xác thực hai lớp")
+
+
+# -- the national portal (motcua.services.portal_codes) ----------------------------------------
+
+
+class PortalMessageKind(Choice):
+    """What a message of the portal outbox tells (``portal_messages.kind``)."""
+
+    DOSSIER = "dossier", _l("Thông tin hồ sơ")  # DongBoHoSoMC
+    PROGRESS = "progress", _l("Tiến độ xử lý")  # CapNhatTienDoHoSoMC
+    STATUS = "status", _l("Trạng thái hồ sơ")  # DongBoTrangThaiHoSo
+
+
+class PortalMessageStatus(Choice):
+    PENDING = "pending", _l("Chờ gửi")
+    SENT = "sent", _l("Đã gửi")
+    FAILED = "failed", _l("Gửi lỗi")  # gave up after the last retry

@@ -4,7 +4,8 @@ One round (``run_once``):
 
 1. queue the reminders for steps due within one working day, and the warnings of appointments
    within one working day (form 04 before it passes), in one transaction; forget what is kept
-   only for a while, and remove the storage's orphan temporary files;
+   only for a while, and remove the storage's orphan temporary files; deliver the national
+   portal's outbox (motcua.portal_delivery; nothing without MOTCUA_PORTAL_URL);
 2. claim a batch of pending mails whose time has come, in a short transaction of its own:
    ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that several workers never take the
    same mail (on SQLite every transaction holds the write lock, so claims are serialised
@@ -43,6 +44,7 @@ from email.utils import format_datetime, parseaddr
 from flask import Flask
 from sqlalchemy import false, func, or_, select, update
 
+from motcua import portal_delivery
 from motcua.extensions import db
 from motcua.mail_transport import ConsoleSender, SmtpSender, SmtpSettings, describe, permanent
 from motcua.models import Notification, NotificationStatus, utcnow
@@ -122,6 +124,8 @@ def run_once(
             security_log.purge(clock())
             db.session.commit()
             storage.remove_orphans(app.config["STORAGE_DIR"])
+            # The national portal's outbox (nothing without MOTCUA_PORTAL_URL); commits.
+            portal_delivery.deliver_due(app.config, clock, stop)
             if not settings.host:
                 result.waiting = _count_due(clock())
                 db.session.commit()

@@ -12,6 +12,7 @@ from motcua.models.dossier import Dossier, DossierCounter
 from motcua.models.event import Event
 from motcua.models.notification import Notification
 from motcua.models.paper_trail import Apology, SupplementRequest
+from motcua.models.portal_message import PortalMessage
 from motcua.models.procedure import Offer, Procedure, ProcessDraft, ProcessVersion
 from motcua.models.report_snapshot import ReportSnapshot
 from motcua.models.security import LookupFailure, SecurityEvent
@@ -52,6 +53,7 @@ __all__ = [
     "Notification",
     "NotificationStatus",
     "Offer",
+    "PortalMessage",
     "OnlineLevel",
     "Procedure",
     "ProcedureLevel",

@@ -1,5 +1,6 @@
 """Receiving a dossier (tiếp nhận hồ sơ): the only way a dossier comes into being, at the desk's
-page and through the API alike."""
+page and through the API alike, and — not yet received — as submitted online (``submitted``),
+whose acceptance goes the same way as the desk's (``start``)."""
 
 import re
 from collections.abc import Mapping
@@ -177,8 +178,7 @@ def receive(
     papers = list(procedure.required_documents or [])
     counts = _file_counts(papers, files, check.checked if check else frozenset())
     if check is not None:
-        errors.update(_check_errors(check, counts))
-        not_needed = _not_needed(check, counts)
+        errors.update(check_errors(check, counts))
     if errors:
         raise Invalid(
             _l("Hồ sơ chưa đủ điều kiện tiếp nhận."), code="invalid_intake", details=errors
@@ -206,7 +206,52 @@ def receive(
     )
     dossier.first_appointment_at = dossier.appointment_at
     db.session.add(dossier)
+    data = {"channel": channel, "process_version": version.version}
+    if competent is not unit:
+        data["competent_unit"] = competent.code
+    return start(actor, dossier, now, papers, files, check, counts, data)
 
+
+def submitted(procedure, unit, applicant: Applicant, now) -> Dossier:
+    """A dossier submitted online (the province's own form, motcua.services.online), not yet
+    checked by ``unit``'s desk: its code, no workflow and no clock until the desk accepts it
+    (motcua.services.online_desk, which then goes ``start``'s way)."""
+    dossier = Dossier(
+        code=dossier_codes.next_code(unit, now),
+        procedure=procedure,
+        unit=unit,
+        receiving_unit=unit,
+        process_version=processes.version_to_run(procedure, unit),
+        applicant_name=applicant.name,
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        applicant_email=applicant.email,
+        applicant_address=applicant.address,
+        channel=Channel.ONLINE,
+        status=DossierStatus.SUBMITTED,
+        received_at=now,
+        clock_stopped_at=now,  # no clock runs: the lookup shows no appointment yet
+        # Provisional: the acceptance sets the appointment from its own moment.
+        appointment_at=deadlines.calendar().add(now, days=procedure.legal_limit_days),
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+def start(
+    actor: User,
+    dossier: Dossier,
+    now,
+    papers: list[str],
+    files,
+    check: Check | None,
+    counts: list[int],
+    data: dict,
+) -> Dossier:
+    """Start a received dossier's workflow and work its desk check: the one path of every
+    channel, from ``receive`` at the desk and from an online dossier's acceptance
+    (motcua.services.online_desk, whose files are stored already and ``files`` empty)."""
     progress = workflow.start(dossier, now)
     opened, _ = workflow.advance(progress, progressed=False)
     # The officer who receives the dossier holds its first desk step.
@@ -214,10 +259,8 @@ def receive(
     for task in held:
         task.status, task.assignee, task.claimed_at = TaskStatus.CLAIMED, actor, now
     db.session.flush()
-    data = {"channel": channel, "process_version": version.version}
-    if competent is not unit:
-        data["competent_unit"] = competent.code
     if check is not None:
+        not_needed = _not_needed(check, counts)
         data["documents"] = [
             {"name": name, "complete": i in check.checked, "files": counts[i]}
             | ({"not_needed": not_needed[i]} if i in not_needed else {})
@@ -253,7 +296,7 @@ def _file_counts(papers: list[str], files, checked) -> list[int]:
     return counts
 
 
-def _check_errors(check: Check, counts: list[int]) -> dict[str, str]:
+def check_errors(check: Check, counts: list[int]) -> dict[str, str]:
     errors = {}
     if check.supplement is not None:
         reason, items = (" ".join((text or "").split()) for text in check.supplement)

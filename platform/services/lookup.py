@@ -81,6 +81,13 @@ SUMMARIES = {
     DossierStatus.WITHDRAWN: _l("Hồ sơ đã được người nộp rút."),
     DossierStatus.PAUSED: _l("Việc giải quyết hồ sơ đang tạm dừng; thời hạn giải quyết tạm dừng."),
     DossierStatus.STOPPED: _l("Hồ sơ đã dừng giải quyết."),
+    DossierStatus.NOT_ACCEPTED: _l(
+        "Hồ sơ không được tiếp nhận; lý do ghi trong thông báo đã gửi đến thư điện tử của bạn."
+    ),
+    DossierStatus.SUBMITTED: _l(
+        "Hồ sơ đã được nộp trực tuyến và đang chờ bộ phận một cửa kiểm tra; thời hạn giải "
+        "quyết tính từ khi hồ sơ được tiếp nhận."
+    ),
 }
 
 

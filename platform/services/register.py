@@ -37,6 +37,7 @@ from motcua.services.paper_wording import (
     status,
     system_name,
 )
+from motcua.vocabulary import NOT_RECEIVED
 
 REGISTER_TEMPLATE = "slips/07_register.html"
 REGISTER_TITLE = "Mẫu số 07 (Thông tư 03/2025/TT-VPCP) Sổ theo dõi hồ sơ"
@@ -164,6 +165,7 @@ def register_rows(unit: Unit, start: date, end: date) -> list[Dossier]:
                 Dossier.receiving_unit_id == unit.id,
                 Dossier.received_at >= since,
                 Dossier.received_at < until,
+                Dossier.status.not_in(NOT_RECEIVED),
             )
             .order_by(Dossier.received_at, Dossier.id)
         )

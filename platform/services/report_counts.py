@@ -59,6 +59,7 @@ from motcua.services import deadlines, org
 from motcua.services import report_verdicts as verdicts
 from motcua.services.report_periods import Period, trend_buckets
 from motcua.services.reports import Figures, OfficerRow, Report, Row, TrendPoint, report_unit
+from motcua.vocabulary import NOT_RECEIVED
 
 GROUPS = ("field", "procedure", "unit")
 
@@ -210,6 +211,7 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
                 and_(d.finished_at >= start_at, d.received_at < start_at),
                 and_(d.finished_at.is_(None), d.received_at < start_at),
             ),
+            d.status.not_in(NOT_RECEIVED),
             *_in_scope(d.unit_id, scope),
         )
     )
@@ -223,6 +225,7 @@ def _dossier_figures(scope, group, start_at, end_at, as_of, tz) -> dict:
         d.receiving_unit_id != d.unit_id,
         d.received_at >= start_at,
         d.received_at < end_at,
+        d.status.not_in(NOT_RECEIVED),
         *_in_scope(d.receiving_unit_id, scope),
     )
     rows = union_all(decided, received_for_others).subquery()
@@ -330,7 +333,12 @@ def _trend(scope, buckets: list[Period], tz: ZoneInfo, now: datetime) -> list[Tr
     d = Dossier
     received = (
         select(_bucket(d.received_at, edges).label("b"))
-        .where(d.received_at >= low, d.received_at < high, *_in_scope(d.receiving_unit_id, scope))
+        .where(
+            d.received_at >= low,
+            d.received_at < high,
+            d.status.not_in(NOT_RECEIVED),
+            *_in_scope(d.receiving_unit_id, scope),
+        )
         .subquery()
     )
     repeated = verdicts.repeated_requests()

@@ -32,7 +32,7 @@ from motcua.models import (
     TaskStatus,
     User,
 )
-from motcua.services import deadlines, notifications, org
+from motcua.services import deadlines, notifications, org, portal_outbox
 from motcua.vocabulary import EventKind
 from motcua.workcalendar import WorkCalendar
 
@@ -318,6 +318,8 @@ def record(
     for name, value in fields.items():
         setattr(event, name, value)
     db.session.add(event)
+    # Every act on a dossier records its event here: the one hook the portal's outbox needs.
+    portal_outbox.on_event(dossier, event)
     return event
 
 

@@ -19,6 +19,7 @@ from motcua.web import (  # noqa: E402,F401  (routes register themselves on bp)
     filters,
     inbox,
     lookup,
+    online,
     pages,
     reports,
     search,

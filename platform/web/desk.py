@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from motcua.errors import Invalid, StorageUnavailable
 from motcua.models import DossierStatus
-from motcua.services import desk, intake, receipts
+from motcua.services import desk, intake, online_desk, receipts
 from motcua.unit_of_work import refusal
 from motcua.vocabulary import Channel, ReturnMethod
 from motcua.web import bp
@@ -148,6 +148,66 @@ def desk_result(code):
         return page, 422
     flash(_("Đã trả kết quả hồ sơ %(code)s.", code=code), "success")
     return redirect(url_for("web.desk_results"))
+
+
+@bp.get("/desk/online")
+@login_required
+def desk_online():
+    """The online queue: dossiers submitted online, waiting for this desk's check."""
+    return render_template("desk/online_queue.html", dossiers=online_desk.queue(g.user))
+
+
+@bp.route("/desk/online/<code>", methods=["GET", "POST"])
+@login_required
+def desk_online_check(code):
+    """Check an online dossier: accept it, ask for papers (form 02) or refuse it (form 03)."""
+    if request.method == "GET":
+        return _online_page(code, values={}, errors={})
+    action = request.form.get("action", "")
+    with refusal(Invalid) as refused:
+        if action == "refuse":
+            dossier = online_desk.refuse(g.user, code, request.form.get("refusal", ""))
+        else:
+            check = intake.Check(
+                complete=bool(request.form.get("complete")),
+                note=request.form.get("note", ""),
+                supplement=(
+                    (request.form.get("reason", ""), request.form.get("items", ""))
+                    if action == "supplement"
+                    else None
+                ),
+                not_needed={
+                    _index(key, "why-"): text
+                    for key, text in request.form.items()
+                    if key[:4] == "why-"
+                },
+            )
+            dossier = online_desk.accept(g.user, code, check)
+    if refused:
+        exc = refused.error
+        page = _online_page(
+            code, values=request.form, errors=exc.details or {"": exc.message}, message=exc.message
+        )
+        return page, exc.status
+    if dossier.status == DossierStatus.RECEIVED or dossier.status == DossierStatus.PROCESSING:
+        flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
+        return redirect(url_for("web.desk_receipt", code=dossier.code), 303)
+    if dossier.status == DossierStatus.WAITING_APPLICANT:
+        flash(_("Đã gửi yêu cầu bổ sung hồ sơ %(code)s.", code=dossier.code), "success")
+    else:
+        flash(_("Đã từ chối tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
+    return redirect(url_for("web.desk_online"), 303)
+
+
+def _online_page(code, **context):
+    dossier, files = online_desk.submitted(g.user, code)
+    papers = dossier.procedure.required_documents or []
+    return render_template(
+        "desk/online_check.html",
+        dossier=dossier,
+        papers=list(zip(papers, online_desk.files_by_paper(dossier, files), strict=True)),
+        **context,
+    )
 
 
 def _index(key: str, prefix: str) -> int:

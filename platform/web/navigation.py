@@ -55,6 +55,7 @@ GROUPS = (
         _l("Một cửa"),
         (
             Entry("web.desk_receive", _l("Tiếp nhận hồ sơ"), _roles(Role.RECEPTIONIST)),
+            Entry("web.desk_online", _l("Hồ sơ trực tuyến"), _roles(Role.RECEPTIONIST)),
             Entry("web.desk_results", _l("Trả kết quả"), _roles(Role.RECEPTIONIST)),
             Entry(
                 "web.registers",
@@ -97,6 +98,7 @@ GROUPS = (
                 _roles(Role.SYSTEM_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR),
             ),
             Entry("admin.mails", _l("Thư gửi lỗi"), _roles(Role.SYSTEM_ADMIN)),
+            Entry("admin.portal_messages", _l("Đồng bộ Cổng DVC lỗi"), _roles(Role.SYSTEM_ADMIN)),
             Entry(
                 "admin.audit_log",
                 _l("Nhật ký thay đổi"),

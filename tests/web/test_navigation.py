@@ -24,7 +24,7 @@ def search(app) -> list[str]:
 
 
 def test_a_system_administrator_sees_every_entry_but_the_desk_in_the_menus_order(app, officer):
-    desk = {"web.desk_receive", "web.desk_results"}
+    desk = {"web.desk_receive", "web.desk_online", "web.desk_results"}
     expected = [
         str(e.label)
         for e in navigation.MENU
@@ -66,6 +66,7 @@ def test_each_officer_sees_the_entries_of_their_roles(app, officer):
         "Hồ sơ cần xử lý",
         *search(app),
         "Tiếp nhận hồ sơ",
+        "Hồ sơ trực tuyến",
         "Trả kết quả",
         "Sổ theo dõi hồ sơ",
     ]
