@@ -194,6 +194,8 @@ def test_a_leader_who_completes_without_claiming_takes_the_step_visibly(
     after = text_of(leader.page(f"/tasks/{review['id']}"))
     assert "Nhận xử lý khi hoàn thành bước" in after
     assert "Bạn sẽ nhận xử lý bước này khi hoàn thành." not in after
+    # The dossier's own timeline says so too.
+    assert "(nhận xử lý khi hoàn thành bước)" in text_of(leader.page(f"/dossiers/{code}"))
 
 
 def test_the_supplement_fields_are_tied_to_the_decision_that_asks_for_them(
