@@ -42,36 +42,41 @@ _CHUNK = 500
 
 @dataclass
 class Problems:
-    """The mails the worker could not send: given up (failed), and still being retried."""
+    """What the worker could not deliver (mails, the portal's messages): given up (failed), and
+    still being retried."""
 
-    failed: list[Notification]
+    failed: list
     failed_total: int
-    retrying: list[Notification]
+    retrying: list
     retrying_total: int
 
 
 def problems(actor: User, limit: int = 100) -> Problems:
     """The newest ``limit`` failed mails and pending mails with an error, for the system
     administrator (Forbidden for anyone else), with how many there are of each."""
+    return undelivered(actor, Notification, NotificationStatus, limit)
+
+
+def undelivered(actor: User, model, statuses, limit: int) -> Problems:
+    """``problems`` of an outbox ``model`` (a status, a last error, a dossier) whose
+    ``statuses`` name FAILED and PENDING."""
     org.require_system_admin(actor)
-    failed = Notification.status == NotificationStatus.FAILED
-    retrying = (Notification.status == NotificationStatus.PENDING) & (
-        Notification.last_error.is_not(None)
-    )
+    failed = model.status == statuses.FAILED
+    retrying = (model.status == statuses.PENDING) & (model.last_error.is_not(None))
 
     def newest(condition):
         return list(
             db.session.scalars(
-                select(Notification)
-                .options(joinedload(Notification.dossier))
+                select(model)
+                .options(joinedload(model.dossier))
                 .where(condition)
-                .order_by(Notification.id.desc())
+                .order_by(model.id.desc())
                 .limit(limit)
             )
         )
 
     def count(condition):
-        return db.session.scalar(select(func.count()).select_from(Notification).where(condition))
+        return db.session.scalar(select(func.count()).select_from(model).where(condition))
 
     return Problems(newest(failed), count(failed), newest(retrying), count(retrying))
 

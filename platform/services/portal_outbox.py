@@ -25,18 +25,17 @@ Each message's ``seq`` is the dossier's next number; the dossier is locked by th
 With no portal configured nothing is queued, and no query is made.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from motcua.errors import Conflict, Invalid, NotFound
 from motcua.extensions import db
 from motcua.models import Dossier, PortalMessage, SupplementRequest, Task, User, utcnow
-from motcua.services import audit, org
+from motcua.services import audit, org, outbox
 from motcua.services import portal_codes as codes
 from motcua.services import portal_wire as wire
 from motcua.vocabulary import (
@@ -262,40 +261,10 @@ def _progress_text(event, task) -> str | None:
 # -- the admin's page --------------------------------------------------------------------------
 
 
-@dataclass
-class Problems:
-    """The messages the portal did not take: given up (failed), and still being retried."""
-
-    failed: list[PortalMessage]
-    failed_total: int
-    retrying: list[PortalMessage]
-    retrying_total: int
-
-
-def problems(actor: User, limit: int = 100) -> Problems:
+def problems(actor: User, limit: int = 100) -> outbox.Problems:
     """The newest ``limit`` failed messages and pending ones with an error, for the system
     administrator (Forbidden for anyone else), with how many there are of each."""
-    org.require_system_admin(actor)
-    failed = PortalMessage.status == PortalMessageStatus.FAILED
-    retrying = (PortalMessage.status == PortalMessageStatus.PENDING) & (
-        PortalMessage.last_error.is_not(None)
-    )
-
-    def newest(condition):
-        return list(
-            db.session.scalars(
-                select(PortalMessage)
-                .options(joinedload(PortalMessage.dossier))
-                .where(condition)
-                .order_by(PortalMessage.id.desc())
-                .limit(limit)
-            )
-        )
-
-    def count(condition):
-        return db.session.scalar(select(func.count()).select_from(PortalMessage).where(condition))
-
-    return Problems(newest(failed), count(failed), newest(retrying), count(retrying))
+    return outbox.undelivered(actor, PortalMessage, PortalMessageStatus, limit)
 
 
 def retry(actor: User, message_id: int, now: datetime | None = None) -> PortalMessage:

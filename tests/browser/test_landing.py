@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_small_screen import LAPTOP, PHONE, overflow
-from tests.browser.test_supplement import api
+from tests.browser.test_supplement import received_at_can_loc
 
 APPLICANT = {
     "name": "Phan Thị Lan",
@@ -21,19 +21,7 @@ APPLICANT = {
 @pytest.fixture(scope="module")
 def waiting_at_the_desk(live_app) -> str:
     """A dossier just received at Can Lộc: its desk step is in the desk's pool."""
-    client = live_app.test_client()
-    response = client.post(
-        "/api/v1/dossiers",
-        json={
-            "procedure_code": "1.001612",
-            "unit_code": "CLO",
-            "applicant": APPLICANT,
-            "channel": "direct",
-        },
-        headers=api(client, "clo.mc1"),
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["code"]
+    return received_at_can_loc(live_app, APPLICANT)
 
 
 def signed_in(browser, live_server, username: str, viewport=LAPTOP):

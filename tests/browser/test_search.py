@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.test_small_screen import PHONE, overflow
-from tests.browser.test_supplement import api
+from tests.browser.test_supplement import received_at_can_loc
 
 APPLICANT = {
     "name": "Âu Dương Bình",
@@ -17,19 +17,7 @@ APPLICANT = {
 
 
 def received(live_app) -> str:
-    client = live_app.test_client()
-    response = client.post(
-        "/api/v1/dossiers",
-        json={
-            "procedure_code": "1.001612",
-            "unit_code": "CLO",
-            "applicant": APPLICANT,
-            "channel": "direct",
-        },
-        headers=api(client, "clo.mc1"),
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["code"]
+    return received_at_can_loc(live_app, APPLICANT)
 
 
 def test_typing_binh_finds_the_dossier_and_opens_it(live_app, as_officer, shot):

@@ -26,6 +26,24 @@ def api(client, username: str):
     return {"Authorization": f"Bearer {token}"}
 
 
+def received_at_can_loc(live_app, applicant: dict) -> str:
+    """A household-business dossier just received by Can Lộc's desk, through the API: its
+    code."""
+    client = live_app.test_client()
+    response = client.post(
+        "/api/v1/dossiers",
+        json={
+            "procedure_code": "1.001612",
+            "unit_code": "CLO",
+            "applicant": applicant,
+            "channel": "direct",
+        },
+        headers=api(client, "clo.mc1"),
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["code"]
+
+
 def received_at_the_desk(client) -> str:
     """A construction-permit dossier of Hương Khê, past the desk's check."""
     desk = api(client, "hkh.mc1")
