@@ -26,4 +26,5 @@ from motcua.admin import (  # noqa: E402,F401  (routes register themselves on bp
     procedures,
     reorganisation,
     security,
+    signing,
 )

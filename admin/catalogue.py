@@ -10,9 +10,16 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from motcua.admin import bp
-from motcua.errors import Conflict, Invalid
+from motcua.errors import Conflict, Invalid, NotFound, StorageUnavailable
 from motcua.models import OnlineLevel, ProcedureLevel
-from motcua.services import catalogue, catalogue_file, catalogue_import, catalogue_import_plan
+from motcua.services import (
+    catalogue,
+    catalogue_file,
+    catalogue_import,
+    catalogue_import_plan,
+    catalogue_search,
+    paper_templates,
+)
 from motcua.unit_of_work import refusal
 from motcua.web.auth import login_required
 
@@ -55,7 +62,7 @@ def catalogue_list():
         page = int(request.args.get("page", 1))
     except ValueError:
         page = 1
-    view = catalogue.search(
+    view = catalogue_search.search(
         g.user, page=page, **{name: request.args.get(name, "") for name in FILTER_ARGS}
     )
     args = {k: v for k, v in view.filters.items() if v}
@@ -77,6 +84,7 @@ def _form_page(procedure=None, values=None, errors=None, message=None, status=20
         fields=catalogue.fields(),
         versions=catalogue.version_count(procedure) if procedure else 0,
         history=catalogue.history(procedure) if procedure else [],
+        templates=paper_templates.current([procedure])[procedure.id] if procedure else {},
     )
 
 
@@ -130,6 +138,29 @@ def catalogue_edit(code):
     return redirect(url_for("admin.catalogue_edit", code=procedure.code))
 
 
+@bp.post("/catalogue/<code>/papers/<int:paper_index>/template")
+@login_required
+def catalogue_paper_template(code, paper_index):
+    """Attach a paper's template (mẫu đơn, tờ khai); the one it replaces stays on record."""
+    upload = request.files.get("file")
+    with refusal(Invalid, NotFound, StorageUnavailable) as refused:
+        template = paper_templates.attach(
+            g.user, code, paper_index, upload.filename if upload else "", upload and upload.stream
+        )
+    if refused:
+        exc = refused.error
+        procedure = catalogue.get(g.user, code)
+        return _form_page(
+            procedure,
+            _values(procedure),
+            {f"template-{paper_index}": exc.message},
+            exc.message,
+            status=exc.status,
+        )
+    flash(_("Đã đính kèm mẫu %(name)s.", name=template.file_name), "success")
+    return redirect(url_for("admin.catalogue_edit", code=code))
+
+
 def _values(procedure) -> dict:
     return {
         "code": procedure.code,
@@ -140,6 +171,7 @@ def _values(procedure) -> dict:
         "fees": procedure.fees,
         "required_documents": "\n".join(procedure.required_documents or []),
         "online_level": procedure.online_level.value,
+        "partial_online_reason": procedure.partial_online_reason,
     }
 
 

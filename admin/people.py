@@ -93,12 +93,14 @@ def unit_edit(code):
         return render_template(
             "admin/people/unit.html",
             unit=unit,
-            values={"name": unit.name},
+            values={"name": unit.name, "fee_account": unit.fee_account or ""},
             errors={},
             may_edit=org.is_system_admin(g.user),
         )
     with refusal(Invalid) as refused:
-        unit_service.rename_unit(g.user, code, request.form.get("name", ""))
+        unit_service.update_unit(
+            g.user, code, request.form.get("name", ""), request.form.get("fee_account")
+        )
     if refused:
         exc = refused.error
         page = render_template(
@@ -109,7 +111,7 @@ def unit_edit(code):
             may_edit=True,
         )
         return page, 422
-    flash(_("Đã đổi tên đơn vị %(code)s.", code=code), "success")
+    flash(_("Đã lưu đơn vị %(code)s.", code=code), "success")
     return redirect(url_for("admin.units") + f"#unit-{code}")
 
 

@@ -42,6 +42,7 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted: a code was mailed to confirm it",
     400: "Bad input (a NUL character, JSON nested too deep)",
     401: "No token, or a bad or expired one",
     403: "Not allowed for this officer",
@@ -178,6 +179,36 @@ OPERATIONS: dict[str, Operation] = {
         body=json_body("Apology"),
         errors=SUMMARY_ERRORS,
     ),
+    "api.dossier_fees": Operation(
+        "A dossier's fees and their state", answer("DossierFees"), errors=(404,)
+    ),
+    "api.fee_amount": Operation(
+        "Enter the amount of a fee by the case",
+        answer("DossierFees"),
+        body=json_body("FeeAmount"),
+        errors=SUMMARY_ERRORS,
+    ),
+    "api.fee_paid_at_desk": Operation(
+        "A fee paid at the desk",
+        answer("DossierFees"),
+        body=json_body("FeeAtDesk"),
+        errors=SUMMARY_ERRORS,
+    ),
+    "api.fee_confirm": Operation(
+        "Confirm a notified bank transfer", answer("DossierFees"), errors=SUMMARY_ERRORS
+    ),
+    "api.fee_reject": Operation(
+        "Reject a notified bank transfer (due again)",
+        answer("DossierFees"),
+        body=json_body("Reason"),
+        errors=SUMMARY_ERRORS,
+    ),
+    "api.fee_waive": Operation(
+        "Waive a fee (a leader)",
+        answer("DossierFees"),
+        body=json_body("Reason"),
+        errors=SUMMARY_ERRORS,
+    ),
     "api.withdraw": Operation(
         "The applicant withdraws",
         answer("DossierSummary"),
@@ -211,7 +242,50 @@ OPERATIONS: dict[str, Operation] = {
         ),
         errors=(404, 422, 429),
     ),
+    "api.portal_dossiers": Operation(
+        "The national portal pushes dossiers (bearer: MOTCUA_PORTAL_INBOUND_TOKEN)",
+        answer("PortalAnswer"),
+        body=json_body("PortalPush"),
+        errors=(404, 422),
+    ),
     "api.procedures": Operation("The catalogue", answer(listing("items", "Procedure"))),
+    "api.online_procedures": Operation(
+        "The public catalogue: online level, reason, units, papers and templates",
+        answer(listing("items", "OnlineProcedure")),
+    ),
+    "api.start_submission": Operation(
+        "Submit online: the code is mailed to the applicant",
+        answer("OnlinePending"),
+        status=202,
+        body={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        **obj(
+                            {
+                                "unit": STRING,
+                                **{
+                                    f"applicant.{name}": STRING
+                                    for name in ("name", "id_number", "email", "phone", "address")
+                                },
+                            },
+                            optional=("applicant.phone", "applicant.address"),
+                        ),
+                        "patternProperties": {"^doc-[0-9]+$": ANY_FILE},
+                    }
+                }
+            },
+        },
+        errors=(404, 413, 422, 429, 503),
+    ),
+    "api.confirm_submission": Operation(
+        "Confirm an online submission with the mailed code",
+        answer("OnlineSubmitted"),
+        status=201,
+        body=json_body("OnlineConfirmation"),
+        errors=(409, 422, 429),
+    ),
     "api.users": Operation(
         "Officers the caller may assign or manage",
         answer(listing("items", "User")),
@@ -220,6 +294,12 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "api.report_statistics": Operation(
         "Statistics of a period", answer("Report"), params=PERIOD_QUERY, errors=(404, 422)
+    ),
+    "api.fee_report": Operation(
+        "Fees collected and paid online (766: 3.5, 3.6)",
+        answer("FeeReport"),
+        params=PERIOD_QUERY[:5],
+        errors=(404, 422),
     ),
     "api.freeze_report": Operation(
         "Freeze a report",

@@ -14,8 +14,11 @@ from motcua.vocabulary import (
     Channel,
     DossierStatus,
     OnlineLevel,
+    PaymentMethod,
     ProcedureLevel,
+    ReturnMethod,
     Role,
+    SignatureVerdict,
     TaskStatus,
 )
 
@@ -105,6 +108,20 @@ ATTACHMENT = {
     "task_id": nullable(INTEGER),
     "uploaded_by": nullable(STRING),
     "uploaded_at": MOMENT,
+    # A PDF's signatures (motcua.services.signature_check); null for a file that is not a PDF.
+    "signature": {
+        "anyOf": [
+            obj(
+                {
+                    "verdict": choice(SignatureVerdict),
+                    "signer": nullable(STRING),
+                    "signed_at": nullable(MOMENT),
+                    "details": nullable(ANY_OBJECT),
+                }
+            ),
+            {"type": "null"},
+        ]
+    },
 }
 
 FIGURES = obj(
@@ -255,6 +272,7 @@ SCHEMAS = {
             "channel": choice(Channel),
             "finished_at": nullable(MOMENT),
             "returned_at": nullable(MOMENT),
+            "return_method": {"enum": [*choice(ReturnMethod)["enum"], None]},
             "provisional_code": nullable(STRING),
             "supplement_requests": INTEGER,
             "repeated_supplement": BOOLEAN,
@@ -311,11 +329,74 @@ SCHEMAS = {
             "finished_at": nullable(MOMENT),
         }
     ),
+    "OnlineProcedure": obj(
+        {
+            "code": STRING,
+            "name": STRING,
+            "field": STRING,
+            "level": choice(ProcedureLevel),
+            "legal_limit_days": {"type": "number"},
+            "fees": STRING,
+            "required_documents": {"type": "array"},
+            "online_level": choice(OnlineLevel),
+            "partial_online_reason": STRING,
+            "online": BOOLEAN,
+            "units": {"type": "array", "items": CODE_NAME},
+            "papers": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "index": INTEGER,
+                        "name": STRING,
+                        "optional": BOOLEAN,
+                        "template": nullable(
+                            obj(
+                                {
+                                    "file_name": STRING,
+                                    "media_type": STRING,
+                                    "size": INTEGER,
+                                    "sha256": STRING,
+                                    "url": STRING,
+                                }
+                            )
+                        ),
+                    }
+                ),
+            },
+        }
+    ),
+    "OnlinePending": obj({"token": STRING, "email": STRING, "expires_in": INTEGER}),
+    "OnlineSubmitted": obj(
+        {
+            "code": STRING,
+            "status": choice(DossierStatus),
+            "received_at": MOMENT,
+            "appointment_at": nullable(MOMENT),
+            "lookup_url": STRING,
+        }
+    ),
     "Figures": FIGURES,
     "Report": REPORT,
+    "FeeReport": obj(
+        {
+            "unit": CODE_NAME,
+            "period": obj({"kind": STRING, "key": STRING, "from": DAY, "to": DAY}),
+            "collected": obj({method.value: INTEGER for method in PaymentMethod}),
+            "collected_total": INTEGER,
+            "dossiers_with_fee": INTEGER,
+            "dossiers_paid_online": INTEGER,
+            "online_payment_share": nullable({"type": "number"}),
+            "procedures_with_fees": INTEGER,
+            "procedures_payable_online": INTEGER,
+            "payable_online_share": nullable({"type": "number"}),
+            "provider": STRING,
+            "formulas": {"type": "object", "additionalProperties": STRING},
+        }
+    ),
     "ReportSnapshot": obj(SNAPSHOT),
     "FrozenReport": obj({**SNAPSHOT, "figures": ref("Report")}),
     # -- request bodies ---------------------------------------------------------------------
+    "OnlineConfirmation": obj({"token": STRING, "code": STRING}),
     "Credentials": obj(
         {"username": STRING, "password": STRING, "code": STRING}, optional=("code",)
     ),
@@ -346,6 +427,61 @@ SCHEMAS = {
         "description": "With complete (or supplement) the desk's check is done in the same act.",
     },
     "Reason": obj({"reason": STRING}),
+    "FeeAmount": obj({"amount": {"type": ["integer", "string"]}}),
+    "FeeAtDesk": obj({"receipt_number": STRING}, optional=("receipt_number",)),
+    "DossierFees": obj(
+        {
+            "code": STRING,
+            "unsettled": BOOLEAN,
+            "fees": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": INTEGER,
+                        "code": STRING,
+                        "name": STRING,
+                        "kind": {"type": "string", "enum": ["fee", "charge"]},
+                        "amount": nullable(INTEGER),
+                        "state": {
+                            "type": "string",
+                            "enum": ["due", "notified", "confirmed", "waived"],
+                        },
+                        "method": {
+                            "type": ["string", "null"],
+                            "enum": ["at_desk", "bank_transfer", "online", None],
+                        },
+                        "reference": nullable(STRING),
+                        "receipt_id": nullable(INTEGER),
+                        "notified_at": nullable(MOMENT),
+                        "settled_at": nullable(MOMENT),
+                        "note": nullable(STRING),
+                    }
+                ),
+            },
+        }
+    ),
+    # The national portal's push (motcua.api.portal): its envelope, records as PORTAL.md's.
+    "PortalPush": obj(
+        {"madonvi": STRING, "data": {"type": "array", "items": ANY_OBJECT, "minItems": 1}},
+        optional=("madonvi",),
+    ),
+    "PortalAnswer": obj(
+        {
+            "error_code": STRING,
+            "message": STRING,
+            "data": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "MaHoSo": STRING,
+                        "TrangThai": strings("received", "imported", "failed"),
+                        "SoBienNhan": nullable(STRING),
+                        "LyDo": nullable(STRING),
+                    }
+                ),
+            },
+        }
+    ),
     "Note": obj({"note": STRING}, optional=("note",)),
     "Apology": obj({"reason": STRING, "new_appointment": MOMENT}),
     "SlipRequest": obj({"form": strings("01", "06")}),

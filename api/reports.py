@@ -30,7 +30,7 @@ from motcua.services import report_periods as periods
 from motcua.services import report_snapshots as snapshots
 
 
-def _period(args) -> periods.Period:
+def period_of(args) -> periods.Period:
     if args.get("kind"):
         return periods.parse_period(str(args["kind"]), str(args.get("period") or ""))
     if "from" not in args and "to" not in args:
@@ -49,7 +49,7 @@ def _period(args) -> periods.Period:
 def report_statistics():
     args = request.args
     report = report_counts.statistics(
-        g.user, args.get("unit"), _period(args), args.get("group", "field")
+        g.user, args.get("unit"), period_of(args), args.get("group", "field")
     )
     return reports.as_json(report)
 
@@ -102,7 +102,7 @@ def freeze_report():
     frozen = snapshots.freeze(
         g.user,
         unit if isinstance(unit, str) else None,
-        _period(body),
+        period_of(body),
         group if isinstance(group, str) else "",
         note,
     )

@@ -6,7 +6,7 @@ from flask import request
 
 from motcua.errors import Invalid
 from motcua.models import Attachment, Dossier, Event, Procedure, Task, User, utcnow
-from motcua.services import deadlines, decisions
+from motcua.services import deadlines, decisions, signature_check
 from motcua.vocabulary import EventKind
 
 
@@ -93,6 +93,20 @@ def attachment(a: Attachment) -> dict:
         "task_id": a.task_id,
         "uploaded_by": a.uploaded_by.username if a.uploaded_by else None,
         "uploaded_at": iso(a.uploaded_at),
+        "signature": signature(a),
+    }
+
+
+def signature(a: Attachment) -> dict | None:
+    """A PDF's signature verdict ("pending" until the worker has checked it), None otherwise."""
+    shown = signature_check.shown(a)
+    if shown is None:
+        return None
+    return {
+        "verdict": shown.verdict.value,
+        "signer": shown.signer,
+        "signed_at": iso(shown.signed_at),
+        "details": shown.details,
     }
 
 
@@ -132,6 +146,8 @@ def dossier(d: Dossier, tasks, attachments, events) -> dict:
         # hand-over of the result to the applicant.
         "finished_at": iso(d.finished_at),
         "returned_at": iso(d.returned_at),
+        # How the result was handed over (at_desk, post, online), once it was.
+        "return_method": d.return_method.value if d.return_method else None,
         "provisional_code": d.provisional_code,
         # More than one request breaks the one complete request (the reports count it late).
         "supplement_requests": requests,

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
+from motcua import cli_integrations
 from motcua.app import create_app
 from motcua.errors import MotcuaError
 from motcua.unit_of_work import unit_of_work
@@ -126,38 +127,8 @@ def worker_command(once, interval):
         worker.serve(app, interval=interval)
 
 
-@main.group("portal")
-def portal_group():
-    """The national public-service portal (MOTCUA_PORTAL_*)."""
-
-
-@portal_group.command("resync")
-@click.option("--dossier", "code", help="Mã hồ sơ gửi lại.")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Từ ngày tiếp nhận.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Đến ngày tiếp nhận.")
-@with_appcontext
-def portal_resync(code, start, end):
-    """Queue a dossier's current state for the portal again (or every dossier received from
-    --from to --to, both days included, Vietnam time); the worker delivers it."""
-    from datetime import timedelta
-
-    from motcua.services import portal_outbox
-    from motcua.services.portal_wire import VIETNAM
-
-    if bool(code) == bool(start or end) or bool(start) != bool(end):
-        raise click.UsageError("Dùng --dossier MÃ, hoặc --from NGÀY --to NGÀY.")
-    try:
-        with unit_of_work():
-            if code:
-                portal_outbox.resync_dossier(code)
-                click.echo(f"Đã xếp hàng gửi lại hồ sơ {code} lên Cổng.")
-                return
-            since = start.replace(tzinfo=VIETNAM)
-            until = end.replace(tzinfo=VIETNAM) + timedelta(days=1)
-            count = portal_outbox.resync_period(since, until)
-        click.echo(f"Đã xếp hàng gửi lại {count} hồ sơ lên Cổng.")
-    except MotcuaError as exc:
-        raise click.ClickException(exc.message) from None
+for group in cli_integrations.GROUPS:
+    main.add_command(group)
 
 
 @main.group("bpmn")

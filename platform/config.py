@@ -26,6 +26,11 @@ class Config:
             os.environ.get("MOTCUA_STORAGE_DIR") or str(Path.cwd() / "instance" / "files")
         )
     )
+    # A stored file no row refers to is deleted once it is this old (motcua.services.
+    # storage_sweep): far longer than any form holds a file before its row is written.
+    STORAGE_ORPHAN_HOURS: float = field(
+        default_factory=lambda: float(os.environ.get("MOTCUA_STORAGE_ORPHAN_HOURS", "48"))
+    )
     MAX_CONTENT_LENGTH: int = 50 * 1024 * 1024
     TIMEZONE: str = "Asia/Ho_Chi_Minh"
     # Office hours, "HH:MM-HH:MM" periods separated by commas.
@@ -127,6 +132,19 @@ class Config:
     PORTAL_MAX_ATTEMPTS: int = field(
         default_factory=lambda: int(os.environ.get("MOTCUA_PORTAL_MAX_ATTEMPTS", "10"))
     )
+    # Dossiers submitted at the portal (motcua.services.portal_inbound; how the portal hands
+    # them over is not in the sources [U]): "" none, "push" the portal POSTs them to
+    # /api/v1/portal/dossiers with PORTAL_INBOUND_TOKEN as a bearer token, "pull" the worker asks
+    # the portal's service PORTAL_INBOUND_SERVICE for them each round.
+    PORTAL_INBOUND: str = field(default_factory=lambda: os.environ.get("MOTCUA_PORTAL_INBOUND", ""))
+    PORTAL_INBOUND_TOKEN: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_PORTAL_INBOUND_TOKEN", "")
+    )
+    PORTAL_INBOUND_SERVICE: str = field(
+        default_factory=lambda: os.environ.get(
+            "MOTCUA_PORTAL_INBOUND_SERVICE", "LayDanhSachHoSoMoi"
+        )
+    )
     # The province's own online form (motcua.services.online): how long the mailed code is good
     # for, the largest file of a paper, wrong codes per submission, code mails per address in a
     # lookup window, and a virus scanner run on each file (its path last; exit 0 clean, 1
@@ -144,6 +162,34 @@ class Config:
     )
     ONLINE_MAX_CODE_MAILS: int = field(
         default_factory=lambda: int(os.environ.get("MOTCUA_ONLINE_MAX_CODE_MAILS", "5"))
+    )
+    # The applicant's link to their dossier (motcua.services.applicant_access): how long the
+    # one a lookup gives lasts, and the one a mail carries (a result to download, fees to pay).
+    APPLICANT_LOOKUP_SECONDS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_APPLICANT_LOOKUP_SECONDS", "3600"))
+    )
+    APPLICANT_MAIL_LINK_DAYS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_APPLICANT_MAIL_LINK_DAYS", "30"))
+    )
+    # How long the result links the national portal is given stay good (DuongDanTepTinKetQua,
+    # motcua.services.results_online): the portal's rule for them was not found ([U], PORTAL.md).
+    PORTAL_RESULT_LINK_DAYS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_PORTAL_RESULT_LINK_DAYS", "365"))
+    )
+    # The online payment provider of the fees (motcua.services.payments): "" none (the fees are
+    # paid at the desk or by transfer), "vnpay" (motcua.services.payment_vnpay): its payment
+    # page, the merchant's terminal code and the secret that signs both ways, as VNPay issues.
+    PAYMENT_PROVIDER: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_PAYMENT_PROVIDER", "")
+    )
+    VNPAY_PAY_URL: str = field(
+        default_factory=lambda: os.environ.get(
+            "MOTCUA_VNPAY_PAY_URL", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+        )
+    )
+    VNPAY_TMN_CODE: str = field(default_factory=lambda: os.environ.get("MOTCUA_VNPAY_TMN_CODE", ""))
+    VNPAY_HASH_SECRET: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_VNPAY_HASH_SECRET", "")
     )
     VIRUS_SCAN_COMMAND: str = field(
         default_factory=lambda: os.environ.get("MOTCUA_VIRUS_SCAN_COMMAND", "")
@@ -197,6 +243,47 @@ class Config:
     # hành chính tỉnh …" after the province.
     PAPERS_SYSTEM_NAME: str = field(
         default_factory=lambda: os.environ.get("MOTCUA_PAPERS_SYSTEM_NAME", "")
+    )
+    # Signing what the platform issues (motcua.services.signing, signing_keys): the folder of
+    # PKCS#12 files (<UNIT CODE>.p12 a unit's seal, <username>.p12 a leader's own, each with its
+    # passphrase in a sibling .pass file or else SIGNING_P12_PASSPHRASE; <UNIT CODE>.seal.png
+    # the seal's image); a PKCS#11 module with its PIN and "owner=token label/key label" pairs;
+    # an RFC 3161 timestamp authority; days before expiry the certificates page warns. Nothing
+    # set: papers are issued unsigned.
+    SIGNING_KEYS_DIR: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNING_KEYS_DIR", "")
+    )
+    SIGNING_P12_PASSPHRASE: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNING_P12_PASSPHRASE", "")
+    )
+    SIGNING_PKCS11_MODULE: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNING_PKCS11_MODULE", "")
+    )
+    SIGNING_PKCS11_PIN: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNING_PKCS11_PIN", "")
+    )
+    SIGNING_PKCS11_KEYS: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNING_PKCS11_KEYS", "")
+    )
+    SIGNING_TSA_URL: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNING_TSA_URL", "")
+    )
+    SIGNING_EXPIRY_WARNING_DAYS: int = field(
+        default_factory=lambda: int(os.environ.get("MOTCUA_SIGNING_EXPIRY_WARNING_DAYS", "30"))
+    )
+    # Checking the signatures of every PDF received (motcua.services.signature_check): a PEM
+    # file, or a folder of them, of the roots trusted (the national root CA and its licensed
+    # CAs); empty: nothing is trusted, so signed files read "untrusted", never "valid".
+    # Revocation: "soft" asks OCSP/CRL when the certificate names them (unknown when they
+    # cannot be reached), "off" never asks; each request waits at most the timeout (seconds).
+    SIGNATURE_TRUST_ROOTS: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNATURE_TRUST_ROOTS", "")
+    )
+    SIGNATURE_REVOCATION: str = field(
+        default_factory=lambda: os.environ.get("MOTCUA_SIGNATURE_REVOCATION", "soft")
+    )
+    SIGNATURE_REVOCATION_TIMEOUT: float = field(
+        default_factory=lambda: float(os.environ.get("MOTCUA_SIGNATURE_REVOCATION_TIMEOUT", "5"))
     )
     BABEL_DEFAULT_LOCALE: str = "vi"
     LANGUAGES: tuple = ("vi", "en")

@@ -104,6 +104,25 @@ class AttachmentKind(Choice):
     WORKING = "working", _l("Tệp xử lý")  # an officer's working file
     RESULT = "result", _l("Kết quả")
     SLIP = "slip", _l("Phiếu")
+    PAYMENT_RECEIPT = "payment_receipt", _l("Chứng từ nộp phí")  # the applicant's transfer proof
+
+
+class SignatureVerdict(Choice):
+    """What the check of a received PDF's signatures found (motcua.services.signature_check),
+    one value per file: the worst of its signatures. Only "valid" is shown as valid (css)."""
+
+    PENDING = "pending", _l("Đang kiểm tra chữ ký"), "muted"
+    UNSIGNED = "unsigned", _l("Không có chữ ký số"), "muted"
+    VALID = "valid", _l("Chữ ký số hợp lệ"), "ontime"
+    INVALID = "invalid", _l("Chữ ký số không hợp lệ: tệp đã bị sửa sau khi ký"), "overdue"
+    UNTRUSTED = (
+        "untrusted",
+        _l("Chữ ký số không được tin cậy: chứng thư số không do tổ chức được công nhận cấp"),
+        "overdue",
+    )
+    EXPIRED = "expired", _l("Chữ ký số không hợp lệ: chứng thư số hết hiệu lực khi ký"), "overdue"
+    REVOKED = "revoked", _l("Chữ ký số không hợp lệ: chứng thư số đã bị thu hồi"), "overdue"
+    ERROR = "error", _l("Không đọc được tệp PDF để kiểm tra chữ ký"), "due-soon"
 
 
 class EventKind(Choice):
@@ -130,6 +149,60 @@ class EventKind(Choice):
     REHOMED = "rehomed", _l("Chuyển đơn vị kế thừa")
     SUBMITTED = "submitted", _l("Nộp hồ sơ trực tuyến")
     REFUSED_AT_RECEIPT = "refused_at_receipt", _l("Từ chối tiếp nhận hồ sơ")
+    # The leader's "ký duyệt" signed the result files (motcua.services.signing).
+    RESULT_SIGNED = "result_signed", _l("Ký số kết quả")
+    # The applicant online (motcua.services.applicant_papers, results_online): no officer acts.
+    SUPPLEMENT_ANSWERED = "supplement_answered", _l("Người nộp bổ sung trực tuyến")
+    RESULT_DOWNLOADED = "result_downloaded", _l("Tải tệp kết quả")
+    # Fees (motcua.services.fees): each act on a dossier's fees.
+    FEES_ASSESSED = "fees_assessed", _l("Xác định phí, lệ phí")
+    FEE_PAID_AT_DESK = "fee_paid_at_desk", _l("Thu phí, lệ phí tại quầy")
+    FEE_TRANSFER_NOTIFIED = "fee_transfer_notified", _l("Người nộp báo đã chuyển khoản phí")
+    FEE_TRANSFER_CONFIRMED = "fee_transfer_confirmed", _l("Xác nhận đã nhận chuyển khoản phí")
+    FEE_TRANSFER_REJECTED = "fee_transfer_rejected", _l("Không xác nhận chuyển khoản phí")
+    FEE_WAIVED = "fee_waived", _l("Miễn phí, lệ phí")
+    FEE_PAID_ONLINE = "fee_paid_online", _l("Nộp phí, lệ phí trực tuyến")
+
+
+# -- fees and payments -------------------------------------------------------------------------
+
+
+class FeeKind(Choice):
+    """A procedure's fee line is a fee (phí: pays for a service) or a charge (lệ phí: a state
+    levy), as the catalogue publishes it (Law on Fees and Charges 97/2015/QH13)."""
+
+    FEE = "fee", _l("Phí")
+    CHARGE = "charge", _l("Lệ phí")
+
+
+class FeeState(Choice):
+    """Where a dossier's fee stands (css: its colour). Bank transfer: the applicant notifies,
+    the unit confirms (seed 002); at the desk and online the payment confirms it at once."""
+
+    DUE = "due", _l("Chưa nộp"), "overdue"
+    NOTIFIED = "notified", _l("Đã báo nộp, chờ xác nhận")
+    CONFIRMED = "confirmed", _l("Đã nộp"), "ontime"
+    WAIVED = "waived", _l("Được miễn"), "muted"
+
+
+# A fee that still stands in the way: the dossier waits for it (portal status 6).
+UNSETTLED_FEE_STATES = frozenset({FeeState.DUE, FeeState.NOTIFIED})
+
+
+class PaymentMethod(Choice):
+    """How a fee was paid: the ways a unit publishes (seed 002)."""
+
+    AT_DESK = "at_desk", _l("Nộp trực tiếp tại Bộ phận một cửa")
+    BANK_TRANSFER = "bank_transfer", _l("Chuyển khoản")
+    ONLINE = "online", _l("Thanh toán trực tuyến")
+
+
+class PaymentStatus(Choice):
+    """An online payment's attempt with the provider."""
+
+    PENDING = "pending", _l("Đang thanh toán")
+    PAID = "paid", _l("Đã thanh toán"), "ontime"
+    FAILED = "failed", _l("Không thành công"), "overdue"
 
 
 # -- steps -------------------------------------------------------------------------------------
@@ -259,6 +332,9 @@ class MailKind(Choice):
     DUE_SOON = "due_soon", _l("Nhắc hạn bước")
     APPOINTMENT_SOON = "appointment_soon", _l("Sắp đến ngày hẹn")
     ONLINE_CODE = "online_code", _l("Mã xác nhận nộp hồ sơ trực tuyến")
+    PAPERS_ANSWERED = "papers_answered", _l("Người nộp đã bổ sung trực tuyến")
+    FEE_TRANSFER = "fee_transfer", _l("Người nộp báo đã chuyển khoản phí")
+    FEE_REJECTED = "fee_rejected", _l("Chưa nhận được khoản chuyển khoản phí")
 
 
 class NotificationStatus(Choice):
@@ -278,11 +354,14 @@ class AuditAction(Choice):
     CALENDAR_REMOVE = "calendar.remove", _l("Bỏ ngày của tỉnh")
     MAIL_RETRY = "mail.retry", _l("Gửi lại thư")
     PORTAL_RETRY = "portal.retry", _l("Gửi lại thông điệp lên Cổng DVC")
+    PORTAL_INBOUND_RETRY = "portal.inbound_retry", _l("Tạo lại hồ sơ nhận từ Cổng DVC")
     PROCEDURE_CREATE = "procedure.create", _l("Thêm thủ tục")
     PROCEDURE_UPDATE = "procedure.update", _l("Sửa thủ tục")
+    PROCEDURE_FEES = "procedure.fees", _l("Sửa phí, lệ phí của thủ tục")
     PROCEDURE_IMPORT = "procedure.import", _l("Nhập danh mục thủ tục")
     PROCEDURE_OFFER = "procedure.offer", _l("Nhận giải quyết thủ tục")
     PROCEDURE_WITHDRAW = "procedure.withdraw", _l("Thôi giải quyết thủ tục")
+    PROCEDURE_TEMPLATE = "procedure.template", _l("Đính kèm mẫu đơn, tờ khai")
     PROCESS_SAVE_DRAFT = "process.save_draft", _l("Lưu nháp quy trình")
     PROCESS_CONFIGURE = "process.configure", _l("Cấu hình quy trình")
     PROCESS_REBASE = "process.rebase", _l("Cập nhật quy trình theo mẫu mới")
@@ -345,3 +424,11 @@ class PortalMessageStatus(Choice):
     PENDING = "pending", _l("Chờ gửi")
     SENT = "sent", _l("Đã gửi")
     FAILED = "failed", _l("Gửi lỗi")  # gave up after the last retry
+
+
+class PortalInboundState(Choice):
+    """Where a dossier that came from the portal stands (``portal_inbound.state``)."""
+
+    RECEIVED = "received", _l("Đã nhận, chờ tạo hồ sơ")
+    IMPORTED = "imported", _l("Đã tạo hồ sơ"), "ontime"
+    FAILED = "failed", _l("Không tạo được hồ sơ"), "overdue"

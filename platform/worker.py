@@ -4,8 +4,10 @@ One round (``run_once``):
 
 1. queue the reminders for steps due within one working day, and the warnings of appointments
    within one working day (form 04 before it passes), in one transaction; forget what is kept
-   only for a while, and remove the storage's orphan temporary files; deliver the national
-   portal's outbox (motcua.portal_delivery; nothing without MOTCUA_PORTAL_URL);
+   only for a while, and remove the storage's orphan temporary files (and once a day the
+   stored files no row refers to: motcua.services.storage_sweep); deliver the national
+   portal's outbox (motcua.portal_delivery; nothing without MOTCUA_PORTAL_URL); check the
+   signatures of the PDFs received (motcua.signature_checking);
 2. claim a batch of pending mails whose time has come, in a short transaction of its own:
    ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that several workers never take the
    same mail (on SQLite every transaction holds the write lock, so claims are serialised
@@ -44,13 +46,26 @@ from email.utils import format_datetime, parseaddr
 from flask import Flask
 from sqlalchemy import false, func, or_, select, update
 
-from motcua import portal_delivery
+from motcua import portal_delivery, portal_pull, signature_checking
 from motcua.extensions import db
 from motcua.mail_transport import ConsoleSender, SmtpSender, SmtpSettings, describe, permanent
 from motcua.models import Notification, NotificationStatus, utcnow
-from motcua.services import lookup_limits, reminders, security_log, storage
+from motcua.services import (
+    lookup_limits,
+    reminders,
+    security_log,
+    storage,
+    storage_sweep,
+)
 
-__all__ = ["SmtpSettings", "backoff", "build_message", "lease", "run_once", "serve"]
+__all__ = [
+    "SmtpSettings",
+    "backoff",
+    "build_message",
+    "lease",
+    "run_once",
+    "serve",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +139,14 @@ def run_once(
             security_log.purge(clock())
             db.session.commit()
             storage.remove_orphans(app.config["STORAGE_DIR"])
-            # The national portal's outbox (nothing without MOTCUA_PORTAL_URL); commits.
+            # Once a day: the stored files no row refers to (motcua.services.storage_sweep).
+            storage_sweep.sweep_if_due()
+            # The dossiers submitted at the portal (MOTCUA_PORTAL_INBOUND=pull), then the
+            # portal's outbox (nothing without MOTCUA_PORTAL_URL); both commit.
+            portal_pull.pull_due(app.config)
             portal_delivery.deliver_due(app.config, clock, stop)
+            # The signatures of the PDFs received since the last round; commits.
+            signature_checking.check_due(app.config, clock, stop)
             if not settings.host:
                 result.waiting = _count_due(clock())
                 db.session.commit()

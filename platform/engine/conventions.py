@@ -15,6 +15,12 @@ A user task carries `spiffworkflow:properties` with
                that leads here must give `reason` and `items` (what to add and why, printed
                on form 02); while it is open the dossier waits with its clock stopped;
                completing it records the papers' receipt and the new appointment.
+  signsResult  optional, "true"/"false": the leader's "ký duyệt" signs the result files here
+               with their own certificate and the unit's seal (motcua.services.signing), on
+               completing the step (not when sending it back).
+  requiresFeesPaid optional, "true"/"false": this step cannot be completed while a fee of
+               the dossier is unsettled (due, notified and not confirmed, or its amount not
+               entered yet: motcua.services.fees); say, the step that issues the result.
 An end event may carry `dossierStatus` (`returned`, the default, or `refused`).
 """
 
@@ -41,6 +47,8 @@ FORM = "form"
 RETURNS_RESULT = "returnsResult"
 PRODUCES_RESULT = "producesResult"
 WAITS_FOR_APPLICANT = "waitsForApplicant"
+REQUIRES_FEES_PAID = "requiresFeesPaid"
+SIGNS_RESULT = "signsResult"
 USER_TASK_PROPERTIES = (
     HANDLER,
     TIME_LIMIT,
@@ -48,6 +56,8 @@ USER_TASK_PROPERTIES = (
     RETURNS_RESULT,
     PRODUCES_RESULT,
     WAITS_FOR_APPLICANT,
+    REQUIRES_FEES_PAID,
+    SIGNS_RESULT,
 )
 
 DOSSIER_STATUS = "dossierStatus"

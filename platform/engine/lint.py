@@ -21,7 +21,9 @@ from .conventions import (
     FORM,
     HANDLER,
     PRODUCES_RESULT,
+    REQUIRES_FEES_PAID,
     RETURNS_RESULT,
+    SIGNS_RESULT,
     TIME_LIMIT,
     USER_TASK_PROPERTIES,
     WAITS_FOR_APPLICANT,
@@ -215,7 +217,13 @@ def _user_task_problems(node, label, resolve_handler) -> list[Problem]:
                 report(f"người xử lý «{clip(found[name])}» không dùng được: {clip(why, 300)}")
     if FORM in found and (why := form_name_problem(found[FORM])):
         report(why)
-    for flag in (RETURNS_RESULT, PRODUCES_RESULT, WAITS_FOR_APPLICANT):
+    for flag in (
+        RETURNS_RESULT,
+        PRODUCES_RESULT,
+        WAITS_FOR_APPLICANT,
+        REQUIRES_FEES_PAID,
+        SIGNS_RESULT,
+    ):
         if flag in found and found[flag].strip().lower() not in ("true", "false"):
             report(f"{flag} phải là «true» hoặc «false», không phải «{clip(found[flag])}».")
     if all(

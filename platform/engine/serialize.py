@@ -22,7 +22,9 @@ from .conventions import (
     FORM,
     HANDLER,
     PRODUCES_RESULT,
+    REQUIRES_FEES_PAID,
     RETURNS_RESULT,
+    SIGNS_RESULT,
     TIME_LIMIT,
     WAITS_FOR_APPLICANT,
     parse_flag,
@@ -122,6 +124,8 @@ def step_of(task_spec, properties: dict) -> Step:
         returns_result=parse_flag(properties.get(RETURNS_RESULT)),
         waits_for_applicant=parse_flag(properties.get(WAITS_FOR_APPLICANT)),
         produces_result=parse_flag(properties.get(PRODUCES_RESULT)),
+        requires_fees_paid=parse_flag(properties.get(REQUIRES_FEES_PAID)),
+        signs_result=parse_flag(properties.get(SIGNS_RESULT)),
     )
 
 

@@ -16,6 +16,8 @@ class Step:
     returns_result: bool
     waits_for_applicant: bool = False
     produces_result: bool = False  # its officer files the result (engine.conventions)
+    requires_fees_paid: bool = False  # not completed while a fee is unsettled (conventions)
+    signs_result: bool = False  # its officer signs the result files (engine.conventions)
 
 
 @dataclass(frozen=True)

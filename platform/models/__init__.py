@@ -10,12 +10,16 @@ from motcua.models.base import Base, replaying, utcnow
 from motcua.models.calendar_day import CalendarDay
 from motcua.models.dossier import Dossier, DossierCounter
 from motcua.models.event import Event
+from motcua.models.fee import DossierFee, FeeLine, Payment
 from motcua.models.notification import Notification
+from motcua.models.paper_template import PaperTemplate
 from motcua.models.paper_trail import Apology, SupplementRequest
+from motcua.models.portal_inbound import PortalInbound
 from motcua.models.portal_message import PortalMessage
 from motcua.models.procedure import Offer, Procedure, ProcessDraft, ProcessVersion
 from motcua.models.report_snapshot import ReportSnapshot
 from motcua.models.security import LookupFailure, SecurityEvent
+from motcua.models.signature_verdict import AttachmentSignature
 from motcua.models.task import Task, TaskCandidate
 from motcua.models.unit import Unit
 from motcua.models.user import User, UserRole
@@ -40,6 +44,7 @@ __all__ = [
     "Apology",
     "FINAL_STATUSES",
     "Attachment",
+    "AttachmentSignature",
     "AttachmentKind",
     "AuditEntry",
     "Base",
@@ -47,12 +52,17 @@ __all__ = [
     "CalendarDayKind",
     "Channel",
     "Dossier",
+    "DossierFee",
     "DossierCounter",
     "DossierStatus",
     "Event",
+    "FeeLine",
     "Notification",
     "NotificationStatus",
     "Offer",
+    "PaperTemplate",
+    "Payment",
+    "PortalInbound",
     "PortalMessage",
     "OnlineLevel",
     "Procedure",

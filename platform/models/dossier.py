@@ -7,7 +7,7 @@ from motcua.folding import digits, fold
 from motcua.models.base import Base, UTCDateTime, str_enum, utcnow
 from motcua.models.procedure import Procedure, ProcessVersion
 from motcua.models.unit import Unit
-from motcua.vocabulary import Channel, DossierStatus
+from motcua.vocabulary import Channel, DossierStatus, ReturnMethod
 
 # What the officers' search finds a dossier by (motcua.services.dossier_search, the inbox).
 SEARCHED = (
@@ -116,6 +116,8 @@ class Dossier(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the result was handed to the applicant (status returned).
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How it was handed over (the return step's "method"; motcua.services.results_online).
+    return_method: Mapped[ReturnMethod | None] = mapped_column(str_enum(ReturnMethod))
     # The appointment first given on the receipt: a rescheduled dossier still counts as late
     # against it. Set once, at receipt.
     first_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -123,6 +125,9 @@ class Dossier(Base):
     clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The dossier's code at the national portal (MaHoSo) when it came from there: the portal
+    # hears of it under that code (motcua.services.portal_wire.dossier_record).
+    portal_code: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     # The engine's serialized workflow, without the spec (stored once on the process version).
     workflow_state: Mapped[str] = mapped_column(Text, default="")
     # Bumped on every save; a stale save fails instead of overwriting another officer's work.

@@ -31,6 +31,9 @@ class SupplementRequest(Base):
     # Why a second (or later) request was needed although the first must list everything
     # (Decree 118/2025/NĐ-CP art. 17.2.a as amended by 309/2026/NĐ-CP); None on the first.
     repeat_reason: Mapped[str | None] = mapped_column(Text)
+    # When the applicant last answered it online (motcua.services.applicant_papers): the desk
+    # still records the receipt itself (received_at), which is what starts the clock again.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     new_appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -27,6 +27,9 @@ class Procedure(Base):
     # Where the level comes from and how sure it is (the 2025 decrees moved the district's
     # procedures to the province or the commune; the province publishes its own list).
     level_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Why the service is only partly online, published with it (Decree 224/2026/NĐ-CP: full
+    # online is the default); required when online_level is partial (motcua.services.catalogue).
+    partial_online_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<Procedure {self.code}>"

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.models.base import Base, UTCDateTime, str_enum
@@ -26,6 +26,9 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # The account the unit publishes for its fees paid by bank transfer (bank, number, holder),
+    # shown to the applicant as written (motcua.services.fees; seed 002).
+    fee_account: Mapped[str | None] = mapped_column(Text)
 
     parent: Mapped["Unit | None"] = relationship(
         remote_side=[id], back_populates="children", foreign_keys=[parent_id]

@@ -11,10 +11,8 @@ national part, since the catalogue holds one entry per national procedure.
 Import from the national database's exports: `motcua.services.catalogue_import`.
 """
 
-import math
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -37,6 +35,7 @@ FIELDS = (
     "fees",
     "required_documents",
     "online_level",
+    "partial_online_reason",
 )
 FIELD_LABELS = {
     "code": _l("Mã thủ tục"),
@@ -47,11 +46,13 @@ FIELD_LABELS = {
     "fees": _l("Phí, lệ phí"),
     "required_documents": _l("Thành phần hồ sơ"),
     "online_level": _l("Mức độ dịch vụ công trực tuyến"),
+    "partial_online_reason": _l("Lý do chỉ cung cấp một phần trực tuyến"),
+    # Not a column of the entry: its fee lines, from the import file (motcua.services.fee_lines).
+    "fee_lines": _l("Các khoản phí, lệ phí"),
 }
 MAX_LIMIT_DAYS = Decimal("9999.99")  # Numeric(6, 2)
-MAX_LENGTHS = {"code": 32, "name": 500, "field": 255, "fees": 5000}
+MAX_LENGTHS = {"code": 32, "name": 500, "field": 255, "fees": 5000, "partial_online_reason": 2000}
 MAX_DOCUMENT_LENGTH = 1000
-PER_PAGE = 25
 
 _CODE = re.compile(r"(\d\.\d{6})(\.\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?")
 
@@ -87,83 +88,6 @@ def require_editor(actor: User) -> None:
         raise Forbidden(
             _l("Chỉ quản trị hệ thống được thêm, sửa hoặc nhập danh mục thủ tục."), code="forbidden"
         )
-
-
-# --- search ----------------------------------------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics ("Đăng ký" → "dang ky")."""
-    text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def _lower(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
-def matches(query: str, text: str) -> bool:
-    """Every word of the query is in the text, case ignored; a word typed without diacritics
-    matches any diacritics ("dang ky" finds "Đăng ký"), one typed with them matches exactly
-    those ("hộ" finds "hộ kinh doanh", not "hồ sơ")."""
-    lowered, folded = _lower(text), fold(text)
-    for word in _lower(query).split():
-        plain = fold(word)
-        if plain == word:
-            if plain not in folded:
-                return False
-        elif word not in lowered:
-            return False
-    return True
-
-
-@dataclass
-class CataloguePage:
-    rows: list[Procedure]
-    total: int
-    page: int
-    pages: int
-    per_page: int
-    fields: list[str]
-    filters: dict
-
-
-def search(
-    actor: User,
-    *,
-    q: str = "",
-    field: str = "",
-    level: str = "",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> CataloguePage:
-    """One page of the catalogue, by code; `q` searches code and name (see `matches`), `field`
-    and `level` filter exactly. Forbidden for officers who may not see the catalogue.
-
-    The text search runs in Python: a province's catalogue is a couple of thousand entries, and
-    SQLite's lower() knows no Vietnamese.
-    """
-    require_viewer(actor)
-    query = select(Procedure).order_by(Procedure.code)
-    if field:
-        query = query.where(Procedure.field == field)
-    if level in {lvl.value for lvl in ProcedureLevel}:
-        query = query.where(Procedure.level == ProcedureLevel(level))
-    else:
-        level = ""
-    q = q.strip()
-    found = [p for p in db.session.scalars(query) if matches(q, f"{p.code} {p.name}")]
-    pages = max(1, math.ceil(len(found) / per_page))
-    page = min(max(1, page), pages)
-    return CataloguePage(
-        rows=found[(page - 1) * per_page : page * per_page],
-        total=len(found),
-        page=page,
-        pages=pages,
-        per_page=per_page,
-        fields=fields(),
-        filters={"q": q, "field": field, "level": level},
-    )
 
 
 def fields() -> list[str]:
@@ -262,8 +186,22 @@ def validate(form: dict) -> tuple[dict, dict]:
         values["online_level"] = OnlineLevel(text["online_level"])
     except ValueError:
         errors["online_level"] = _l("Chọn mức độ dịch vụ công trực tuyến.")
+    values["partial_online_reason"] = text["partial_online_reason"].strip()
+    check_partial_reason(values, errors)
     check_lengths(values, errors)
     return values, errors
+
+
+def check_partial_reason(values: dict, errors: dict) -> None:
+    """A partly online service publishes why it is not full online, the default (Decree
+    224/2026/NĐ-CP; LAW.md "online public services"); a reason stays only with that level."""
+    if values.get("online_level") != OnlineLevel.PARTIAL:
+        values["partial_online_reason"] = ""
+    elif not values.get("partial_online_reason"):
+        errors["partial_online_reason"] = _l(
+            "Dịch vụ một phần trực tuyến phải công bố lý do không cung cấp toàn trình "
+            "(Nghị định 224/2026/NĐ-CP)."
+        )
 
 
 def _form_level(text: str):

@@ -26,7 +26,7 @@ import openpyxl
 from flask_babel import lazy_gettext as _l
 
 from motcua.errors import Invalid
-from motcua.services.catalogue import fold
+from motcua.folding import fold
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -60,6 +60,13 @@ _ALIASES = {
     "dich vu cong truc tuyen": "online_level",
     "muc do dich vu cong truc tuyen": "online_level",
     "muc do cung cap dich vu cong truc tuyen": "online_level",
+    "ly do mot phan": "partial_online_reason",
+    "ly do chi cung cap mot phan truc tuyen": "partial_online_reason",
+    "ly do khong cung cap toan trinh": "partial_online_reason",
+    # One fee line a line, as the admin's form writes them (motcua.services.fee_lines).
+    "cac khoan phi le phi": "fee_lines",
+    "khoan phi le phi": "fee_lines",
+    "phi le phi tung khoan": "fee_lines",
 }
 REQUIRED = {
     "code": "Mã thủ tục",

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from motcua.errors import Conflict, Invalid
 from motcua.extensions import db
 from motcua.models import Procedure, User
-from motcua.services import audit, storage
+from motcua.services import audit, fee_lines, storage
 from motcua.services.catalogue import FIELDS, flush_change, require_editor
 from motcua.services.catalogue_file import MAX_BYTES
 from motcua.services.catalogue_import_plan import CREATE, SKIP, UPDATE, ImportPlan, parse_import
@@ -44,10 +44,16 @@ def apply_import(
         return plan
     for row in plan.accepted:
         if row.action == CREATE:
-            db.session.add(Procedure(**{name: row.values[name] for name in FIELDS}))
+            procedure = Procedure(**{name: row.values[name] for name in FIELDS})
+            db.session.add(procedure)
+            if row.values.get("fee_lines"):
+                fee_lines.set_lines(procedure, row.values["fee_lines"], old=[])
         else:
             for name in row.changes:
-                setattr(row.procedure, name, row.values[name])
+                if name == "fee_lines":
+                    fee_lines.set_lines(row.procedure, row.values["fee_lines"])
+                else:
+                    setattr(row.procedure, name, row.values[name])
     counts = plan.counts
     audit.record(
         actor,

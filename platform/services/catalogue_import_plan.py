@@ -19,6 +19,14 @@ Values are read as the national database writes them:
   "Mức độ 3" → partial; anything else → none.
 - documents: one per line; a cell without line breaks is split at ";". Bullets and numbering
   ("- ", "1. ") are dropped.
+- the reason a service is only partly online ("Lý do chỉ cung cấp một phần trực tuyến", an
+  optional column; Decree 224/2026/NĐ-CP has it published): a row that makes an entry partly
+  online needs one, or it is skipped; an entry partly online already keeps its own when the
+  row gives none; other levels keep none.
+- fee lines ("Các khoản phí, lệ phí", optional): one a line, as the admin's form writes them
+  (``mã | tên | phí or lệ phí | số tiền or "theo từng trường hợp"``, motcua.services.fee_lines);
+  the entry's lines become those (dossiers keep the fees they were given); a wrong line skips
+  the row.
 
 Rows: an existing code is updated, a new one added. An optional column missing from the file
 leaves existing entries' values alone (new ones get no fees, no documents, not online). Rows
@@ -32,15 +40,19 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from motcua.errors import Invalid
 from motcua.extensions import db
-from motcua.models import OnlineLevel, Procedure, ProcedureLevel
+from motcua.folding import fold
+from motcua.models import FeeLine, OnlineLevel, Procedure, ProcedureLevel
+from motcua.services import fee_lines
 from motcua.services.catalogue import (
     MAX_LIMIT_DAYS,
     check_lengths,
+    check_partial_reason,
     diff,
-    fold,
     normalise_code,
     split_documents,
 )
@@ -203,12 +215,49 @@ def _row(number: int, cell: _Cells, existing: Procedure | None) -> ImportRow:
         )
     if "online_level" in cell.columns:
         values["online_level"] = _online(cell("online_level"))
+    _partial_reason(cell, existing, values, result.reasons)
+    if "fee_lines" in cell.columns:
+        _fee_lines(cell("fee_lines"), values, result.reasons)
     errors = {}
     check_lengths(values, errors)
     # The reasons are kept in the audit log: in Vietnamese, whatever the officer reads.
     result.reasons += [in_vietnamese(m).rstrip(".").lower() for m in errors.values()]
     result.values = values
     return result
+
+
+def _partial_reason(cell: _Cells, existing: Procedure | None, values: dict, reasons) -> None:
+    """The reason a partly online row publishes (checked as the form does it,
+    catalogue.check_partial_reason): the file's, or else the entry's. A row that makes an
+    entry partly online without one is skipped; an entry partly online already keeps its own
+    (the national database's exports have no such column)."""
+    level = values.get("online_level", existing.online_level if existing else OnlineLevel.NONE)
+    kept = existing.partial_online_reason if existing else ""
+    checked = {
+        "online_level": level,
+        "partial_online_reason": " ".join(cell("partial_online_reason").split()) or kept,
+    }
+    errors = {}
+    check_partial_reason(checked, errors)
+    if errors and not (existing is not None and existing.online_level == OnlineLevel.PARTIAL):
+        reasons.append("thiếu lý do chỉ cung cấp một phần trực tuyến (Nghị định 224/2026/NĐ-CP)")
+    elif existing is None or checked["partial_online_reason"] != kept:
+        values["partial_online_reason"] = checked["partial_online_reason"]
+
+
+def _fee_lines(text: str, values: dict, reasons: list) -> None:
+    """The row's fee lines, one a line in the cell, written as the admin writes them
+    (motcua.services.fee_lines); a wrong line skips the row, with the reason in Vietnamese."""
+    with force_locale("vi"):
+        try:
+            values["fee_lines"] = fee_lines.parse(text)
+        except Invalid as exc:
+            reasons.append(f"phí, lệ phí: {exc.details['fee_lines'].rstrip('.').lower()}")
+
+
+def fee_lines_text(rows: list[dict]) -> str:
+    """Fee lines read from a file, as the admin's form writes them (to compare and show)."""
+    return fee_lines.as_text([FeeLine(**row) for row in rows])
 
 
 def parse_import(file_bytes: bytes, filename: str) -> ImportPlan:
@@ -220,6 +269,11 @@ def parse_import(file_bytes: bytes, filename: str) -> ImportPlan:
     """
     rows, header, columns = read_rows(file_bytes, filename)
     existing = {p.code: p for p in db.session.scalars(select(Procedure))}
+    # The entries' fee lines as text, read at once, when the file has the column.
+    lines: dict[int, list[FeeLine]] = {}
+    if "fee_lines" in columns:
+        for line in db.session.scalars(select(FeeLine).order_by(FeeLine.position)):
+            lines.setdefault(line.procedure_id, []).append(line)
     seen: dict[str, int] = {}
     results = []
     for number, row in rows[header + 1 :]:
@@ -232,7 +286,7 @@ def parse_import(file_bytes: bytes, filename: str) -> ImportPlan:
             result.reasons.append(f"trùng mã với dòng {seen[code]}")
         elif code:
             seen[code] = number
-        _decide(result)
+        _decide(result, lines)
         results.append(result)
     return ImportPlan(
         filename=filename,
@@ -242,7 +296,7 @@ def parse_import(file_bytes: bytes, filename: str) -> ImportPlan:
     )
 
 
-def _decide(result: ImportRow) -> None:
+def _decide(result: ImportRow, lines: dict[int, list[FeeLine]]) -> None:
     if result.reasons:
         return
     if result.procedure is None:
@@ -251,6 +305,11 @@ def _decide(result: ImportRow) -> None:
         result.action = CREATE
         return
     result.changes = diff(result.procedure, result.values)
+    if "fee_lines" in result.values:
+        old = fee_lines.as_text(lines.get(result.procedure.id, []))
+        new = fee_lines_text(result.values["fee_lines"])
+        if old != new:
+            result.changes["fee_lines"] = {"old": old, "new": new}
     if result.changes:
         result.action = UPDATE
     else:

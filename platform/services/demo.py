@@ -26,6 +26,7 @@ from motcua.models import (
 from motcua.services import (
     auth,
     diagrams,
+    fee_lines,
     formdata,
     intake,
     offers,
@@ -73,6 +74,13 @@ COMMUNE_OFFICES = [
     ("VHXH", "Phòng Văn hóa - Xã hội"),
 ]
 PASSWORD = "demo"
+# Fee lines of two procedures (motcua.services.fee_lines), one "by the case"; the amounts are
+# illustrative, not Hà Tĩnh's resolution's.
+DEMO_FEE_LINES = {
+    "1.013978": "LPGCN | Lệ phí cấp Giấy chứng nhận quyền sử dụng đất | lệ phí | 100000\n"
+    "PTĐ | Phí thẩm định hồ sơ cấp Giấy chứng nhận | phí | theo từng trường hợp",
+    "1.009974": "LPGPXD | Lệ phí cấp giấy phép xây dựng | lệ phí | 150000",
+}
 
 _SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ"]
 _GIVEN = [
@@ -165,6 +173,12 @@ def _units_and_people(people: "_People") -> User:
                 _office_staff(people, office, commune.code.lower())
     for code, name, _commune in FORMER_DISTRICTS:
         _former_district(people, province, code, name)
+    # The accounts the receiving desks publish for fees paid by bank transfer (illustrative).
+    for number, unit in enumerate([centre, *(_unit_by_code(c[0]) for c in COMMUNES)], start=1):
+        unit.fee_account = (
+            f"Kho bạc Nhà nước tỉnh Hà Tĩnh\nSố tài khoản: 3511.0.10{number:05d}\n"
+            f"Chủ tài khoản: {unit.name}"
+        )
     db.session.flush()
     return admin
 
@@ -185,9 +199,12 @@ def _catalogue(people: "_People") -> list[Procedure]:
             fees=entry.get("fees", ""),
             required_documents=entry.get("required_documents", []),
             online_level=OnlineLevel(entry["online_level"]),
+            partial_online_reason=entry.get("partial_online_reason", ""),
         )
         db.session.add(procedure)
         db.session.flush()
+        if procedure.code in DEMO_FEE_LINES:
+            fee_lines.set_lines(procedure, fee_lines.parse(DEMO_FEE_LINES[procedure.code]))
         template = processes.store_version(
             procedure,
             None,

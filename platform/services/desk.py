@@ -4,7 +4,6 @@ desk's page and the API alike.
 """
 
 import io
-import unicodedata
 from dataclasses import astuple, dataclass
 from typing import BinaryIO
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 
 from motcua.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.extensions import db
+from motcua.folding import fold
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
     FINAL_STATUSES,
@@ -37,6 +37,7 @@ from motcua.services import (
     org,
     processes,
     processing,
+    results_online,
     slips,
     storage,
     workflow,
@@ -80,10 +81,10 @@ def desk_units(actor: User) -> list[Unit]:
 def find_procedures(actor: User, query: str = "") -> list[Procedure]:
     """Catalogue entries whose code or name contains the query (accents and case ignored)."""
     desk_units(actor)
-    words = _fold(query).split()
+    words = fold(query).split()
     found = []
     for procedure in catalogue.procedures():
-        text = _fold(f"{procedure.code} {procedure.name}")
+        text = fold(f"{procedure.code} {procedure.name}")
         if all(word in text for word in words):
             found.append(procedure)
     return found
@@ -227,7 +228,8 @@ def return_result(
     note: str = "",
     files: list[ResultFile] = (),
 ) -> Task:
-    """Attach the result files given and complete the return step (form tra-ket-qua).
+    """Attach the result files given and complete the return step (form tra-ket-qua); the
+    dossier keeps how it was returned, and the mail links to the result files.
 
     A result file must exist already or be among ``files``. One transaction. Raises as
     ``return_step``, and Invalid with field errors (``returned_to``, ``method``, ``note``,
@@ -252,11 +254,8 @@ def return_result(
         [dossiers.NewFile(name, stream, field="result") for name, stream in files],
         kind=AttachmentKind.RESULT,
     )
-    notifications.to_applicant(dossier, MailKind.RESULT, **data)
+    # The mail carries the link to the result files (motcua.services.results_online).
+    notifications.to_applicant(
+        dossier, MailKind.RESULT, **data, **results_online.mail_context(dossier)
+    )
     return processing.complete(actor, step.task.id, data)
-
-
-def _fold(text: str) -> str:
-    """Lower case without Vietnamese accents, for searching ("đăng ký" finds "dang ky")."""
-    text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
-    return "".join(c for c in text if not unicodedata.combining(c))

@@ -118,7 +118,7 @@ def add_attachment(
             code="invalid_kind",
             details={"kind": _l("Giá trị không hợp lệ.")},
         )
-    file_name = _clean_file_name(file_name)
+    file_name = clean_file_name(file_name)
     dossier = get(actor, code)
     workflow.lock_dossier(dossier.id)
     if dossier.status in FINAL_STATUSES:
@@ -176,7 +176,7 @@ def attach_files(
     """
     attachments = []
     for file in files:
-        file_name = _clean_file_name(file.file_name, file.field)
+        file_name = clean_file_name(file.file_name, file.field)
         sha256, size, key = storage.store(current_app.config["STORAGE_DIR"], file.stream)
         if size == 0:
             raise Invalid(
@@ -237,7 +237,7 @@ def media_type_of(head: bytes, file_name: str) -> str:
     return guessed if guessed in _PLAIN_TYPES else "application/octet-stream"
 
 
-def _clean_file_name(file_name: str, field: str = "file") -> str:
+def clean_file_name(file_name: str, field: str = "file") -> str:
     """The file's own name, without any path a browser sent nor hidden characters, otherwise
     whole; Invalid if empty or too long."""
     file_name = _HIDDEN.sub("", file_name or "")

@@ -26,6 +26,7 @@ from motcua.services import (
     deadlines,
     dossier_codes,
     dossiers,
+    fees,
     notifications,
     offers,
     org,
@@ -132,6 +133,7 @@ def receive(
     files: list[PaperFile] = (),
     check: Check | None = None,
     competent_unit_code: str | None = None,
+    fees_given: fees.AtReceipt | None = None,
 ) -> Dossier:
     """Receive a dossier at a unit's desk in one pass: give it a code and an appointment, start its
     workflow, store its papers' files and, with ``check``, complete the desk's check step as the
@@ -209,7 +211,7 @@ def receive(
     data = {"channel": channel, "process_version": version.version}
     if competent is not unit:
         data["competent_unit"] = competent.code
-    return start(actor, dossier, now, papers, files, check, counts, data)
+    return start(actor, dossier, now, papers, files, check, counts, data, fees_given)
 
 
 def submitted(procedure, unit, applicant: Applicant, now) -> Dossier:
@@ -248,6 +250,7 @@ def start(
     check: Check | None,
     counts: list[int],
     data: dict,
+    fees_given: fees.AtReceipt | None = None,
 ) -> Dossier:
     """Start a received dossier's workflow and work its desk check: the one path of every
     channel, from ``receive`` at the desk and from an online dossier's acceptance
@@ -278,6 +281,8 @@ def start(
     _store_papers(actor, dossier, first, papers, files)
     if check is not None:
         _work_the_check(actor, progress, first, check)
+    # The fees follow the receipt's acts: the portal hears "accepted", then "fees due" (6).
+    fees.assess(actor, dossier, now, fees_given)
     workflow.save(progress)
     if dossier.status != DossierStatus.WAITING_APPLICANT:
         notifications.to_applicant(dossier, MailKind.RECEIPT)

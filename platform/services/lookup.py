@@ -12,14 +12,16 @@ process (motcua.services.lookup_limits); a refusal is returned, not raised, so t
 made is kept.
 
 What it tells: the procedure, the stage in plain words, the papers asked for while the dossier
-waits for them (form 02's list, TT 03/2025 Appendix I [S]), the dates. While the clock is
+waits for them (form 02's list, TT 03/2025 Appendix I [S]; answered online through
+motcua.services.applicant_papers), the result files once the result is ready
+(motcua.services.results_online), the dates. While the clock is
 stopped (waiting for papers, paused) the appointment is not shown: it moves when the clock runs
 again (motcua.services.exceptional_paths).
 """
 
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -31,12 +33,14 @@ from motcua.extensions import db
 from motcua.models import (
     ACTIVE_TASK_STATUSES,
     FINAL_STATUSES,
+    Attachment,
     Dossier,
     DossierStatus,
     SupplementRequest,
     Task,
     utcnow,
 )
+from motcua.services import applicant_access, results_online
 from motcua.services import lookup_limits as limits
 
 NOT_FOUND = _l("Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ hoặc số điện thoại đã nhập.")
@@ -105,6 +109,12 @@ class LookupResult:
     supplement_requested_at: datetime | None
     returned_at: datetime | None
     finished_at: datetime | None  # refused, withdrawn or stopped: when it ended
+    # The applicant's signed link to act on the dossier (motcua.services.applicant_access).
+    token: str
+    # The result files to download, once the result is ready (motcua.services.results_online).
+    result_files: list[Attachment] = field(default_factory=list)
+    # When the applicant last answered the open request for papers online.
+    answered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,9 @@ def _result(dossier: Dossier) -> LookupResult:
         supplement_requested_at=waiting.requested_at if waiting else None,
         returned_at=dossier.returned_at if status == DossierStatus.RETURNED else None,
         finished_at=dossier.finished_at if final and status != DossierStatus.RETURNED else None,
+        token=applicant_access.token_for(dossier),
+        result_files=results_online.result_files(dossier),
+        answered_at=waiting.answered_at if waiting else None,
     )
 
 

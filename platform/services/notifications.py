@@ -3,17 +3,19 @@
 
 Kinds: receipt, supplement, refusal, delay, result (to the applicant, when an address was
 given); task (a new step, to the officers who may work it); reassigned (a step a leader gave
-to another officer, to that officer).
+to another officer, to that officer); papers_answered (the applicant answered a request for
+papers online, to the officers of the step that waits for them).
 
 The reminders the worker queues on its own (due_soon, appointment_soon) are in
 motcua.services.reminders.
 """
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from motcua.extensions import db
 from motcua.models import Dossier, Notification, Task, User, utcnow
-from motcua.services import links
+from motcua.services import applicant_access, links
 from motcua.services.outbox import queue, render
 from motcua.vocabulary import MailKind, ReturnMethod, in_vietnamese
 
@@ -121,6 +123,10 @@ def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
         request = context.get("request")
         values["reason"] = request.reason if request else context.get("reason", "")
         values["items"] = list(request.items or []) if request else context.get("items", [])
+        # The applicant may send the papers online (motcua.services.applicant_papers).
+        token = applicant_access.token_for(dossier, applicant_access.MAIL)
+        values["papers_url"] = links.public_url(f"/applicant/{token}/papers")
+        values["link_days"] = current_app.config["APPLICANT_MAIL_LINK_DAYS"]
     elif kind == MailKind.REFUSAL:
         values["reason"] = context.get("reason") or ""
     elif kind == MailKind.DELAY:
@@ -139,6 +145,11 @@ def _applicant_context(dossier: Dossier, kind: str, context: dict) -> dict:
         method = context.get("method") or ReturnMethod.AT_DESK
         values["method_label"] = in_vietnamese(ReturnMethod.label_of(method))
         values["at"] = context.get("at") or utcnow()
+        values["method"] = method
+        # The link to the result files (motcua.services.results_online.mail_context), if any.
+        values.setdefault("result_files", [])
+        values.setdefault("results_url", None)
+        values.setdefault("link_days", 0)
     return values
 
 
@@ -172,6 +183,19 @@ def reachable_officers(user_ids) -> list[User]:
         select(User).where(User.id.in_(user_ids), User.active.is_(True)).order_by(User.id)
     )
     return [u for u in users if u.email and u.email.strip()]
+
+
+def papers_answered(task: Task, request, files) -> list[Notification]:
+    """Queue the mail telling the officers of the step that waits for the papers (its
+    assignee, else everyone who may take it) that the applicant answered the request online
+    with ``files``: they check the papers and record their receipt themselves."""
+    db.session.flush()  # the step's id, for the link
+    users = [task.assignee] if task.assignee is not None else [c.user for c in task.candidates]
+    return [
+        _to_officer(MailKind.PAPERS_ANSWERED, task, user, request=request, files=files)
+        for user in sorted(users, key=lambda u: u.id)
+        if user.active and user.email and user.email.strip()
+    ]
 
 
 def step_returned(task: Task, sender: User | None, reason: str | None) -> Notification | None:

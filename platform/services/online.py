@@ -18,25 +18,22 @@ next working period (Decree 45/2020/NĐ-CP as amended; motcua.services.deadlines
 
 Settings (motcua.config):
   ONLINE_CODE_SECONDS (MOTCUA_ONLINE_CODE_SECONDS, 900): how long a code is good for;
-  ONLINE_MAX_FILE_BYTES (MOTCUA_ONLINE_MAX_FILE_BYTES, 10 MiB): the largest file of a paper;
+  ONLINE_MAX_FILE_BYTES (MOTCUA_ONLINE_MAX_FILE_BYTES, 10 MiB): the largest file of a paper
+  (checked in motcua.services.online_files, as the virus scan is);
   ONLINE_MAX_CODE_FAILURES (MOTCUA_ONLINE_MAX_CODE_FAILURES, 5): wrong codes per submission;
   ONLINE_MAX_CODE_MAILS (MOTCUA_ONLINE_MAX_CODE_MAILS, 5): code mails per address per
   LOOKUP_WINDOW_SECONDS;
   VIRUS_SCAN_COMMAND (MOTCUA_VIRUS_SCAN_COMMAND, off): a command run on each file, its path as
-  the last argument (e.g. ``clamdscan --no-summary --fdpass``); exit 0 = clean, 1 = infected
-  (refused), anything else = the scan failed (refused too: no file goes in unscanned).
+  the last argument (e.g. ``clamdscan --no-summary --fdpass``).
+
+Files stored for a submission never confirmed are deleted by the storage sweep
+(motcua.services.storage_sweep) once older than STORAGE_ORPHAN_HOURS.
 """
 
 import hashlib
 import hmac
-import os
 import secrets
-import shlex
-import shutil
-import subprocess
-import tempfile
 from dataclasses import astuple, dataclass
-from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -55,31 +52,17 @@ from motcua.models import (
 )
 from motcua.services import (
     catalogue,
-    dossiers,
     intake,
     lookup_limits,
     offers,
     org,
+    paper_templates,
     processes,
-    storage,
     workflow,
 )
+from motcua.services.online_files import Held, hold
 from motcua.services.outbox import queue, render
 from motcua.vocabulary import EventKind, MailKind, OnlineLevel
-
-# What a paper's file may be, read from its bytes (dossiers.media_type_of): scans and documents.
-ACCEPTED_TYPES = frozenset(
-    {
-        "application/pdf",
-        "image/jpeg",
-        "image/png",
-        "image/tiff",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.oasis.opendocument.text",
-    }
-)
-OPTIONAL = "nếu có"  # a paper the catalogue lists "(nếu có)" need not come with a file
 
 
 @dataclass
@@ -89,6 +72,7 @@ class Offered:
     procedure: Procedure
     units: list[Unit]  # where it is decided (and received online)
     papers: list[str]
+    templates: dict  # {paper's place: its PaperTemplate}, the papers that have one
 
     @property
     def online(self) -> bool:
@@ -97,13 +81,16 @@ class Offered:
 
 def public_catalogue() -> list[Offered]:
     """Every procedure of the catalogue, with where it is decided."""
-    return [_offered(p) for p in catalogue.procedures()]
+    procedures = catalogue.procedures()
+    templates = paper_templates.current(procedures)
+    return [_offered(p, templates[p.id]) for p in procedures]
 
 
 def service(procedure_code: str) -> Offered:
     """The procedure's public page; NotFound unless it offers online service somewhere."""
     try:
-        found = _offered(processes.procedure_by_code(procedure_code))
+        procedure = processes.procedure_by_code(procedure_code)
+        found = _offered(procedure, paper_templates.current([procedure])[procedure.id])
     except NotFound:
         found = None
     if found is None or not found.online:
@@ -111,14 +98,13 @@ def service(procedure_code: str) -> Offered:
     return found
 
 
-def _offered(procedure: Procedure) -> Offered:
+def _offered(procedure: Procedure, templates: dict) -> Offered:
     return Offered(
-        procedure, offers.offering_units(procedure), list(procedure.required_documents or [])
+        procedure,
+        offers.offering_units(procedure),
+        list(procedure.required_documents or []),
+        templates,
     )
-
-
-def optional(paper: str) -> bool:
-    return OPTIONAL in paper.casefold()
 
 
 @dataclass(frozen=True)
@@ -145,7 +131,7 @@ def start(procedure_code: str, unit_code: str, raw_applicant: dict, files) -> Pe
         applicant = None
     if applicant is not None and applicant.email:
         _limit_mails(applicant.email)  # before any file is stored
-    held = _hold(offered.papers, files, errors)  # stores nothing if anything is refused
+    held = hold(offered.papers, files, errors)  # stores nothing if anything is refused
     if errors:
         raise Invalid(
             _l("Hồ sơ chưa đủ điều kiện để nộp."), code="invalid_submission", details=errors
@@ -158,7 +144,7 @@ def start(procedure_code: str, unit_code: str, raw_applicant: dict, files) -> Pe
         procedure=offered.procedure,
         unit=unit,
         name=applicant.name,
-        minutes=max(1, _code_seconds() // 60),
+        minutes=max(1, code_seconds() // 60),
     )
     queue(
         kind=MailKind.ONLINE_CODE,
@@ -192,93 +178,8 @@ def _limit_mails(address: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Held:
-    index: int
-    file_name: str
-    sha256: str
-    size: int
-    storage_key: str
-    media_type: str
-
-
-def _hold(papers: list[str], files, errors: dict) -> list[Held]:
-    """Store the papers' files once every one passes the limits and ``errors`` (the other
-    fields' too) is empty: a refused submission stores nothing. Notes a paper without one."""
-    largest = current_app.config["ONLINE_MAX_FILE_BYTES"]
-    checked, given = [], set()
-    for index, file_name, stream in files:
-        field = f"doc-{index}"
-        if not 0 <= index < len(papers):
-            errors["file"] = _l("Tệp không thuộc thành phần hồ sơ nào.")
-            continue
-        try:
-            # The desk's rule for names: no path, no hidden characters (dossiers).
-            name = dossiers._clean_file_name(file_name, field)
-        except Invalid as exc:
-            errors.update(exc.details)
-            continue
-        problem = _file_problem(stream, name, largest) or _scan(stream)
-        if problem:
-            errors[field] = problem
-            continue
-        given.add(index)
-        checked.append((index, name, stream))
-    for index, paper in enumerate(papers):
-        if index not in given and not optional(paper):
-            errors.setdefault(f"doc-{index}", _l("Đính kèm tệp của giấy tờ này."))
-    if errors:
-        return []
-    root = current_app.config["STORAGE_DIR"]
-    held = []
-    for index, name, stream in checked:
-        stream.seek(0)
-        sha256, size, key = storage.store(root, stream)
-        with storage.open_file(root, key) as stored:
-            media_type = dossiers.media_type_of(stored.read(dossiers.HEAD_BYTES), name)
-        held.append(Held(index, name, sha256, size, key, media_type))
-    return held
-
-
-def _file_problem(stream: BinaryIO, file_name: str, largest: int):
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    stream.seek(0)
-    if size == 0:
-        return _l("Tệp rỗng.")
-    if size > largest:
-        return _l("Tệp lớn quá %(mb)s MB.", mb=round(largest / 1024 / 1024, 1))
-    if dossiers.media_type_of(stream.read(dossiers.HEAD_BYTES), file_name) not in ACCEPTED_TYPES:
-        return _l("Chỉ nhận tệp PDF, ảnh (JPEG, PNG, TIFF) hoặc văn bản (DOCX, XLSX, ODT).")
-    return None
-
-
 class TooManyCodes(Invalid):
     status = 429
-
-
-def _scan(stream: BinaryIO):
-    """The virus-scan hook (VIRUS_SCAN_COMMAND), run on a temporary copy before the file is
-    stored, so that a flagged file never enters the storage: None when clean or when no scan
-    is set, else the problem."""
-    command = current_app.config["VIRUS_SCAN_COMMAND"]
-    if not command:
-        return None
-    stream.seek(0)
-    try:
-        with tempfile.NamedTemporaryFile(prefix="motcua-scan-") as copy:
-            shutil.copyfileobj(stream, copy)
-            copy.flush()
-            done = subprocess.run(
-                [*shlex.split(command), copy.name], capture_output=True, timeout=120, check=False
-            )
-    except (OSError, subprocess.TimeoutExpired):
-        return _l("Không kiểm tra được tệp (quét mã độc); vui lòng thử lại sau.")
-    if done.returncode == 0:
-        return None
-    if done.returncode == 1:
-        return _l("Tệp bị phát hiện có mã độc, không nhận.")
-    return _l("Không kiểm tra được tệp (quét mã độc); vui lòng thử lại sau.")
 
 
 @dataclass(frozen=True)
@@ -291,7 +192,7 @@ def confirm(token: str, code: str) -> Confirmed:
     """Take the code of a submission: the dossier, submitted, or why not (the wrong try is
     counted and kept: the caller commits either way, as the lookup does)."""
     try:
-        payload = _serializer().loads(token, max_age=_code_seconds())
+        payload = _serializer().loads(token, max_age=code_seconds())
     except SignatureExpired:
         return Confirmed(None, _expired())
     except (BadData, TypeError, ValueError):
@@ -318,7 +219,7 @@ def confirm(token: str, code: str) -> Confirmed:
     return Confirmed(_submit(payload))
 
 
-def _code_seconds() -> int:
+def code_seconds() -> int:
     """A code lives no longer than the window its counts are kept in (LOOKUP_WINDOW_SECONDS):
     the wrong tries and the mark of a used submission outlive the token."""
     return min(
@@ -332,26 +233,29 @@ def _expired() -> Invalid:
 
 
 def _submit(payload: dict) -> Dossier:
-    """The dossier, submitted and not yet checked: a code and its papers, no workflow yet."""
     procedure = processes.procedure_by_code(payload["procedure"])
     unit = org.unit_by_code(payload["unit"])
     offers.require_offered(procedure, unit)
     applicant = intake.Applicant(*payload["applicant"])
-    held = [Held(*row) for row in payload["files"]]
+    return submit(procedure, unit, applicant, [Held(*row) for row in payload["files"]])
+
+
+def submit(procedure, unit, applicant, held: list[Held], portal_code: str | None = None) -> Dossier:
+    """The dossier, submitted and not yet checked: a code and its papers (``held``, stored
+    already), no workflow yet. The one path of both online sources: this form, and the national
+    portal's dossiers (``portal_code``: its code there, motcua.services.portal_inbound)."""
     papers = list(procedure.required_documents or [])
     now = utcnow()
     dossier = intake.submitted(procedure, unit, applicant, now)
+    dossier.portal_code = portal_code  # before its first event: the portal hears it by it
     counts = [sum(1 for h in held if h.index == i) for i in range(len(papers))]
-    workflow.record(
-        dossier,
-        EventKind.SUBMITTED,
-        actor=None,
-        at=now,
-        data={
-            "channel": Channel.ONLINE.value,
-            "documents": [{"name": n, "files": counts[i]} for i, n in enumerate(papers)],
-        },
-    )
+    data = {
+        "channel": Channel.ONLINE.value,
+        "documents": [{"name": n, "files": counts[i]} for i, n in enumerate(papers)],
+    }
+    if portal_code:
+        data |= {"source": "portal", "portal_code": portal_code}
+    workflow.record(dossier, EventKind.SUBMITTED, actor=None, at=now, data=data)
     for h in held:
         attachment = Attachment(
             dossier_id=dossier.id,

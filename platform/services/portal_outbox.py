@@ -5,20 +5,20 @@ its dossiers and their progress; the 766 index scores only what the portal recei
 
 The hook: every act on a dossier records its event through ``workflow.record``, which calls
 ``on_event`` — one place, so no act can change a dossier without the portal hearing of it,
-and a new act is covered by recording its event as it must anyway. (One exception: a
-reorganisation moves open steps to the successor unit adding its "rehomed" events in bulk,
-not through ``record``: the portal hears of the new unit with the dossier's next push, or
-``motcua portal resync``.)
+and a new act is covered by recording its event as it must anyway. (A reorganisation adds its
+"rehomed" events in bulk, and calls ``on_event`` itself once per dossier whose steps moved.)
 From the event:
 
 - the dossier's first message is always the push of the whole dossier (DongBoHoSoMC; an update
   when the portal is configured after its receipt);
 - a step completed or sent back: its progress (CapNhatTienDoHoSoMC);
 - papers requested or received, an apology's new date, a hand-over, a pause or its end, a new
-  competent unit: the dossier pushed again (its new appointment, DanhSachHoSoBoSung with
+  competent unit, an act on its fees (DanhSachLePhi; status 6 while one is unsettled): the
+  dossier pushed again (its new appointment, DanhSachHoSoBoSung with
   NgayHenTraMoi);
 - after any of these, the status (DongBoTrangThaiHoSo) when its code (motcua.services
-  .portal_codes) differs from the last message's: 2 → 4 → … → 9 → 10, each once.
+  .portal_codes) differs from the last message's: 2 → 4 → … → 9 → 10, each once; on 9 and 10
+  the whole dossier first, with its result papers and their links (DanhSachGiayToKetQua).
 
 Each message's ``seq`` is the dossier's next number; the dossier is locked by the act
 (workflow.lock_dossier), so two acts never take the same one (the unique key would refuse it).
@@ -57,6 +57,14 @@ UPDATE_EVENTS = frozenset(
         EventKind.PAUSED,
         EventKind.RESUMED,
         EventKind.REHOMED,
+        # Fees (motcua.services.fees): the dossier's DanhSachLePhi, and its code 6 or back to 4.
+        EventKind.FEES_ASSESSED,
+        EventKind.FEE_PAID_AT_DESK,
+        EventKind.FEE_TRANSFER_NOTIFIED,
+        EventKind.FEE_TRANSFER_CONFIRMED,
+        EventKind.FEE_TRANSFER_REJECTED,
+        EventKind.FEE_WAIVED,
+        EventKind.FEE_PAID_ONLINE,
     }
 )
 STATUS_EVENTS = frozenset(
@@ -71,6 +79,8 @@ STATUS_EVENTS = frozenset(
     }
 )
 SYNCED_EVENTS = PROGRESS_EVENTS | UPDATE_EVENTS | STATUS_EVENTS
+# The statuses reached with a result: processing finished (9), result returned (10).
+RESULT_CODES = frozenset({codes.FINISHED, codes.RETURNED})
 
 
 def on_event(dossier: Dossier, event) -> None:
@@ -83,7 +93,7 @@ def on_event(dossier: Dossier, event) -> None:
     if last is None and _waiting_at_receipt(dossier):
         return
     seq = last.seq if last else 0
-    code = codes.status_code(dossier.status)
+    code = codes.dossier_status_code(dossier)
     at = event.at or utcnow()
     queued = []
     if last is None or event.kind in UPDATE_EVENTS:
@@ -102,7 +112,13 @@ def on_event(dossier: Dossier, event) -> None:
         actor = db.session.get(User, event.actor_id) if event.actor_id else None
         record = wire.progress_record(dossier, seq, task, actor, at, _progress_text(event, task))
         queued.append(_message(dossier, seq, PortalMessageKind.PROGRESS, record, updating=True))
-    if last is None or code != last.status_code:
+    changed = last is None or code != last.status_code
+    if changed and last is not None and code in RESULT_CODES and event.kind not in UPDATE_EVENTS:
+        # The result papers (DanhSachGiayToKetQua, their links) and the end of processing
+        # travel with the whole dossier, before the status that says so.
+        seq += 1
+        queued.append(_dossier_message(dossier, seq, updating=True))
+    if changed:
         seq += 1
         record = wire.status_record(dossier, seq, at)
         queued.append(_message(dossier, seq, PortalMessageKind.STATUS, record, updating=True))
@@ -220,6 +236,8 @@ def _dossier_message(dossier: Dossier, seq: int, updating: bool) -> PortalMessag
         .order_by(SupplementRequest.requested_at, SupplementRequest.id)
     ).all()
     record = wire.dossier_record(dossier, seq, supplements)
+    # A dossier that came from the portal is the portal's own record: ours is an update of it.
+    updating = updating or dossier.portal_code is not None
     return _message(dossier, seq, PortalMessageKind.DOSSIER, record, updating=updating)
 
 
@@ -239,7 +257,7 @@ def _message(dossier, seq, kind, record, updating) -> PortalMessage:
         unit_code=wire.unit_code(dossier.unit),
         is_updating=updating,
         body=record,
-        status_code=codes.status_code(dossier.status),
+        status_code=codes.dossier_status_code(dossier),
         status=PortalMessageStatus.PENDING,
         attempts=0,
         next_attempt_at=utcnow(),

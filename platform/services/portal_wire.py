@@ -39,11 +39,16 @@ def unit_code(unit) -> str:
     return unit.identifier or unit.code
 
 
+def dossier_code(dossier) -> str:
+    """The dossier's MaHoSo: the portal's own code for a dossier that came from it, else ours."""
+    return dossier.portal_code or dossier.code
+
+
 def dossier_record(dossier, version: int, supplements=()) -> dict:
     """DongBoHoSoMC: the dossier as it stands (``supplements``: its SupplementRequest rows)."""
     procedure = dossier.procedure
     record = {
-        "MaHoSo": dossier.code,
+        "MaHoSo": dossier_code(dossier),
         "PhienBan": version,
         "MaTTHC": procedure.code,
         "TenTTHC": procedure.name,
@@ -57,7 +62,7 @@ def dossier_record(dossier, version: int, supplements=()) -> dict:
         "TrichYeuHoSo": procedure.name,
         "NgayTiepNhan": when(dossier.received_at),
         "NgayHenTra": when(dossier.appointment_at),
-        "TrangThaiHoSo": codes.status_code(dossier.status),
+        "TrangThaiHoSo": codes.dossier_status_code(dossier),
         "NgayKetThucXuLy": when(dossier.finished_at),
         "NgayTra": when(dossier.returned_at),
         "HinhThuc": codes.CHANNEL_CODE[dossier.channel],
@@ -74,20 +79,42 @@ def dossier_record(dossier, version: int, supplements=()) -> dict:
             }
             for s in supplements
         ]
+    # Imported here: results_online and fees record through workflow, which imports this module.
+    from motcua.services import fees, results_online
+
+    owed = fees.fees_of(dossier)
+    if owed:
+        record["DanhSachLePhi"] = [
+            {
+                "TenPhiLePhi": f.name,
+                "MaPhiLePhi": f.code or None,
+                "HinhThucThu": codes.FEE_METHOD_CODE[f.method],
+                "Gia": int(f.amount) if f.amount is not None else None,
+                "LoaiPhiLePhi": codes.FEE_KIND_CODE[f.kind],
+            }
+            for f in owed
+        ]
+
+    papers = results_online.portal_papers(dossier)
+    if papers:
+        record["DanhSachGiayToKetQua"] = [
+            {"GiayToId": a.id, "TenGiayTo": a.file_name, "DuongDanTepTinKetQua": url}
+            for a, url in papers
+        ]
     return record
 
 
 def progress_record(dossier, version: int, task, actor, at: datetime, text: str | None) -> dict:
     """CapNhatTienDoHoSoMC: one processing step done (or sent back)."""
     return {
-        "MaHoSo": dossier.code,
+        "MaHoSo": dossier_code(dossier),
         "PhienBan": version,
         "NguoiXuLy": actor.display_name if actor else None,
         "ChucDanh": in_vietnamese(Role(task.role).label) if task and task.role else None,
         "ThoiDiemXuLy": when(at),
         "PhongBanXuLy": task.unit.name if task else dossier.unit.name,
         "NoiDungXuLy": text,
-        "TrangThai": codes.status_code(dossier.status),
+        "TrangThai": codes.dossier_status_code(dossier),
         "NgayBatDau": when(task.created_at) if task else None,
         "NgayKetThucTheoQuyDinh": when(task.due_at) if task else None,
     }
@@ -96,9 +123,9 @@ def progress_record(dossier, version: int, task, actor, at: datetime, text: str 
 def status_record(dossier, version: int, at: datetime) -> dict:
     """DongBoTrangThaiHoSo: the dossier's status code now."""
     return {
-        "MaHoSo": dossier.code,
+        "MaHoSo": dossier_code(dossier),
         "PhienBan": version,
-        "TrangThaiHoSo": codes.status_code(dossier.status),
+        "TrangThaiHoSo": codes.dossier_status_code(dossier),
         "NgayCapNhat": when(at),
         "NgayHenTra": when(dossier.appointment_at),
         "NgayKetThucXuLy": when(dossier.finished_at),
@@ -156,6 +183,18 @@ class Client:
 
     def send(self, unit: str, service: str, is_updating: bool, record: dict) -> None:
         """Deliver one record; raises PortalError (Unreachable) when the portal did not take it."""
+        self._exchange(unit, service, is_updating, [record])
+
+    def fetch(self, unit: str, service: str, query: dict | None = None) -> list[dict]:
+        """Ask the portal (a catalogue, the new dossiers): the records of the answer's ``data``
+        (a list of objects; anything else is a PortalError). Raises as ``send``."""
+        answer = self._exchange(unit, service, False, [query] if query else [])
+        data = answer.get("data", [])
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise PortalError(f"{service}: data is not a list of records")
+        return data
+
+    def _exchange(self, unit: str, service: str, is_updating: bool, data: list) -> dict:
         for fresh in (False, True):
             session = self._session(renew=fresh)
             envelope = {
@@ -163,7 +202,7 @@ class Client:
                 "madonvi": unit,
                 "service": service,
                 "isUpdating": is_updating,
-                "data": [record],
+                "data": data,
             }
             try:
                 answer = self._post(self.settings.url, envelope)
@@ -173,7 +212,7 @@ class Client:
                 continue
             code = str(answer.get("error_code", "")).strip()
             if code in OK_CODES:
-                return
+                return answer
             if code in SESSION_ERRORS and not fresh:
                 continue
             raise PortalError(f"error_code {code or '?'}: {answer.get('message') or ''}".strip())
@@ -226,3 +265,126 @@ class Client:
 def forget_sessions() -> None:
     with _LOCK:
         _SESSIONS.clear()
+
+
+# -- what the portal sends us (motcua.services.portal_inbound, portal_catalogue) ----------------
+# The fields of dossiers handed to us are those the portal takes (PORTAL.md [S]); the receiving
+# unit, where a record names it, is ``MaDonVi`` (else the envelope's ``madonvi``); a paper's
+# ``MaThanhPhanHoSo`` is its number in the procedure's list (1, 2 …) or ``TenThanhPhanHoSo``
+# its name [U]. The services that hand out new dossiers and the catalogue, and the fields of
+# their answers, are not in the sources [U]: PORTAL_INBOUND_SERVICE, and the names below.
+
+PROCEDURE_LIST = "LayDanhSachTTHC"  # [{MaTTHC, TenTTHC, MaLinhVuc, CapThucHien}]
+PROCEDURE = "LayThuTuc"  # asked with {MaTTHC}: its PROCEDURE_FIELDS, ThanhPhanHoSo[]
+AGENCIES = "LayDanhMucCoQuan"  # [{MaCoQuan, TenCoQuan}]
+FIELDS = "LayDanhMucLinhVuc"  # [{MaLinhVuc, TenLinhVuc}]
+# Ours → the portal's: the applicant (intake.parse_applicant), a procedure (the import's row).
+APPLICANT = {
+    "name": "ChuHoSo",
+    "id_number": "MaDoiTuong",
+    "phone": "SoDienThoai",
+    "email": "Email",
+    "address": "DiaChi",
+}
+PROCEDURE_FIELDS = {
+    "code": "MaTTHC",
+    "name": "TenTTHC",
+    "level": "CapThucHien",  # "Cấp Tỉnh", "Cấp Xã"
+    "legal_limit_days": "ThoiHanGiaiQuyet",  # "05 ngày làm việc"
+    "fees": "PhiLePhi",
+    "online_level": "MucDo",  # "Toàn trình", "Một phần"
+}
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    name: str  # TenTepDinhKem
+    url: str  # DuongDanTaiTepTin
+    paper_number: int | None  # MaThanhPhanHoSo, when a number
+    paper_name: str  # TenThanhPhanHoSo
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A dossier record the portal handed us, in our words."""
+
+    portal_code: str
+    unit_code: str
+    procedure_code: str
+    applicant: dict  # as motcua.services.intake.parse_applicant reads it
+    files: list[IncomingFile]
+
+
+def _text(value) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def portal_code(record: dict) -> str:
+    return _text(record.get("MaHoSo"))
+
+
+def pushed_records(body) -> tuple[str, list[dict]]:
+    """The envelope the portal POSTs to us: ``{madonvi, data: [record, …]}`` (its session and
+    service, if sent, are not ours to check). Raises ValueError saying what is wrong."""
+    if not isinstance(body, dict):
+        raise ValueError("the body is not a JSON object")
+    data = body.get("data")
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not data or not all(isinstance(r, dict) for r in data):
+        raise ValueError("data is not a list of dossier records")
+    return _text(body.get("madonvi")), data
+
+
+def read_dossier(record: dict, unit_code: str = "") -> Incoming:
+    files = []
+    for item in record.get("TaiLieuNop") or []:
+        if not isinstance(item, dict) or item.get("IsDeleted") in (True, 1, "1", "true"):
+            continue
+        number = _text(item.get("MaThanhPhanHoSo"))
+        files.append(
+            IncomingFile(
+                _text(item.get("TenTepDinhKem")),
+                _text(item.get("DuongDanTaiTepTin")),
+                int(number) if number.isdigit() else None,
+                _text(item.get("TenThanhPhanHoSo")),
+            )
+        )
+    applicant = {ours: record.get(theirs) for ours, theirs in APPLICANT.items()}
+    unit = _text(record.get("MaDonVi")) or unit_code
+    return Incoming(portal_code(record), unit, _text(record.get("MaTTHC")), applicant, files)
+
+
+def answer(results: list[tuple]) -> dict:
+    """Our answer to the portal's push: success, with what became of each record, given as
+    (its MaHoSo, received / imported / failed, our dossier's code, why it failed)."""
+    keys = ("MaHoSo", "TrangThai", "SoBienNhan", "LyDo")
+    return {
+        "error_code": "0",
+        "message": "Thành công",
+        "data": [dict(zip(keys, r, strict=True)) for r in results],
+    }
+
+
+def procedure_row(listed: dict, detail: dict, field_names: dict[str, str]) -> dict:
+    """A procedure of LayDanhSachTTHC with its LayThuTuc details, as the catalogue import reads
+    a row (motcua.services.catalogue_import_plan): values as the national database writes
+    them. ``field_names``: MaLinhVuc → TenLinhVuc (LayDanhMucLinhVuc)."""
+    merged = {**listed, **detail}
+    papers = []
+    for paper in merged.get("ThanhPhanHoSo") or []:
+        name = _text(paper.get("TenThanhPhanHoSo") if isinstance(paper, dict) else paper)
+        if name:
+            papers.append(name)
+    row = {ours: _text(merged.get(theirs)) for ours, theirs in PROCEDURE_FIELDS.items()}
+    field = _text(merged.get("TenLinhVuc")) or field_names.get(_text(merged.get("MaLinhVuc")), "")
+    return row | {"field": field, "required_documents": "\n".join(papers)}
+
+
+def field_names(records: list[dict]) -> dict[str, str]:
+    return {_text(r.get("MaLinhVuc")): _text(r.get("TenLinhVuc")) for r in records}
+
+
+def agency(record: dict) -> tuple[str, str]:
+    """An agency of LayDanhMucCoQuan: its code at the portal and its name."""
+    return _text(record.get("MaCoQuan")), _text(record.get("TenCoQuan"))

@@ -21,9 +21,12 @@ from motcua.models import (
 from motcua.services import (
     decisions,
     exceptional_paths,
+    fee_rules,
     formdata,
     notifications,
     org,
+    results_online,
+    signing,
     slips,
     workflow,
 )
@@ -196,8 +199,10 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
             _l("Chưa có tệp kết quả: phải đính kèm kết quả trước khi trả cho người nộp."),
             code="result_required",
         )
+    fee_rules.require_settled_for(progress.run, task)
     at_receipt = dossier.status == DossierStatus.RECEIVED
     _claim_on_completing(task, actor, now)
+    signs = signing.signs_results(progress.run, task)  # read while the step is still ready
     workflow.run_engine(progress.run.complete, task.engine_task_id, data)
     decision = data.get("decision")
     _finish(task, actor, now, decision if isinstance(decision, str) else Outcome.DONE)
@@ -207,6 +212,11 @@ def complete_step(actor: User, progress: workflow.Progress, task: Task, data: di
     progress.returning = task.outcome in decisions.SEND_BACK_DECISIONS
     if progress.returning:
         progress.returned_by, progress.return_reason = actor, _reason(data)
+    elif signs:
+        # The leader's "ký duyệt" (signsResult): the result files are signed as it is given.
+        signing.sign_results(actor, dossier, task)
+    if task.returns_result and not progress.returning:
+        results_online.returned(dossier, data.get("method"))
     created, _ = workflow.advance(progress, progressed=True)
     waiting = next((t for t in created if t.waits_for_applicant), None)
     if waiting is not None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import load_only, selectinload
 from motcua.errors import Forbidden, Invalid
 from motcua.extensions import db
 from motcua.models import Dossier, Role, Unit, User, utcnow
-from motcua.services import org, papers, sheets
+from motcua.services import org, papers, sheets, signing
 from motcua.services.paper_wording import (
     HELPERS,
     day,
@@ -75,7 +75,11 @@ def register_for(actor: User, unit_code: str, start: date, end: date, *, excel=F
             ),
             code="forbidden",
         )
-    return (register_workbook if excel else render_register)(unit, start, end)
+    if excel:
+        return register_workbook(unit, start, end)
+    # The PDF is a paper the system issues: signed with the unit's seal certificate where it has
+    # one (motcua.services.signing; no signature block on form 07, so no image).
+    return signing.paper_signer(unit).sign(register_layout(unit, start, end))
 
 
 def render_register(unit: Unit, start: date, end: date) -> bytes:

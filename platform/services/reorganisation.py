@@ -40,7 +40,7 @@ from motcua.models import (
     UserRole,
     utcnow,
 )
-from motcua.services import audit, diagrams, offers, org, processes
+from motcua.services import audit, diagrams, offers, org, portal_outbox, processes, workflow
 from motcua.vocabulary import EventKind, UnitLevel
 
 
@@ -378,18 +378,22 @@ def _rehome_tasks(retired: dict[int, Unit], now) -> None:
             .order_by(Task.dossier_id, Task.id)
         )
     )
+    first: dict[int, Event] = {}  # each dossier's first rehomed event
     for task in tasks:
         old = task.unit
         target = retired[task.unit_id]
         task.unit_id, task.unit = target.id, target
-        db.session.add(
-            Event(
-                dossier_id=task.dossier_id,
-                kind=EventKind.REHOMED,
-                at=now,
-                task_id=task.id,
-                from_step=task.step_name,
-                note=None,
-                data={"from": old.code, "to": target.code},
-            )
+        event = Event(
+            dossier_id=task.dossier_id,
+            kind=EventKind.REHOMED,
+            at=now,
+            task_id=task.id,
+            from_step=task.step_name,
+            note=None,
+            data={"from": old.code, "to": target.code},
         )
+        db.session.add(event)
+        first.setdefault(task.dossier_id, event)
+    # The portal hears once per dossier that its steps moved; each locked, in id order.
+    for dossier_id, event in first.items():
+        portal_outbox.on_event(workflow.lock_dossier(dossier_id), event)

@@ -10,14 +10,13 @@ forms was not found [U], so the fields of the forms of Circular 01/2018/TT-VPCP 
 laid out as Decree 30/2020/NĐ-CP lays out administrative papers (slips/_layout.html), each with
 its QR code at the upper left (Circular 01/2023/TT-VPCP [S], ``qr_fields``).
 
-A slip given to the applicant is stored as an attachment of kind ``slip`` under its sha256, so
-the record shows exactly what was handed over; its event ``slip_issued`` records the form and
-the circular it was numbered by (``{"form": "06", "circular": "03/2025"}``). Slips issued
-before, without a circular, keep their 01/2018 numbers (04 the apology, 05 the control slip):
-their file names, which begin with the number and the form's slug, say which paper they are.
-The forms are legal papers in Vietnamese: they are rendered in Vietnamese whatever
-language the officer's pages use; the words of the vocabulary they print (a status, a verdict)
-are its labels evaluated in Vietnamese.
+A slip given to the applicant is stored as an attachment of kind ``slip`` under its sha256 (the
+record shows exactly what was handed over), signed with the issuing unit's certificate where it
+has one (motcua.services.signing); its event ``slip_issued`` records the form and the circular
+it was numbered by (``{"form": "06", "circular": "03/2025"}``). Slips issued before, without a
+circular, keep their 01/2018 numbers (04 the apology, 05 the control slip), as their file names
+say. The forms are legal papers, rendered in Vietnamese whatever language the officer's pages
+use (the vocabulary's labels they print too).
 """
 
 import io
@@ -40,7 +39,7 @@ from motcua.models import (
     User,
     utcnow,
 )
-from motcua.services import control_slip, dossiers, links, papers, timeline
+from motcua.services import control_slip, dossiers, links, papers, signing, timeline
 from motcua.services.paper_wording import (
     HELPERS,
     agency,
@@ -125,12 +124,13 @@ ON_DEMAND = ("01", "06")
 # --- rendering -------------------------------------------------------------------------------
 
 
-def render(form: str, **objects) -> bytes:
-    """The PDF of a slip. ``objects``: ``dossier`` always; ``actor`` (who hands it over,
-    optional); ``request`` (a SupplementRequest) for 02, ``reason`` (str) for 03 and 05,
-    ``apology`` (an Apology) for 04. Raises NotFound for an unknown form, Invalid for missing
-    objects."""
-    return layout(form, **objects).write_pdf()
+def render(form: str, signer: signing.PaperSigner | None = None, **objects) -> bytes:
+    """The PDF of a slip, signed by ``signer`` if given. ``objects``: ``dossier`` always;
+    ``actor`` (who hands it over, optional); ``request`` (a SupplementRequest) for 02,
+    ``reason`` (str) for 03 and 05, ``apology`` (an Apology) for 04. Raises NotFound for an
+    unknown form, Invalid for missing objects."""
+    document = layout(form, **objects)
+    return signer.sign(document) if signer else document.write_pdf()
 
 
 def layout(form: str, **objects) -> weasyprint.Document:
@@ -190,7 +190,9 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
             ),
             code="receipt_not_due",
         )
-    pdf = render(spec.number, dossier=dossier, actor=actor, **objects)
+    # Signed with the issuing unit's seal certificate before it is stored (unsigned without one).
+    signer = signing.paper_signer(issuer_of(spec, dossier))
+    pdf = render(spec.number, signer, dossier=dossier, actor=actor, **objects)
     # One event for the slip (not also "attachment_added"): issuing it is the act on record.
     return dossiers.attach_file(
         actor,
@@ -199,9 +201,21 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         file_name=f"{_file_prefix(spec)}{dossier.code}.pdf",
         stream=io.BytesIO(pdf),
         kind=AttachmentKind.SLIP,
-        event_data={"form": spec.number, "circular": CIRCULAR, **_bears(spec, dossier)},
+        event_data={
+            "form": spec.number,
+            "circular": CIRCULAR,
+            **_bears(spec, dossier),
+            **signer.event_data(),
+        },
         event=EventKind.SLIP_ISSUED,
     )
+
+
+def issuer_of(spec: Form, dossier: Dossier):
+    """The unit whose paper the slip is: the receiving centre's for the desk's slips (it may
+    not be the competent unit: receipt regardless of boundary), the competent unit's own for
+    the apology and the stop."""
+    return dossier.unit if spec.by_unit else dossier.receiving_unit
 
 
 def _bears(spec: Form, dossier: Dossier) -> dict:
@@ -286,9 +300,7 @@ def _form(form: str) -> Form:
 
 
 def _common(dossier: Dossier, actor: User | None, spec: Form) -> dict:
-    # Slips of the desk are the receiving centre's (it may not be the competent unit:
-    # receipt regardless of boundary); the apology and the stop are the competent unit's own.
-    issuer = dossier.unit if spec.by_unit else dossier.receiving_unit
+    issuer = issuer_of(spec, dossier)
     return {
         **HELPERS,
         "dossier": dossier,

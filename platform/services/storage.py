@@ -103,14 +103,29 @@ def store(root: str | os.PathLike, stream: BinaryIO) -> tuple[str, int, str]:
             sha256 = digest.hexdigest()
             target = _path(root, sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(tmp_name, target)  # fails if the target exists: never overwrite
-            except FileExistsError:
-                pass
+            _link(Path(tmp_name), target)
             return sha256, size, str(target.relative_to(root))
         finally:
             if tmp_name is not None:
                 _remove(Path(tmp_name))
+
+
+def _link(tmp: Path, target: Path) -> None:
+    """Put the stored bytes in place under their hash, never over a file that is there (the
+    same bytes). A file that is there is touched: its time is that of its newest store, which
+    the sweep of orphan files (motcua.services.storage_sweep) reads as its age; one the sweep
+    has just set aside is linked anew."""
+    while True:
+        try:
+            os.link(tmp, target)  # fails if the target exists: never overwrite
+            return
+        except FileExistsError:
+            pass
+        try:
+            os.utime(target)
+            return
+        except FileNotFoundError:
+            continue  # swept between the two calls: link ours
 
 
 def _remove(path: Path) -> None:

@@ -20,6 +20,7 @@ from motcua.services import audit, org
 # parts separated by dots.
 UNIT_CODE = re.compile(r"[A-Z0-9]+(?:\.[A-Z0-9]+)*")
 CODE_MAX = 32
+FEE_ACCOUNT_MAX = 1000
 NAME_MAX = 255
 
 # Which levels a unit of a level may have below it.
@@ -204,27 +205,41 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
-def rename_unit(actor: User, code: str, name: str) -> Unit:
-    """Give a unit a new name (system administrators only); its code never changes, since
-    diagrams and handlers refer to it. Raises Forbidden, NotFound or Invalid."""
+def update_unit(actor: User, code: str, name: str, fee_account: str | None = None) -> Unit:
+    """Give a unit a new name, and the bank account it publishes for fees (seed 002: a body
+    publishes its account and how it confirms a transfer; shown on the applicant's fees page),
+    system administrators only; its code never changes, since diagrams and handlers refer to
+    it. ``fee_account`` None leaves the account as it is. Raises Forbidden, NotFound or
+    Invalid."""
     org.require_system_admin(actor)
     unit = org.unit_by_code(code)
     name = (name or "").strip()
+    errors = {}
     if message := _name_problem(name):
-        raise Invalid(message, code="invalid_unit", details={"name": message})
-    if name == unit.name:
-        return unit
-    old = unit.name
-    unit.name = name
-    audit.record(
-        actor,
-        "unit.update",
-        "unit",
-        unit.code,
-        f"Đổi tên đơn vị {unit.code}: «{old}» → «{name}».",
-        unit=unit,
-        data={"name": [old, name]},
-    )
+        errors["name"] = message
+    account = unit.fee_account if fee_account is None else fee_account.strip() or None
+    if account and len(account) > FEE_ACCOUNT_MAX:
+        errors["fee_account"] = _l("Tài khoản nhận phí dài quá %(n)s ký tự.", n=FEE_ACCOUNT_MAX)
+    if errors:
+        raise Invalid(next(iter(errors.values())), code="invalid_unit", details=errors)
+    changes = {}
+    if name != unit.name:
+        changes["name"] = [unit.name, name]
+        unit.name = name
+    if account != unit.fee_account:
+        changes["fee_account"] = [unit.fee_account, account]
+        unit.fee_account = account
+    if changes:
+        said = {"name": "tên", "fee_account": "tài khoản nhận phí"}
+        audit.record(
+            actor,
+            "unit.update",
+            "unit",
+            unit.code,
+            f"Sửa {', '.join(said[k] for k in changes)} của đơn vị {unit.code}.",
+            unit=unit,
+            data=changes,
+        )
     return unit
 
 

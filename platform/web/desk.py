@@ -10,6 +10,7 @@ from motcua.services import desk, intake, online_desk, receipts
 from motcua.unit_of_work import refusal
 from motcua.vocabulary import Channel, ReturnMethod
 from motcua.web import bp
+from motcua.web import fees as web_fees
 from motcua.web.auth import login_required
 
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
@@ -61,6 +62,7 @@ def desk_receive_procedure(procedure_code):
             desk.opened(held) + chosen,
             check,
             request.form.get("competent_unit") or None,
+            web_fees.at_receipt(request.form),
         )
     if refused:
         exc = refused.error

@@ -97,6 +97,11 @@ GROUPS = (
                 _l("Lịch làm việc"),
                 _roles(Role.SYSTEM_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR),
             ),
+            Entry(
+                "admin.signing_certificates",
+                _l("Chứng thư số"),
+                _roles(Role.UNIT_ADMIN, Role.SYSTEM_ADMIN),
+            ),
             Entry("admin.mails", _l("Thư gửi lỗi"), _roles(Role.SYSTEM_ADMIN)),
             Entry("admin.portal_messages", _l("Đồng bộ Cổng DVC lỗi"), _roles(Role.SYSTEM_ADMIN)),
             Entry(

@@ -2,12 +2,13 @@
 procedure that offers online service, and the submission confirmed by the e-mailed code
 (motcua.services.online)."""
 
-from flask import render_template, request
+from flask import render_template, request, send_file
 
 from motcua.errors import Invalid, StorageUnavailable
-from motcua.services import intake, online
+from motcua.services import intake, online, paper_templates
 from motcua.unit_of_work import refusal
 from motcua.web import bp
+from motcua.web.dossier import content_disposition
 
 APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
 
@@ -40,6 +41,23 @@ def online_procedure(procedure_code):
         )
         return page, exc.status
     return render_template("online/confirm.html", offered=offered, pending=pending, errors={})
+
+
+@bp.get("/online/<procedure_code>/papers/<int:paper_index>/template")
+def online_paper_template(procedure_code, paper_index):
+    """A paper's template to download (mẫu đơn, tờ khai): always a download, never shown."""
+    found = paper_templates.download(procedure_code, paper_index)
+    template = found.template
+    response = send_file(
+        found.stream,
+        mimetype=template.media_type,
+        etag=template.sha256,
+        last_modified=template.uploaded_at,
+        max_age=0,
+    )
+    response.headers["Content-Disposition"] = content_disposition("attachment", template.file_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/online/<procedure_code>/confirm")

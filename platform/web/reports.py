@@ -51,7 +51,7 @@ RECENT = {"week": 26, "month": 24, "quarter": 8, "six_months": 3, "nine_months":
 # -- the chosen report -------------------------------------------------------------------------
 
 
-def _chosen(values=None) -> dict:
+def chosen_report(values=None) -> dict:
     """The form's values: period "month:2026-11" (kind and key) or "custom" with from and to."""
     values = request.args if values is None else values
     kind, _sep, key = values.get("period", "").partition(":")
@@ -70,17 +70,17 @@ def _chosen(values=None) -> dict:
     }
 
 
-def _period(chosen: dict) -> periods.Period:
+def report_period(chosen: dict) -> periods.Period:
     return periods.parse_period(chosen["kind"], chosen["key"], chosen["from"], chosen["to"])
 
 
 def _report(chosen: dict, trend: bool) -> service.Report:
     return report_counts.statistics(
-        g.user, chosen["unit"], _period(chosen), chosen["group"], trend=trend
+        g.user, chosen["unit"], report_period(chosen), chosen["group"], trend=trend
     )
 
 
-def _period_choices(
+def period_choices(
     today: date, chosen: periods.Period | None
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """The recent periods of each kind, latest first, and the chosen one if it is older."""
@@ -147,9 +147,7 @@ def _page(chosen: dict, freeze_errors: dict | None = None, note: str = ""):
             errors=errors,
             freeze_errors=freeze_errors or {},
             note=note,
-            period_choices=_period_choices(
-                periods.today_local(), report.period if report else None
-            ),
+            period_choices=period_choices(periods.today_local(), report.period if report else None),
             group_labels=GROUP_LABELS,
             header=layout.header_rows(
                 chosen["group"] if chosen["group"] in GROUP_LABELS else "field"
@@ -166,13 +164,13 @@ def _page(chosen: dict, freeze_errors: dict | None = None, note: str = ""):
 @login_required
 def reports():
     """Raises Forbidden (rendered as the error page) for officers who may not see reports."""
-    return _page(_chosen())
+    return _page(chosen_report())
 
 
 @bp.get("/reports/statistics.xlsx")
 @login_required
 def reports_xlsx():
-    report = _report(_chosen(), trend=False)
+    report = _report(chosen_report(), trend=False)
     return send_file(
         io.BytesIO(report_workbook.workbook(report)),
         mimetype=snapshots.FORMATS["xlsx"],
@@ -184,7 +182,7 @@ def reports_xlsx():
 @bp.get("/reports/statistics.pdf")
 @login_required
 def reports_pdf():
-    report = _report(_chosen(), trend=True)
+    report = _report(chosen_report(), trend=True)
     return send_file(
         io.BytesIO(layout.pdf(report)),
         mimetype="application/pdf",
@@ -201,9 +199,11 @@ def reports_pdf():
 def freeze_report():
     """Freeze the report the form names, then show it (POST-redirect-GET: reloading the frozen
     report's page freezes nothing). Bad choices or note: the report page with the errors, 422."""
-    chosen, note = _chosen(request.form), request.form.get("note", "")
+    chosen, note = chosen_report(request.form), request.form.get("note", "")
     with refusal(Invalid) as refused:
-        frozen = snapshots.freeze(g.user, chosen["unit"], _period(chosen), chosen["group"], note)
+        frozen = snapshots.freeze(
+            g.user, chosen["unit"], report_period(chosen), chosen["group"], note
+        )
     if refused:
         details = dict(refused.error.details or {})
         if "note" in details:

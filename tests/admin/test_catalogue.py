@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from motcua.extensions import db
-from motcua.models import AuditEntry, OnlineLevel, Procedure, ProcedureLevel
+from motcua.models import AuditEntry, FeeLine, OnlineLevel, Procedure, ProcedureLevel
+from motcua.vocabulary import FeeKind
 
 VALID = {
     "code": "1.000105",
@@ -21,7 +22,9 @@ VALID = {
     "fees": "1.500.000 đồng/trường hợp",
     "required_documents": "Tờ khai đăng ký kết hôn\n\n  Giấy xác nhận tình trạng hôn nhân  \n",
     "online_level": "partial",
+    "partial_online_reason": "Cần đối chiếu bản chính giấy tờ của người nước ngoài",
 }
+REASON = "Bản chính phải được đối chiếu tại Bộ phận một cửa"
 
 
 @pytest.fixture
@@ -256,10 +259,14 @@ def test_a_taken_code_is_a_conflict(officer, read, audits):
     assert audits("procedure.create") == []
 
 
-def test_editing_records_each_changed_field(officer, read, audits):
+def test_editing_records_each_changed_field(app, officer, read, audits):
     pages = officer("admin")
     page = pages.page("/admin/catalogue/2.000815/edit")
     assert 'value="2.000815"' in page and "readonly" in page
+    with app.app_context():  # the demo's reason
+        published = db.session.scalar(
+            select(Procedure.partial_online_reason).where(Procedure.code == "2.000815")
+        )
     values = {
         "code": "2.000815",
         "name": read("2.000815")["name"],
@@ -270,6 +277,12 @@ def test_editing_records_each_changed_field(officer, read, audits):
         "required_documents": "\n".join(read("2.000815")["required_documents"]),
         "online_level": "partial",
     }
+    # A partly online service publishes its reason (Decree 224/2026/NĐ-CP).
+    refused = pages.post("/admin/catalogue/2.000815/edit", data=values)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Nghị định 224/2026" in field_error(page, "partial_online_reason")
+    values["partial_online_reason"] = REASON
     response = pages.post("/admin/catalogue/2.000815/edit", data=values)
     assert response.status_code == 302
     stored = read("2.000815")
@@ -280,6 +293,7 @@ def test_editing_records_each_changed_field(officer, read, audits):
     assert data == {
         "level": {"old": "commune", "new": "province"},
         "legal_limit_days": {"old": "1", "new": "2"},
+        "partial_online_reason": {"old": published, "new": REASON},
     }
     assert "cấp thực hiện" in summary and "thời hạn giải quyết" in summary
     page = pages.page("/admin/catalogue/2.000815/edit")
@@ -366,6 +380,7 @@ HEADER = [
     "Phí, lệ phí",
     "Thành phần hồ sơ",
     "Mức độ DVC",
+    "Lý do chỉ cung cấp một phần trực tuyến",
 ]
 
 
@@ -421,6 +436,7 @@ def sample_rows(read) -> list[list]:
             "Phí: 100.000 đồng",
             "1. Đơn đề nghị; 2. Bản vẽ thiết kế",
             "Mức độ 3",
+            REASON,
         ],
     ]
 
@@ -789,3 +805,73 @@ def test_headers_match_without_case_spacing_or_diacritics(ctx):
     header = ["  ma  tthc ", "TEN THU TUC", "Cap thuc hien", "LĨNH VỰC", "Thoi gian giai quyet"]
     [row] = parsed([["1.000001", "A", "Xã", "B", "2 ngày"]], header)
     assert row.label == "Thêm mới"
+
+
+def test_import_reads_fee_lines_and_shows_what_changes(app, officer, audits):
+    """A column of fee lines, one a line as the admin writes them: a new entry gets them, an
+    entry whose lines differ is updated (the preview says so), a wrong line skips the row."""
+    header = [
+        "Mã thủ tục",
+        "Tên thủ tục",
+        "Cấp thực hiện",
+        "Lĩnh vực",
+        "Thời hạn giải quyết",
+        "Các khoản phí, lệ phí",
+    ]
+    with app.app_context():
+        household = db.session.scalar(select(Procedure).where(Procedure.code == "1.001612"))
+        kept = [household.name, household.field]
+    rows = [
+        header,
+        [
+            "1.000777",
+            "Cấp phép thử có phí",
+            "Cấp Xã",
+            "Khác",
+            "5",
+            "LP01 | Lệ phí cấp phép | lệ phí | 50.000\n"
+            " | Phí thẩm định | phí | theo từng trường hợp",
+        ],
+        [
+            "1.001612",
+            kept[0],
+            "Cấp Xã",
+            kept[1],
+            "3",
+            "| Lệ phí đăng ký hộ kinh doanh | lệ phí | 100000",
+        ],
+        ["1.000778", "Phí sai", "Cấp Xã", "Khác", "5", "Lệ phí | năm mươi nghìn"],
+    ]
+    pages = officer("admin")
+    preview = upload(pages, csv_bytes(rows), "phi.csv").get_data(as_text=True)
+    assert [r[3] for r in report(preview)] == [
+        "Thêm mới",
+        "Cập nhật",
+        "Bỏ qua: phí, lệ phí: dòng 1: cần đủ 4 phần cách nhau bởi «|»",
+    ]
+    assert "Các khoản phí, lệ phí" in preview
+    with app.app_context():  # the preview changed nothing
+        assert not db.session.scalar(select(FeeLine.id).where(FeeLine.procedure_id == household.id))
+    done = pages.post(
+        "/admin/catalogue/import/confirm",
+        data={"sha256": hidden(preview, "sha256"), "fingerprint": hidden(preview, "fingerprint")},
+    )
+    assert done.status_code == 200
+    with app.app_context():
+        new = db.session.scalar(select(Procedure).where(Procedure.code == "1.000777"))
+        lines = [
+            (line.code, line.name, line.kind, line.amount)
+            for line in db.session.scalars(
+                select(FeeLine).where(FeeLine.procedure_id == new.id).order_by(FeeLine.position)
+            )
+        ]
+        assert lines == [
+            ("LP01", "Lệ phí cấp phép", FeeKind.CHARGE, Decimal(50000)),
+            ("", "Phí thẩm định", FeeKind.FEE, None),
+        ]
+        [line] = db.session.scalars(select(FeeLine).where(FeeLine.procedure_id == household.id))
+        assert (line.name, line.amount) == ("Lệ phí đăng ký hộ kinh doanh", Decimal(100000))
+    [(_key, _summary, data, _actor)] = audits("procedure.import")
+    assert data["updated"]["1.001612"]["fee_lines"]["new"] == (
+        " | Lệ phí đăng ký hộ kinh doanh | lệ phí | 100000"
+    )

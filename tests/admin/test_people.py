@@ -241,6 +241,23 @@ def test_the_system_admin_renames_a_unit_but_not_its_code(app, officer):
     assert entry[2] == {"name": ["Văn phòng HĐND và UBND", new_name]}
 
 
+def test_the_system_admin_publishes_the_unit_s_account_for_fees(app, officer):
+    admin = officer("admin")
+    account = "UBND xã Can Lộc — 1234 5678 9012 — Ngân hàng Nông nghiệp, chi nhánh Can Lộc"
+    page = admin.page("/admin/units/CLO")
+    name = re.search(r'name="name" value="([^"]*)"', page).group(1)
+    too_long = admin.post("/admin/units/CLO", data={"name": name, "fee_account": "x" * 1001})
+    assert too_long.status_code == 422 and 'id="err-fee_account"' in text(too_long)
+    saved = admin.post("/admin/units/CLO", data={"name": name, "fee_account": f"  {account} "})
+    assert saved.status_code == 302
+    assert in_db(app, lambda: org.unit_by_code("CLO").fee_account) == account
+    (entry,) = audit(app, "unit.update", "CLO")
+    assert entry[2]["fee_account"][1] == account
+    # The unit's admin sees it, and cannot change it.
+    assert account in officer("clo.qt").page("/admin/units/CLO")
+    assert officer("clo.qt").post("/admin/units/CLO", data={"name": name}).status_code == 403
+
+
 def test_a_unit_admin_can_neither_create_nor_rename_units(app, officer):
     clo = officer("clo.qt")
     form = {"parent": "CLO", "level": "office", "code": "CLO.NV", "name": "Phòng Nội vụ"}
