@@ -28,6 +28,7 @@ def test_a_citizen_submits_online_from_a_phone(browser, live_server, live_app, s
         page.goto("/online")
         assert overflow(page)[0] == 0, overflow(page)
         page.click('a[href="/online/1.001612"]')
+        page.wait_for_url("**/online/1.001612")  # measured once the new page is there
         assert overflow(page)[0] == 0, overflow(page)
         page.select_option("select[name=unit]", "CLO")
         page.fill("input[name='applicant.name']", "Hồ Văn Minh")
