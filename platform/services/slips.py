@@ -201,12 +201,8 @@ def issue(dossier: Dossier, form: str, actor: User, **objects) -> Attachment:
         file_name=f"{_file_prefix(spec)}{dossier.code}.pdf",
         stream=io.BytesIO(pdf),
         kind=AttachmentKind.SLIP,
-        event_data={
-            "form": spec.number,
-            "circular": CIRCULAR,
-            **_bears(spec, dossier),
-            **signer.event_data(),
-        },
+        event_data={"form": spec.number, "circular": CIRCULAR, **_bears(spec, dossier)}
+        | signer.event_data(),
         event=EventKind.SLIP_ISSUED,
     )
 

@@ -21,4 +21,4 @@ def test_a_wrong_password_is_told_in_vietnamese(page, sign_in):
 def test_english_is_one_click_away(page, sign_in):
     page.goto("/login")
     page.get_by_role("button", name="English").click()
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

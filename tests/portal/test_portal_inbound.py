@@ -5,6 +5,7 @@ then in the desk's online queue with their papers' files fetched from the portal
 MaHoSo; a record that cannot be imported stays failed with its reason on the admin's page and
 is made a dossier once the cause is fixed."""
 
+import re
 import uuid
 
 import pytest
@@ -136,6 +137,9 @@ def test_a_pushed_dossier_waits_in_the_desks_online_queue_with_its_files(
     assert dossier.code in queue
     page = desk.page(f"/desk/online/{dossier.code}")
     assert "cccd.pdf" in page and "Nguyễn Văn Cổng" in page
+    # The desk sees where it was submitted, and under which code the portal knows it.
+    through = re.search(r'<dd id="submitted-through">(.*?)</dd>', page).group(1)
+    assert "Cổng Dịch vụ công quốc gia" in through and dossier.portal_code in through
 
 
 def test_a_resent_dossier_changes_nothing_and_succeeds(app, client, portal, push):  # noqa: F811

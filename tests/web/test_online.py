@@ -237,6 +237,7 @@ def test_the_receiving_desk_sees_its_queue_and_another_unit_does_not(app, client
     code = submit(app, client)
     desk = officer("clo.mc1")
     assert f'data-code="{code}"' in desk.page("/desk/online")
+    assert "Trang nộp hồ sơ trực tuyến của tỉnh" in desk.page(f"/desk/online/{code}")
     other = officer("hkh.mc1")
     assert f'data-code="{code}"' not in other.page("/desk/online")
     assert other.get(f"/desk/online/{code}").status_code in (403, 404)
